@@ -1,0 +1,416 @@
+/**
+ * The cursor (the kernel's ma_state) and every read path of the tree.
+ *
+ * Read protocol (RCU mode): read a node's metadata, pivots and slot, then `rmb` and check whether
+ * the node is dead; if it is, throw away what was read and walk again from the root. The kernel
+ * names (walk, next slot, data end, dead node) are kept so the bug catalog can point at them.
+ */
+import type { Memory } from '../shared-heap/memory.js';
+import {
+  HDR_ROOT,
+  MAX_INDEX,
+  META,
+  PARENT,
+  PIVOTS,
+  RANGE_SLOTS,
+  RANGE_SLOTS_AT,
+  ARANGE_SLOTS,
+  ARANGE_SLOTS_AT,
+  isNode,
+} from './layout.js';
+import { findEmptyArea } from './empty-area.js';
+import { checkIndex, checkSize } from './args.js';
+
+/** What the cursor can write through: implemented by MapleTree. */
+export interface CursorWriter {
+  storeRange(first: number, last: number, entry: number): void;
+  readonly mem: Memory;
+  readonly nodeLimit: number;
+}
+
+const START = 0;
+const ACTIVE = 1;
+const PAUSED = 2;
+const OVERFLOW = 3;
+const UNDERFLOW = 4;
+
+export class TreeCorruptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TreeCorruptionError';
+  }
+}
+
+export class MapleCursor {
+  /** The range of the last result. */
+  index: number;
+  last: number;
+  /** Times a read found its node dead and walked again from the root. */
+  rewalks = 0;
+
+  // Position: the leaf (0 when the root holds no node), the slot in it and the leaf's bounds.
+  private node = 0;
+  private offset = 0;
+  private min = 0;
+  private max = MAX_INDEX;
+  private status = START;
+  private readonly mem: Memory;
+
+  constructor(private readonly tree: CursorWriter, index = 0, last = index) {
+    this.mem = tree.mem;
+    this.index = index;
+    this.last = last;
+  }
+
+  /** mas_set_range: reposition; the next operation walks from the root. */
+  set(index: number, last = index): this {
+    checkIndex('index', index);
+    checkIndex('last', last);
+    if (index > last) throw new RangeError(`index (${index}) must not exceed last (${last})`);
+    this.index = index;
+    this.last = last;
+    this.node = 0;
+    this.status = START;
+    return this;
+  }
+
+  /** mas_pause: drop the node so the tree may change; the next operation re-walks. */
+  pause(): void {
+    this.node = 0;
+    this.status = PAUSED;
+  }
+
+  /** mas_walk: the entry at `index` (NULL included); index/last become its range. */
+  walk(): number {
+    const entry = this.walkTo(this.index);
+    this.status = ACTIVE;
+    return entry;
+  }
+
+  /** mas_find: the first non-NULL entry at or after index (then after the previous result). */
+  find(max: number): number {
+    checkIndex('max', max);
+    if (this.status === ACTIVE || this.status === OVERFLOW) {
+      if (this.last >= max) return this.overflow();
+      return this.nextEntry(max);
+    }
+    if (this.status === PAUSED) {
+      if (this.last >= max) return this.overflow();
+      this.index = this.last + 1;
+    }
+    if (this.index > max) return this.overflow();
+    const entry = this.walkTo(this.index);
+    this.status = ACTIVE;
+    if (entry !== 0) return entry;
+    return this.nextEntry(max);
+  }
+
+  /** mas_find_rev: the last non-NULL entry at or before index (then before the previous result). */
+  findRev(min: number): number {
+    checkIndex('min', min);
+    if (this.status === ACTIVE || this.status === UNDERFLOW) {
+      if (this.index <= min) return this.underflow();
+      return this.prevEntry(min);
+    }
+    if (this.status === PAUSED) {
+      if (this.index <= min) return this.underflow();
+      this.index = this.last = this.index - 1;
+    }
+    if (this.last < min) return this.underflow();
+    const entry = this.walkTo(this.last);
+    this.status = ACTIVE;
+    if (entry !== 0) return entry;
+    return this.prevEntry(min);
+  }
+
+  /** mas_next: the next non-NULL entry after the current range, up to max. */
+  next(max: number): number {
+    checkIndex('max', max);
+    if (this.status !== ACTIVE && this.status !== OVERFLOW) {
+      if (this.status === UNDERFLOW) {
+        // The caller expects to be one before where the cursor stands.
+        const entry = this.walkTo(this.index);
+        this.status = ACTIVE;
+        if (entry !== 0) return entry;
+      } else {
+        this.walkTo(this.index);
+        this.status = ACTIVE;
+      }
+    }
+    if (this.last >= max) return this.overflow();
+    return this.nextEntry(max);
+  }
+
+  /** mas_prev: the previous non-NULL entry before the current range, down to min. */
+  prev(min: number): number {
+    checkIndex('min', min);
+    if (this.status !== ACTIVE && this.status !== UNDERFLOW) {
+      if (this.status === OVERFLOW) {
+        const entry = this.walkTo(this.index);
+        this.status = ACTIVE;
+        if (entry !== 0) return entry;
+      } else {
+        this.walkTo(this.index);
+        this.status = ACTIVE;
+      }
+    }
+    if (this.index <= min) return this.underflow();
+    return this.prevEntry(min);
+  }
+
+  /** mas_store: store entry over [index, last]. */
+  store(entry: number): void {
+    this.tree.storeRange(this.index, this.last, entry);
+    this.node = 0;
+    this.status = START;
+  }
+
+  /** mas_erase: erase the whole range holding index; returns its entry. */
+  erase(): number {
+    const entry = this.walkTo(this.index);
+    if (entry !== 0) this.tree.storeRange(this.index, this.last, 0);
+    this.node = 0;
+    this.status = START;
+    return entry;
+  }
+
+  /** mas_empty_area: the lowest free window of `size` inside [min, max]. */
+  emptyArea(min: number, max: number, size: number): boolean {
+    return this.emptyAreaDir(min, max, size, false);
+  }
+
+  /** mas_empty_area_rev: the highest free window of `size` inside [min, max]. */
+  emptyAreaRev(min: number, max: number, size: number): boolean {
+    return this.emptyAreaDir(min, max, size, true);
+  }
+
+  private emptyAreaDir(min: number, max: number, size: number, rev: boolean): boolean {
+    checkIndex('min', min);
+    checkIndex('max', max);
+    checkSize(size);
+    if (min > max) throw new RangeError(`min (${min}) must not exceed max (${max})`);
+    this.node = 0;
+    this.status = START;
+    const start = findEmptyArea(this.mem, this.tree.nodeLimit, min, max, size, rev, this);
+    if (start < 0) return false;
+    this.index = start;
+    this.last = start + size - 1;
+    return true;
+  }
+
+  private overflow(): number {
+    this.status = OVERFLOW;
+    return 0;
+  }
+
+  private underflow(): number {
+    this.status = UNDERFLOW;
+    return 0;
+  }
+
+  private nextEntry(max: number): number {
+    this.savePosition();
+    for (;;) {
+      const entry = this.nextSlot();
+      if (entry < 0 || this.index > max) return this.restorePosition(OVERFLOW);
+      if (entry !== 0) return entry;
+      if (this.last >= max) return this.restorePosition(OVERFLOW);
+    }
+  }
+
+  private prevEntry(min: number): number {
+    this.savePosition();
+    for (;;) {
+      const entry = this.prevSlot();
+      if (entry < 0 || this.last < min) return this.restorePosition(UNDERFLOW);
+      if (entry !== 0) return entry;
+      if (this.index <= min) return this.restorePosition(UNDERFLOW);
+    }
+  }
+
+  // Where the cursor stood before a next/prev that found nothing: it stays there.
+  private savedNode = 0;
+  private savedOffset = 0;
+  private savedMin = 0;
+  private savedMax = 0;
+  private savedIndex = 0;
+  private savedLast = 0;
+
+  private savePosition(): void {
+    this.savedNode = this.node;
+    this.savedOffset = this.offset;
+    this.savedMin = this.min;
+    this.savedMax = this.max;
+    this.savedIndex = this.index;
+    this.savedLast = this.last;
+  }
+
+  private restorePosition(status: number): number {
+    this.node = this.savedNode;
+    this.offset = this.savedOffset;
+    this.min = this.savedMin;
+    this.max = this.savedMax;
+    this.index = this.savedIndex;
+    this.last = this.savedLast;
+    this.status = status;
+    return 0;
+  }
+
+  /**
+   * Step to the slot after the current range (mas_next_slot). Returns its entry (maybe 0) with
+   * index/last set to its range, or -1 at the end of the keyspace.
+   */
+  private nextSlot(): number {
+    const mem = this.mem;
+    const save = this.last;
+    for (;;) {
+      if (save === MAX_INDEX) return -1;
+      const node = this.node;
+      if (node === 0) return this.walkTo(save + 1);
+      const base = (node >>> 4) << 6;
+      const end = mem.read(base + META) & 0xff;
+      const offset = this.offset;
+      if (offset >= end) {
+        // Last slot of this leaf: the next leaf starts at max + 1 (mas_next_node).
+        const max = this.max;
+        mem.rmb();
+        if (mem.read(base + PARENT) >>> 8 === node >>> 4) {
+          this.rewalk(save);
+          continue;
+        }
+        if (max === MAX_INDEX) return -1;
+        return this.walkTo(max + 1);
+      }
+      const first = mem.read(base + PIVOTS + offset) + 1;
+      const last = offset + 1 < end ? mem.read(base + PIVOTS + offset + 1) : this.max;
+      const entry = mem.read(base + RANGE_SLOTS_AT + offset + 1);
+      mem.rmb();
+      if (mem.read(base + PARENT) >>> 8 === node >>> 4) {
+        this.rewalk(save);
+        continue;
+      }
+      this.offset = offset + 1;
+      this.index = first;
+      this.last = last;
+      return entry;
+    }
+  }
+
+  /** Step to the slot before the current range (mas_prev_slot); -1 at the start of the keyspace. */
+  private prevSlot(): number {
+    const mem = this.mem;
+    const save = this.index;
+    for (;;) {
+      if (save === 0) return -1;
+      const node = this.node;
+      if (node === 0) return this.walkTo(save - 1);
+      const base = (node >>> 4) << 6;
+      const offset = this.offset;
+      if (offset === 0) {
+        const min = this.min;
+        mem.rmb();
+        if (mem.read(base + PARENT) >>> 8 === node >>> 4) {
+          this.rewalk(save);
+          continue;
+        }
+        if (min === 0) return -1;
+        return this.walkTo(min - 1);
+      }
+      const last = mem.read(base + PIVOTS + offset - 1);
+      const first = offset - 1 > 0 ? mem.read(base + PIVOTS + offset - 2) + 1 : this.min;
+      const entry = mem.read(base + RANGE_SLOTS_AT + offset - 1);
+      mem.rmb();
+      if (mem.read(base + PARENT) >>> 8 === node >>> 4) {
+        this.rewalk(save);
+        continue;
+      }
+      this.offset = offset - 1;
+      this.index = first;
+      this.last = last;
+      return entry;
+    }
+  }
+
+  /** The node we stood on died: walk again to where we were (mas_rewalk). */
+  private rewalk(index: number): void {
+    this.rewalks++;
+    this.walkTo(index);
+  }
+
+  /**
+   * Walk from the root to the leaf slot holding `index` (mtree_range_walk). Sets the position and
+   * index/last to the slot's range and returns its entry.
+   */
+  walkTo(index: number): number {
+    const mem = this.mem;
+    const limit = this.tree.nodeLimit;
+    retry: for (;;) {
+      const root = mem.deref(HDR_ROOT);
+      if (!isNode(root)) {
+        // Empty tree, or a single entry held in the root for [0, 0].
+        this.node = 0;
+        this.offset = 0;
+        if (root !== 0 && index === 0) {
+          this.index = this.last = this.min = this.max = 0;
+          return root;
+        }
+        this.index = this.min = root === 0 ? 0 : 1;
+        this.last = this.max = MAX_INDEX;
+        return 0;
+      }
+      let enode = root;
+      let min = 0;
+      let max = MAX_INDEX;
+      for (;;) {
+        const id = enode >>> 4;
+        const type = (enode >>> 2) & 3;
+        const base = id << 6;
+        const leaf = type < 2;
+        const slots = leaf || type === 2 ? RANGE_SLOTS : ARANGE_SLOTS;
+        let end = mem.read(base + META) & 0xff;
+        if (end >= slots) end = slots - 1;
+        let offset = 0;
+        let rangeMin = min;
+        let rangeMax = max;
+        while (offset < end) {
+          const pivot = mem.read(base + PIVOTS + offset);
+          if (pivot >= index) {
+            rangeMax = pivot;
+            break;
+          }
+          rangeMin = pivot + 1;
+          offset++;
+        }
+        if (leaf) {
+          const entry = mem.read(base + RANGE_SLOTS_AT + offset);
+          mem.rmb();
+          if (mem.read(base + PARENT) >>> 8 === id) {
+            this.rewalks++;
+            continue retry;
+          }
+          this.node = enode;
+          this.offset = offset;
+          this.min = min;
+          this.max = max;
+          this.index = rangeMin;
+          this.last = rangeMax;
+          return entry;
+        }
+        const child = mem.deref(base + (type === 2 ? RANGE_SLOTS_AT : ARANGE_SLOTS_AT) + offset);
+        mem.rmb();
+        if (mem.read(base + PARENT) >>> 8 === id) {
+          this.rewalks++;
+          continue retry;
+        }
+        if (!isNode(child) || child >>> 4 > limit) {
+          throw new TreeCorruptionError(
+            `node ${id} slot ${offset} holds ${child}, not a node reference, while walking to ${index}`,
+          );
+        }
+        enode = child;
+        min = rangeMin;
+        max = rangeMax;
+      }
+    }
+  }
+}
