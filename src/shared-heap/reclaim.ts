@@ -5,17 +5,26 @@
  */
 import type { Memory } from './memory.js';
 import type { Slab } from './slab.js';
+import type { GracePeriods } from './rcu.js';
 import { NODE_WORDS } from './slab.js';
 
 export interface Reclaimer {
   /** call_rcu: the node is dead and unreachable; free it once readers are done with it. */
   callRcu(id: number, type: number, slotCount: number): void;
-  /** Called at the end of every write operation. */
+  /** Called at the end of every write operation: free what no reader can hold any more. */
   flush(): void;
+  /** Called when a write needs `needed` free nodes and fewer are free: wait for grace periods. */
+  reclaim(needed: number): void;
+  /** rcu_barrier: return once every queued free has run. */
+  barrier(): void;
+  /** Queue the deferred free walk of a dead subtree whose nodes carry their type in the overlay. */
+  callRcuWalk(rootId: number): void;
 }
 
 /** The overlay covers the five words after the parent word (pivots 0-4); the parent word stays. */
 const OVERLAY_FIRST = 1;
+/** The overlay word holding (type << 8) | slot count for the deferred free walk. */
+export const OVERLAY_TYPE = OVERLAY_FIRST + 3;
 export const POISON = 0xdead4ead;
 
 /** Write the free path's overlay: recognisable poison plus the type and slot count. */
@@ -34,8 +43,23 @@ export function writeOverlay(mem: Memory, id: number, type: number, slotCount: n
  */
 export class EndOfOpReclaimer implements Reclaimer {
   private pending: number[] = [];
+  private walks: number[] = [];
 
-  constructor(private readonly mem: Memory, private readonly slab: Slab) {}
+  constructor(
+    private readonly mem: Memory,
+    private readonly slab: Slab,
+    private readonly freeWalk: (id: number, release: (id: number) => void) => void,
+  ) {}
+
+  callRcuWalk(rootId: number): void {
+    this.walks.push(rootId);
+  }
+
+  reclaim(): void {}
+
+  barrier(): void {
+    this.flush();
+  }
 
   callRcu(id: number, type: number, slotCount: number): void {
     writeOverlay(this.mem, id, type, slotCount);
@@ -47,5 +71,91 @@ export class EndOfOpReclaimer implements Reclaimer {
     const pending = this.pending;
     for (let i = 0; i < pending.length; i++) this.slab.release(pending[i]);
     pending.length = 0;
+    const release = (id: number): void => this.slab.release(id);
+    for (const id of this.walks) this.freeWalk(id, release);
+    this.walks.length = 0;
+  }
+}
+
+/**
+ * Grace-period reclaim: call_rcu queues a dead node; the writer polls without blocking at the end
+ * of each write, and a node goes back to the slab only after a grace period that began after it
+ * was queued. The generation word is bumped again when it is freed.
+ */
+export class RcuReclaimer implements Reclaimer {
+  // FIFO of (id, cookie, kind); cookies never decrease along it.
+  private ids: number[] = [];
+  private cookies: number[] = [];
+  private walks: boolean[] = [];
+  private head = 0;
+  /** Nodes released after a grace period, and subtree walks run. */
+  released = 0;
+
+  constructor(
+    private readonly mem: Memory,
+    private readonly slab: Slab,
+    private readonly gp: GracePeriods,
+    private readonly freeWalk: (id: number, release: (id: number) => void) => void,
+  ) {}
+
+  callRcu(id: number, type: number, slotCount: number): void {
+    writeOverlay(this.mem, id, type, slotCount);
+    this.slab.retire(id);
+    this.enqueue(id, false);
+  }
+
+  /** Queue the deferred free walk of a whole dead subtree (destroy in RCU mode). */
+  callRcuWalk(rootId: number): void {
+    this.enqueue(rootId, true);
+  }
+
+  get waiting(): number {
+    return this.ids.length - this.head;
+  }
+
+  flush(): void {
+    if (this.waiting === 0) return;
+    this.gp.poll();
+    this.runDone();
+    if (this.waiting > 0) this.gp.start();
+  }
+
+  reclaim(needed: number): void {
+    while (this.slab.free < needed && this.waiting > 0) {
+      this.gp.waitFor(this.cookies[this.head]);
+      this.runDone();
+    }
+  }
+
+  barrier(): void {
+    while (this.waiting > 0) {
+      this.gp.waitFor(this.cookies[this.ids.length - 1]);
+      this.runDone();
+    }
+  }
+
+  private enqueue(id: number, walk: boolean): void {
+    this.ids.push(id);
+    this.cookies.push(this.gp.cookie());
+    this.walks.push(walk);
+  }
+
+  private runDone(): void {
+    const release = (id: number): void => {
+      this.slab.release(id);
+      this.released++;
+    };
+    while (this.head < this.ids.length && this.gp.done(this.cookies[this.head])) {
+      const id = this.ids[this.head];
+      if (this.walks[this.head]) this.freeWalk(id, release);
+      else release(id);
+      this.head++;
+    }
+    if (this.head > 4096 && this.head * 2 > this.ids.length) {
+      this.ids = this.ids.slice(this.head);
+      this.cookies = this.cookies.slice(this.head);
+      this.walks = this.walks.slice(this.head);
+      this.head = 0;
+    }
   }
 }

@@ -12,7 +12,7 @@ import type { Reclaimer } from '../shared-heap/reclaim.js';
 import { FLAG_ALLOC_RANGE, FLAG_RCU, HDR_FLAGS, HDR_HEIGHT } from './layout.js';
 import { MapleCursor } from './cursor.js';
 import type { CursorWriter } from './cursor.js';
-import { TreeWriter } from './writer.js';
+import { TreeWriter, freeWalk } from './writer.js';
 import type { WriteStats } from './writer.js';
 import { validateTree } from './validate.js';
 import type { TreeShape } from './validate.js';
@@ -28,9 +28,12 @@ export interface MapleTreeOptions {
   rcu?: boolean;
 }
 
+/** Frees a dead subtree after its grace period, calling release for each node. */
+export type FreeWalk = (id: number, release: (id: number) => void) => void;
+
 export interface AttachOptions {
   /** Where dead nodes go; defaults to freeing at the end of each write operation. */
-  reclaimer?: (mem: Memory, slab: Slab) => Reclaimer;
+  reclaimer?: (mem: Memory, slab: Slab, freeWalk: FreeWalk) => Reclaimer;
 }
 
 export interface Range {
@@ -48,6 +51,7 @@ export class MapleTree implements CursorWriter {
   readonly slab: Slab;
   readonly nodeLimit: number;
   private readonly writer: TreeWriter;
+  private readonly reclaimerRef: Reclaimer;
   /** The facade's own cursor for one-shot reads (reset before each use). */
   private readonly reader: MapleCursor;
 
@@ -55,7 +59,12 @@ export class MapleTree implements CursorWriter {
     this.slab = slab;
     this.nodeLimit = slab.capacity;
     this.mem = new ThreadedMemory(slab.buffers.nodes);
-    const reclaimer = options.reclaimer ? options.reclaimer(this.mem, slab) : new EndOfOpReclaimer(this.mem, slab);
+    const mem = this.mem;
+    const walk = (id: number, release: (id: number) => void): void => freeWalk(mem, id, release);
+    const reclaimer = options.reclaimer
+      ? options.reclaimer(mem, slab, walk)
+      : new EndOfOpReclaimer(mem, slab, walk);
+    this.reclaimerRef = reclaimer;
     this.writer = new TreeWriter(this.mem, slab, reclaimer);
     this.reader = new MapleCursor(this);
   }
@@ -196,6 +205,11 @@ export class MapleTree implements CursorWriter {
 
   destroy(): void {
     this.writer.destroy();
+  }
+
+  /** rcu_barrier: wait until every deferred free has run. */
+  rcuBarrier(): void {
+    this.reclaimerRef.barrier();
   }
 
   height(): number {

@@ -14,6 +14,7 @@
 import type { Memory } from '../shared-heap/memory.js';
 import type { Slab } from '../shared-heap/slab.js';
 import type { Reclaimer } from '../shared-heap/reclaim.js';
+import { writeOverlay, OVERLAY_TYPE } from '../shared-heap/reclaim.js';
 import {
   ARANGE_64,
   ARANGE_GAPS_AT,
@@ -121,6 +122,12 @@ export class TreeWriter {
   ) {
     this.kept = new Uint32Array(slab.capacity + 1);
     this.fresh = new Uint32Array(slab.capacity + 1);
+  }
+
+  /** Nodes a write may need, reserved before it touches the tree (mas_preallocate). */
+  private reserve(needed: number): void {
+    if (this.slab.free < needed) this.reclaimer.reclaim(needed);
+    this.slab.reserve(needed);
   }
 
   private get rcu(): boolean {
@@ -252,7 +259,7 @@ export class TreeWriter {
     if (last > L.max[leafDepth]) {
       this.stats.spanning++;
       this.walkPath(this.right, last, leafDepth);
-      this.slab.reserve(4 * height + 4);
+      this.reserve(4 * height + 4);
       this.gatherLeafItems(first, last, entry);
       return this.rebuild(leafDepth);
     }
@@ -308,15 +315,19 @@ export class TreeWriter {
         this.updateGaps(L, leafDepth);
         return;
       }
-      this.slab.reserve(1);
+      this.reserve(1);
       return this.rebuild(leafDepth);
     }
-    this.slab.reserve(4 * height + 4);
+    this.reserve(4 * height + 4);
     this.gatherLeafItems(first, last, entry);
     this.rebuild(leafDepth);
   }
 
-  /** mas_wr_append: the store lands in the last slot and the node has room (non-RCU only). */
+  /**
+   * mas_wr_append: the store lands in the last slot and the node has room. The kernel's order:
+   * the new data end first, then the slots and pivots, which is safe only with no readers, hence
+   * non-RCU only (cfeb6ae8b).
+   */
   private appendInPlace(
     base: number,
     end: number,
@@ -329,6 +340,7 @@ export class TreeWriter {
     const mem = this.mem;
     const slots = base + RANGE_SLOTS_AT;
     const content = mem.read(slots + end);
+    mem.write(base + META, mkMeta(newEnd, 0));
     if (newEnd === end + 2) {
       // In the middle of the last range: [rMin, first-1] old, [first, last] new, [last+1, max] old.
       mem.publish(slots + end + 2, content);
@@ -345,7 +357,6 @@ export class TreeWriter {
       mem.publish(slots + end + 1, entry);
       mem.write(base + PIVOTS + end, first - 1);
     }
-    mem.write(base + META, mkMeta(newEnd, 0));
   }
 
   /** mas_wr_slot_store: two neighbouring ranges trade their boundary. */
@@ -415,7 +426,7 @@ export class TreeWriter {
     this.stats.newRoot++;
     let root = 0;
     if (entry !== 0) {
-      this.slab.reserve(1);
+      this.reserve(1);
       const id = this.slab.alloc();
       const base = nodeBase(id);
       this.clearNode(base);
@@ -438,7 +449,7 @@ export class TreeWriter {
     }
     if (entry === 0) return; // NULL over an empty range: nothing changes
     this.stats.newRoot++;
-    this.slab.reserve(1);
+    this.reserve(1);
     let n = 0;
     if (root !== 0 && first > 0) {
       this.piv[n] = 0;
@@ -833,12 +844,58 @@ export class TreeWriter {
     this.deadCount = 0;
   }
 
-  /** mtree_destroy: every node dies; the tree is empty afterwards. */
+  /**
+   * mtree_destroy: every node dies; the tree is empty afterwards. In RCU mode each node is marked
+   * dead and gets its type and slot count in the overlay, and one deferred walk frees the whole
+   * subtree after a grace period (mt_destroy_walk / mt_free_walk).
+   */
   destroy(): void {
-    const root = this.mem.read(HDR_ROOT);
-    this.mem.publish(HDR_ROOT, 0);
-    this.mem.write(HDR_HEIGHT, 0);
-    if (isNode(root)) this.retireSubtree(root);
+    const mem = this.mem;
+    const root = mem.read(HDR_ROOT);
+    mem.publish(HDR_ROOT, 0);
+    mem.write(HDR_HEIGHT, 0);
+    if (isNode(root)) {
+      if (this.rcu) {
+        this.epoch++;
+        this.deadCount = 0;
+        this.collectDead(root);
+        for (let i = 0; i < this.deadCount; i++) {
+          const enode = this.dead[i];
+          const id = enode >>> 4;
+          const type = (enode >>> 2) & 3;
+          const base = nodeBase(id);
+          const used = (mem.read(base + META) & 0xff) + 1;
+          mem.write(base + PARENT, deadParent(id));
+          this.slab.noteDeath(id);
+          mem.wmb();
+          writeOverlay(mem, id, type, used);
+          this.slab.retire(id);
+        }
+        this.deadCount = 0;
+        this.reclaimer.callRcuWalk(root >>> 4);
+      } else {
+        this.retireSubtree(root);
+      }
+    }
     this.reclaimer.flush();
   }
+}
+
+/**
+ * The deferred free walk (mt_free_walk): frees a dead subtree reading each node's type and slot
+ * count from the overlay, since a callback gets a node, not a typed reference.
+ */
+export function freeWalk(mem: Memory, id: number, release: (id: number) => void): void {
+  const base = nodeBase(id);
+  const word = mem.read(base + OVERLAY_TYPE);
+  const type = (word >>> 8) & 3;
+  const used = word & 0xff;
+  if (type !== LEAF_64) {
+    const slots = slotsAt(type);
+    for (let i = 0; i < used; i++) {
+      const child = mem.read(base + slots + i);
+      if (child !== 0) freeWalk(mem, child >>> 4, release);
+    }
+  }
+  release(id);
 }
