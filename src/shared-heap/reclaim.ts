@@ -6,6 +6,7 @@
 import type { Memory } from './memory.js';
 import type { Slab } from './slab.js';
 import type { GracePeriods } from './rcu.js';
+import type { Lockdep } from './lockdep.js';
 import { NODE_WORDS } from './slab.js';
 
 export interface Reclaimer {
@@ -19,6 +20,11 @@ export interface Reclaimer {
   barrier(): void;
   /** Queue the deferred free walk of a dead subtree whose nodes carry their type in the overlay. */
   callRcuWalk(rootId: number): void;
+  /**
+   * A read-side section on the writer's own thread opens (+1) or closes (-1): while one is open no
+   * dead node may be reused (single-threaded use of cursors across writes).
+   */
+  hold(delta: number): void;
 }
 
 /** The overlay covers the five words after the parent word (pivots 0-4); the parent word stays. */
@@ -49,16 +55,29 @@ export class EndOfOpReclaimer implements Reclaimer {
     private readonly mem: Memory,
     private readonly slab: Slab,
     private readonly freeWalk: (id: number, release: (id: number) => void) => void,
+    private readonly lockdep: Lockdep,
   ) {}
 
   callRcuWalk(rootId: number): void {
     this.walks.push(rootId);
   }
 
+  private holds = 0;
+
   reclaim(): void {}
 
   barrier(): void {
+    if (this.holds > 0) throw new Error('rcu_barrier inside a read-side section would never return');
     this.flush();
+  }
+
+  hold(delta: number): void {
+    this.holds += delta;
+    if (this.holds < 0) {
+      this.holds = 0;
+      throw new Error('rcuReadUnlock without a matching rcuReadLock');
+    }
+    if (this.holds === 0) this.flush();
   }
 
   callRcu(id: number, type: number, slotCount: number): void {
@@ -68,11 +87,14 @@ export class EndOfOpReclaimer implements Reclaimer {
   }
 
   flush(): void {
+    if (this.holds > 0) return;
     const pending = this.pending;
     for (let i = 0; i < pending.length; i++) this.slab.release(pending[i]);
     pending.length = 0;
     const release = (id: number): void => this.slab.release(id);
+    this.lockdep.rcuCallback++;
     for (const id of this.walks) this.freeWalk(id, release);
+    this.lockdep.rcuCallback--;
     this.walks.length = 0;
   }
 }
@@ -96,12 +118,19 @@ export class RcuReclaimer implements Reclaimer {
     private readonly slab: Slab,
     private readonly gp: GracePeriods,
     private readonly freeWalk: (id: number, release: (id: number) => void) => void,
+    private readonly lockdep: Lockdep,
+    /** The no-grace-period bug: free at the end of the write, readers or not. */
+    private readonly skipGracePeriods = false,
   ) {}
 
   callRcu(id: number, type: number, slotCount: number): void {
     writeOverlay(this.mem, id, type, slotCount);
     this.slab.retire(id);
     this.enqueue(id, false);
+  }
+
+  hold(): void {
+    throw new Error('the writer thread holds no read-side sections: readers register with RcuState');
   }
 
   /** Queue the deferred free walk of a whole dead subtree (destroy in RCU mode). */
@@ -115,6 +144,7 @@ export class RcuReclaimer implements Reclaimer {
 
   flush(): void {
     if (this.waiting === 0) return;
+    if (this.skipGracePeriods) return this.runDone();
     this.gp.poll();
     this.runDone();
     if (this.waiting > 0) this.gp.start();
@@ -145,12 +175,14 @@ export class RcuReclaimer implements Reclaimer {
       this.slab.release(id);
       this.released++;
     };
-    while (this.head < this.ids.length && this.gp.done(this.cookies[this.head])) {
+    this.lockdep.rcuCallback++;
+    while (this.head < this.ids.length && (this.skipGracePeriods || this.gp.done(this.cookies[this.head]))) {
       const id = this.ids[this.head];
       if (this.walks[this.head]) this.freeWalk(id, release);
       else release(id);
       this.head++;
     }
+    this.lockdep.rcuCallback--;
     if (this.head > 4096 && this.head * 2 > this.ids.length) {
       this.ids = this.ids.slice(this.head);
       this.cookies = this.cookies.slice(this.head);

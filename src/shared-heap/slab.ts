@@ -19,6 +19,8 @@ const WAITING = 2;
 const CAPACITY = 3;
 const FREE_TOP = 4;
 const BAD_FREES = 5;
+/** The harness's clock (the writer's current version), stamped on each node's death. */
+const CLOCK = 6;
 const HEADER_WORDS = 16;
 
 export const NODE_FREE = 0;
@@ -52,8 +54,13 @@ export class Slab {
   readonly capacity: number;
   readonly buffers: SlabBuffers;
   private readonly control: Int32Array;
-  /** generation[id]: bumped on death, free and reuse. */
+  /**
+   * generation[id]: bumped on reuse, death and free, so generation % 3 is 1 while the node is
+   * live, 2 once it is dead and 0 while it is free.
+   */
   readonly generations: Int32Array;
+  /** The clock value when each node last died. */
+  readonly deathStamps: Int32Array;
   /** Stack of free node ids (writer-private in use, shared for inspection). */
   private readonly freeStack: Int32Array;
   /** Per-node accounting state, one byte each: free, live or waiting. */
@@ -63,13 +70,11 @@ export class Slab {
     this.buffers = buffers;
     this.control = new Int32Array(buffers.control, 0, HEADER_WORDS);
     this.capacity = this.control[CAPACITY];
-    this.generations = new Int32Array(buffers.control, HEADER_WORDS * 4, this.capacity + 1);
-    this.freeStack = new Int32Array(
-      buffers.control,
-      (HEADER_WORDS + this.capacity + 1) * 4,
-      this.capacity,
-    );
-    this.states = new Uint8Array(buffers.control, (HEADER_WORDS + 2 * this.capacity + 1) * 4, this.capacity + 1);
+    const cap = this.capacity;
+    this.generations = new Int32Array(buffers.control, HEADER_WORDS * 4, cap + 1);
+    this.deathStamps = new Int32Array(buffers.control, (HEADER_WORDS + cap + 1) * 4, cap + 1);
+    this.freeStack = new Int32Array(buffers.control, (HEADER_WORDS + 2 * cap + 2) * 4, cap);
+    this.states = new Uint8Array(buffers.control, (HEADER_WORDS + 3 * cap + 2) * 4, cap + 1);
   }
 
   static create(capacity: number): Slab {
@@ -77,7 +82,7 @@ export class Slab {
       throw new RangeError(`capacity must be an integer in [1, ${MAX_CAPACITY}] nodes, got ${capacity}`);
     }
     const nodes = new SharedArrayBuffer((capacity + 1) * NODE_BYTES);
-    const control = new SharedArrayBuffer((HEADER_WORDS + 2 * capacity + 1) * 4 + ((capacity + 4) & ~3));
+    const control = new SharedArrayBuffer((HEADER_WORDS + 3 * capacity + 2) * 4 + ((capacity + 4) & ~3));
     const words = new Int32Array(control, 0, HEADER_WORDS);
     words[CAPACITY] = capacity;
     words[FREE] = capacity;
@@ -136,9 +141,15 @@ export class Slab {
     Atomics.add(this.control, WAITING, 1);
   }
 
-  /** Bump a node's generation: called when it dies. */
+  /** Bump a node's generation and stamp the clock: called when it dies. */
   noteDeath(id: number): void {
+    this.deathStamps[id] = this.control[CLOCK];
     Atomics.add(this.generations, id, 1);
+  }
+
+  /** Set the clock stamped on deaths (the harness's writer version). */
+  setClock(value: number): void {
+    this.control[CLOCK] = value;
   }
 
   /** Return a retired node to the free list once its grace period is over. */

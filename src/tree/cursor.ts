@@ -19,13 +19,16 @@ import {
   isNode,
 } from './layout.js';
 import { findEmptyArea } from './empty-area.js';
-import { checkIndex, checkSize } from './args.js';
+import { checkEntry, checkIndex, checkSize } from './args.js';
+import { Bug } from '../shared-heap/bugs.js';
 
 /** What the cursor can write through: implemented by MapleTree. */
 export interface CursorWriter {
   storeRange(first: number, last: number, entry: number): void;
   readonly mem: Memory;
   readonly nodeLimit: number;
+  /** Bug switches in force (src/shared-heap/bugs.ts); 0 in a correct build. */
+  readonly bugs: number;
 }
 
 const START = 0;
@@ -55,9 +58,11 @@ export class MapleCursor {
   private max = MAX_INDEX;
   private status = START;
   private readonly mem: Memory;
+  private readonly bugs: number;
 
   constructor(private readonly tree: CursorWriter, index = 0, last = index) {
     this.mem = tree.mem;
+    this.bugs = tree.bugs;
     this.index = index;
     this.last = last;
   }
@@ -160,6 +165,7 @@ export class MapleCursor {
 
   /** mas_store: store entry over [index, last]. */
   store(entry: number): void {
+    checkEntry(entry);
     this.tree.storeRange(this.index, this.last, entry);
     this.node = 0;
     this.status = START;
@@ -267,16 +273,20 @@ export class MapleCursor {
       if (save === MAX_INDEX) return -1;
       const node = this.node;
       if (node === 0) return this.walkTo(save + 1);
-      const base = (node >>> 4) << 6;
+      const id = node >>> 4;
+      const base = id << 6;
+      // The stale-pivots bug checks before reading, so nothing read afterwards is checked.
+      const checkFirst = (this.bugs & Bug.STALE_PIVOTS) !== 0;
+      if (checkFirst && this.isDead(base, id)) {
+        return this.rewalk(save + 1);
+      }
       const end = mem.read(base + META) & 0xff;
       const offset = this.offset;
       if (offset >= end) {
         // Last slot of this leaf: the next leaf starts at max + 1 (mas_next_node).
         const max = this.max;
-        mem.rmb();
-        if (mem.read(base + PARENT) >>> 8 === node >>> 4) {
-          this.rewalk(save);
-          continue;
+        if (!checkFirst && this.isDead(base, id)) {
+          return this.rewalk(save + 1);
         }
         if (max === MAX_INDEX) return -1;
         return this.walkTo(max + 1);
@@ -284,10 +294,8 @@ export class MapleCursor {
       const first = mem.read(base + PIVOTS + offset) + 1;
       const last = offset + 1 < end ? mem.read(base + PIVOTS + offset + 1) : this.max;
       const entry = mem.read(base + RANGE_SLOTS_AT + offset + 1);
-      mem.rmb();
-      if (mem.read(base + PARENT) >>> 8 === node >>> 4) {
-        this.rewalk(save);
-        continue;
+      if (!checkFirst && this.isDead(base, id)) {
+        return this.rewalk(save + 1);
       }
       this.offset = offset + 1;
       this.index = first;
@@ -304,14 +312,17 @@ export class MapleCursor {
       if (save === 0) return -1;
       const node = this.node;
       if (node === 0) return this.walkTo(save - 1);
-      const base = (node >>> 4) << 6;
+      const id = node >>> 4;
+      const base = id << 6;
+      const checkFirst = (this.bugs & Bug.STALE_PIVOTS) !== 0;
+      if (checkFirst && this.isDead(base, id)) {
+        return this.rewalk(save - 1);
+      }
       const offset = this.offset;
       if (offset === 0) {
         const min = this.min;
-        mem.rmb();
-        if (mem.read(base + PARENT) >>> 8 === node >>> 4) {
-          this.rewalk(save);
-          continue;
+        if (!checkFirst && this.isDead(base, id)) {
+          return this.rewalk(save - 1);
         }
         if (min === 0) return -1;
         return this.walkTo(min - 1);
@@ -319,10 +330,8 @@ export class MapleCursor {
       const last = mem.read(base + PIVOTS + offset - 1);
       const first = offset - 1 > 0 ? mem.read(base + PIVOTS + offset - 2) + 1 : this.min;
       const entry = mem.read(base + RANGE_SLOTS_AT + offset - 1);
-      mem.rmb();
-      if (mem.read(base + PARENT) >>> 8 === node >>> 4) {
-        this.rewalk(save);
-        continue;
+      if (!checkFirst && this.isDead(base, id)) {
+        return this.rewalk(save - 1);
       }
       this.offset = offset - 1;
       this.index = first;
@@ -331,10 +340,21 @@ export class MapleCursor {
     }
   }
 
-  /** The node we stood on died: walk again to where we were (mas_rewalk). */
-  private rewalk(index: number): void {
+  /** ma_dead_node: smp_rmb, then is the parent word pointing at the node itself? */
+  private isDead(base: number, id: number): boolean {
+    if ((this.bugs & Bug.MISSING_RMB) === 0) this.mem.rmb();
+    return this.mem.read(base + PARENT) >>> 8 === id;
+  }
+
+  /**
+   * The node we stood on died: walk again from the root to the index just past the current range
+   * and take the range holding it. (The kernel's mas_rewalk walks back to the current range and
+   * steps past it, which skips an entry stored over the old position; re-walking to the next
+   * index returns that entry instead, so an iteration never misses what was there.)
+   */
+  private rewalk(index: number): number {
     this.rewalks++;
-    this.walkTo(index);
+    return this.walkTo(index);
   }
 
   /**
@@ -361,10 +381,18 @@ export class MapleCursor {
       let enode = root;
       let min = 0;
       let max = MAX_INDEX;
+      const bugs = this.bugs;
+      // Patch 1 reverted: check before reading. Patch 2 reverted: never check the root.
+      const checkFirst = (bugs & Bug.STALE_PIVOTS) !== 0;
+      let check = (bugs & Bug.DEAD_ROOT) === 0;
       for (;;) {
         const id = enode >>> 4;
         const type = (enode >>> 2) & 3;
         const base = id << 6;
+        if (checkFirst && check && this.isDead(base, id)) {
+          this.rewalks++;
+          continue retry;
+        }
         const leaf = type < 2;
         const slots = leaf || type === 2 ? RANGE_SLOTS : ARANGE_SLOTS;
         let end = mem.read(base + META) & 0xff;
@@ -383,8 +411,7 @@ export class MapleCursor {
         }
         if (leaf) {
           const entry = mem.read(base + RANGE_SLOTS_AT + offset);
-          mem.rmb();
-          if (mem.read(base + PARENT) >>> 8 === id) {
+          if (!checkFirst && check && this.isDead(base, id)) {
             this.rewalks++;
             continue retry;
           }
@@ -397,11 +424,11 @@ export class MapleCursor {
           return entry;
         }
         const child = mem.deref(base + (type === 2 ? RANGE_SLOTS_AT : ARANGE_SLOTS_AT) + offset);
-        mem.rmb();
-        if (mem.read(base + PARENT) >>> 8 === id) {
+        if (!checkFirst && check && this.isDead(base, id)) {
           this.rewalks++;
           continue retry;
         }
+        check = true;
         if (!isNode(child) || child >>> 4 > limit) {
           throw new TreeCorruptionError(
             `node ${id} slot ${offset} holds ${child}, not a node reference, while walking to ${index}`,

@@ -17,6 +17,7 @@ import type { WriteStats } from './writer.js';
 import { validateTree } from './validate.js';
 import type { TreeShape } from './validate.js';
 import { dumpTree } from './dump.js';
+import { Lockdep } from '../shared-heap/lockdep.js';
 import { checkEntry, checkIndex, checkRange, checkSize } from './args.js';
 
 export interface MapleTreeOptions {
@@ -33,7 +34,21 @@ export type FreeWalk = (id: number, release: (id: number) => void) => void;
 
 export interface AttachOptions {
   /** Where dead nodes go; defaults to freeing at the end of each write operation. */
-  reclaimer?: (mem: Memory, slab: Slab, freeWalk: FreeWalk) => Reclaimer;
+  reclaimer?: (parts: ReclaimerParts) => Reclaimer;
+  /** Bug switches to turn on (src/shared-heap/bugs.ts): for the harness's own self-checks. */
+  bugs?: number;
+  /** Lock-context tracking shared by the writer and the reclaimer. */
+  lockdep?: Lockdep;
+  /** Replace the memory layer (the checked or simulated one); defaults to real threads. */
+  memory?: (nodes: SharedArrayBuffer) => Memory;
+}
+
+/** What a reclaimer is built from. */
+export interface ReclaimerParts {
+  mem: Memory;
+  slab: Slab;
+  freeWalk: FreeWalk;
+  lockdep: Lockdep;
 }
 
 export interface Range {
@@ -50,6 +65,8 @@ export class MapleTree implements CursorWriter {
   readonly mem: Memory;
   readonly slab: Slab;
   readonly nodeLimit: number;
+  readonly bugs: number;
+  readonly lockdep: Lockdep;
   private readonly writer: TreeWriter;
   private readonly reclaimerRef: Reclaimer;
   /** The facade's own cursor for one-shot reads (reset before each use). */
@@ -58,14 +75,18 @@ export class MapleTree implements CursorWriter {
   private constructor(slab: Slab, options: AttachOptions) {
     this.slab = slab;
     this.nodeLimit = slab.capacity;
-    this.mem = new ThreadedMemory(slab.buffers.nodes);
+    this.mem = options.memory ? options.memory(slab.buffers.nodes) : new ThreadedMemory(slab.buffers.nodes);
     const mem = this.mem;
-    const walk = (id: number, release: (id: number) => void): void => freeWalk(mem, id, release);
+    this.bugs = options.bugs ?? 0;
+    this.lockdep = options.lockdep ?? new Lockdep();
+    const { bugs, lockdep } = this;
+    const walk = (id: number, release: (id: number) => void): void =>
+      freeWalk(mem, id, release, bugs, lockdep);
     const reclaimer = options.reclaimer
-      ? options.reclaimer(mem, slab, walk)
-      : new EndOfOpReclaimer(mem, slab, walk);
+      ? options.reclaimer({ mem, slab, freeWalk: walk, lockdep })
+      : new EndOfOpReclaimer(mem, slab, walk, lockdep);
     this.reclaimerRef = reclaimer;
-    this.writer = new TreeWriter(this.mem, slab, reclaimer);
+    this.writer = new TreeWriter(this.mem, slab, reclaimer, this.bugs, this.lockdep);
     this.reader = new MapleCursor(this);
   }
 
@@ -205,6 +226,19 @@ export class MapleTree implements CursorWriter {
 
   destroy(): void {
     this.writer.destroy();
+  }
+
+  /**
+   * A read-side section on this thread (rcu_read_lock): until the matching rcuReadUnlock, nodes
+   * that writes on this thread replace are not reused, so a cursor kept across writes can see that
+   * its node died and re-walk. Readers on other threads use RcuState instead.
+   */
+  rcuReadLock(): void {
+    this.reclaimerRef.hold(1);
+  }
+
+  rcuReadUnlock(): void {
+    this.reclaimerRef.hold(-1);
   }
 
   /** rcu_barrier: wait until every deferred free has run. */

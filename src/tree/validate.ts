@@ -93,7 +93,8 @@ class Validator {
     this.nodes++;
     this.usedSlots += end + 1;
     this.totalSlots += slots;
-    if (this.strict && depth > 0 && end + 1 < minSlots(type)) {
+    // As in the kernel, the rightmost node of each level is exempt.
+    if (this.strict && depth > 0 && max !== MAX_INDEX && end + 1 < minSlots(type)) {
       this.fail(enode, depth, min, max, `${end + 1} slots used, below the minimum ${minSlots(type)}`);
     }
     let lo = min;
@@ -184,6 +185,9 @@ export function validateTree(mem: Memory, slab: Slab, strict = true): TreeShape 
     return { height: 0, nodes: 0, leaves: 0, entries: root !== 0 ? 1 : 0, fill: 0 };
   }
   if (height < 1) throw new Error(`validate: the root is a node but the height is ${height}`);
+  if (height > 1 && (mem.read(nodeBase(root >>> 4) + META) & 0xff) === 0) {
+    throw new Error(`validate: the root (node ${root >>> 4}) is internal with a single child: it should have collapsed`);
+  }
   const v = new Validator(mem, slab, alloc, height, strict);
   v.node(root, 0, 0, MAX_INDEX, mkRootParent());
   return {

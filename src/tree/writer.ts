@@ -15,6 +15,8 @@ import type { Memory } from '../shared-heap/memory.js';
 import type { Slab } from '../shared-heap/slab.js';
 import type { Reclaimer } from '../shared-heap/reclaim.js';
 import { writeOverlay, OVERLAY_TYPE } from '../shared-heap/reclaim.js';
+import { Bug } from '../shared-heap/bugs.js';
+import type { Lockdep } from '../shared-heap/lockdep.js';
 import {
   ARANGE_64,
   ARANGE_GAPS_AT,
@@ -74,6 +76,7 @@ export class WriteStats {
   spanning = 0;
   newRoot = 0;
   rootCollapse = 0;
+  push = 0;
 }
 
 export class TreeWriter {
@@ -119,6 +122,8 @@ export class TreeWriter {
     private readonly mem: Memory,
     private readonly slab: Slab,
     private readonly reclaimer: Reclaimer,
+    private readonly bugs: number,
+    private readonly lockdep: Lockdep,
   ) {
     this.kept = new Uint32Array(slab.capacity + 1);
     this.fresh = new Uint32Array(slab.capacity + 1);
@@ -239,11 +244,14 @@ export class TreeWriter {
       if (first > 0 && this.lookup(first - 1) === 0) first = this.lkFirst;
       if (last < MAX_INDEX && this.lookup(last + 1) === 0) last = this.lkLast;
     }
+    this.lockdep.treeLock = true;
     try {
       this.storeExtended(first, last, entry);
     } finally {
-      this.reclaimer.flush();
+      this.lockdep.treeLock = false;
     }
+    // Deferred frees run outside the tree lock, as RCU callbacks do.
+    this.reclaimer.flush();
   }
 
   private storeExtended(first: number, last: number, entry: number): void {
@@ -292,11 +300,13 @@ export class TreeWriter {
     }
     const newEnd = end + 2 - (offsetEnd - offset) - (rMin === first ? 1 : 0) - (endPiv === last ? 1 : 0);
     const rcu = this.rcu;
-    if (newEnd < minSlots(LEAF_64) && leafDepth > 0) {
+    // The rightmost node of a level may run below minimum occupancy (as in the kernel), so appends
+    // at the end of the keyspace pack densely.
+    if (newEnd < minSlots(LEAF_64) && leafDepth > 0 && leafMax !== MAX_INDEX) {
       this.stats.rebalance++;
     } else if (newEnd >= slotCount(LEAF_64)) {
       this.stats.split++;
-    } else if (!rcu && offset === end) {
+    } else if ((!rcu || (this.bugs & Bug.APPEND_IN_RCU) !== 0) && offset === end) {
       this.stats.append++;
       this.appendInPlace(base, end, newEnd, first, last, entry, rMin);
       this.updateGaps(L, leafDepth);
@@ -470,7 +480,7 @@ export class TreeWriter {
     this.spanMin = 0;
     const enode = this.makeNode(0, LEAF_64, n, 0, MAX_INDEX);
     mem.write(nodeBase(enode >>> 4) + PARENT, mkRootParent());
-    mem.publish(HDR_ROOT, enode);
+    this.publishNode(HDR_ROOT, enode);
     mem.write(HDR_HEIGHT, 1);
   }
 
@@ -489,22 +499,16 @@ export class TreeWriter {
     for (;;) {
       const type = depth === leafDepth ? LEAF_64 : this.internalType();
       const isRoot = depth === 0;
-      if (!isRoot && this.count < minSlots(type)) this.pullNeighbour(depth);
+      if (!isRoot && this.count < minSlots(type) && R.max[depth] !== MAX_INDEX) this.pullNeighbour(depth);
+      else if (!isRoot && this.count > slotCount(type) && L.node[depth] === R.node[depth]) this.pushToSibling(depth, type);
       const old = L.node[depth];
 
       if (isRoot && type !== LEAF_64 && this.count === 1) {
-        // Root collapse: the only child becomes the root.
-        this.stats.rootCollapse++;
-        const child = this.slot[0];
-        this.kept[child >>> 4] = this.epoch;
-        mem.write(nodeBase(child >>> 4) + PARENT, mkRootParent());
-        mem.publish(HDR_ROOT, child);
-        mem.write(HDR_HEIGHT, this.height() - 1);
-        this.finish(old);
+        this.collapseRoot(this.slot[0], old);
         return;
       }
 
-      const made = this.packLevel(type);
+      const made = this.packLevel(type, depth);
       if (isRoot && made > 1) {
         // The root split: a new root above the new nodes.
         this.stats.newRoot++;
@@ -518,14 +522,14 @@ export class TreeWriter {
         this.spanMin = 0;
         const root = this.makeNode(0, parentType, made, 0, MAX_INDEX);
         mem.write(nodeBase(root >>> 4) + PARENT, mkRootParent());
-        mem.publish(HDR_ROOT, root);
+        this.publishNode(HDR_ROOT, root);
         mem.write(HDR_HEIGHT, this.height() + 1);
         this.finish(old);
         return;
       }
       if (isRoot) {
         mem.write(nodeBase(this.made[0] >>> 4) + PARENT, mkRootParent());
-        mem.publish(HDR_ROOT, this.made[0]);
+        this.publishNode(HDR_ROOT, this.made[0]);
         this.finish(old);
         return;
       }
@@ -536,7 +540,7 @@ export class TreeWriter {
         const pbase = nodeBase(parent >>> 4);
         const offset = L.offset[depth - 1];
         mem.write(nodeBase(this.made[0] >>> 4) + PARENT, mkParent(parent >>> 4, offset, parentType));
-        mem.publish(pbase + slotsAt(parentType) + offset, this.made[0]);
+        this.publishNode(pbase + slotsAt(parentType) + offset, this.made[0]);
         if (parentType === ARANGE_64) this.setParentGap(L, depth - 1, this.madeGap[0]);
         this.finish(old);
         return;
@@ -545,6 +549,56 @@ export class TreeWriter {
       depth--;
     }
   }
+
+  /**
+   * Root collapse: the root level is down to one child, so that child becomes the root, and so on
+   * down while the new root is an internal node with a single child. Fresh single-child nodes were
+   * never reachable and go straight back to the slab; old ones die with the old root.
+   */
+  private collapseRoot(child: number, oldRoot: number): void {
+    const mem = this.mem;
+    this.stats.rootCollapse++;
+    let height = this.height() - 1;
+    for (;;) {
+      const type = (child >>> 2) & 3;
+      const base = nodeBase(child >>> 4);
+      if (type === LEAF_64 || (mem.read(base + META) & 0xff) !== 0) break;
+      const next = mem.read(base + slotsAt(type));
+      if (this.fresh[child >>> 4] === this.epoch) this.slab.freeNow(child >>> 4);
+      else this.kept[child >>> 4] = 0;
+      child = next;
+      height--;
+    }
+    this.kept[child >>> 4] = this.epoch;
+    mem.write(nodeBase(child >>> 4) + PARENT, mkRootParent());
+    this.publishNode(HDR_ROOT, child);
+    mem.write(HDR_HEIGHT, height);
+    this.finish(oldRoot);
+  }
+
+  /**
+   * rcu_assign_pointer of a fresh node. The bug switches link it in before its words are written,
+   * or with a plain store that orders nothing.
+   */
+  private publishNode(addr: number, enode: number): void {
+    const mem = this.mem;
+    const bugs = this.bugs;
+    if ((bugs & Bug.PUBLISH_BEFORE_INIT) !== 0) {
+      const base = nodeBase(enode >>> 4);
+      const saved = this.savedWords;
+      for (let i = 1; i <= META; i++) {
+        saved[i] = mem.read(base + i);
+        mem.write(base + i, 0);
+      }
+      mem.publish(addr, enode);
+      for (let i = 1; i <= META; i++) mem.write(base + i, saved[i]);
+      return;
+    }
+    if ((bugs & Bug.PLAIN_PUBLISH) !== 0) mem.write(addr, enode);
+    else mem.publish(addr, enode);
+  }
+
+  private readonly savedWords = new Uint32Array(META + 1);
 
   /** Publishing is done: fix carried children's parent words, then retire what was replaced. */
   private finish(oldTop: number): void {
@@ -601,7 +655,6 @@ export class TreeWriter {
    * depth (the right one, or the left one at the end of the keyspace) and widen the span.
    */
   private pullNeighbour(depth: number): void {
-    const mem = this.mem;
     const L = this.left;
     const R = this.right;
     const P = this.probe;
@@ -610,52 +663,97 @@ export class TreeWriter {
     if (spanMax < MAX_INDEX) {
       this.walkPath(P, spanMax + 1, depth);
       R.copyFrom(P, depth);
-      const enode = R.node[depth];
-      const type = (enode >>> 2) & 3;
-      const base = nodeBase(enode >>> 4);
-      const end = mem.read(base + META) & 0xff;
-      let n = this.count;
-      for (let i = 0; i <= end; i++) {
-        this.piv[n] = i < end ? mem.read(base + PIVOTS + i) : R.max[depth];
-        this.slot[n] = mem.read(base + slotsAt(type) + i);
-        this.gap[n] = type === ARANGE_64 ? mem.read(base + ARANGE_GAPS_AT + i) : 0;
-        n++;
-      }
-      this.count = n;
-      this.tailWrite = false;
+      this.appendNode(depth);
     } else if (spanMin > 0) {
       this.walkPath(P, spanMin - 1, depth);
       L.copyFrom(P, depth);
-      const enode = L.node[depth];
-      const type = (enode >>> 2) & 3;
-      const base = nodeBase(enode >>> 4);
-      const end = mem.read(base + META) & 0xff;
-      const add = end + 1;
-      for (let i = this.count - 1; i >= 0; i--) {
-        this.piv[i + add] = this.piv[i];
-        this.slot[i + add] = this.slot[i];
-        this.gap[i + add] = this.gap[i];
-      }
-      for (let i = 0; i <= end; i++) {
-        this.piv[i] = i < end ? mem.read(base + PIVOTS + i) : L.max[depth];
-        this.slot[i] = mem.read(base + slotsAt(type) + i);
-        this.gap[i] = type === ARANGE_64 ? mem.read(base + ARANGE_GAPS_AT + i) : 0;
-      }
-      this.count += add;
-      this.spanMin = L.min[depth];
+      this.prependNode(depth);
+    }
+  }
+
+  /** Add every item of R.node[depth] after the level's items. */
+  private appendNode(depth: number): void {
+    const mem = this.mem;
+    const R = this.right;
+    const enode = R.node[depth];
+    const type = (enode >>> 2) & 3;
+    const base = nodeBase(enode >>> 4);
+    const end = mem.read(base + META) & 0xff;
+    let n = this.count;
+    for (let i = 0; i <= end; i++) {
+      this.piv[n] = i < end ? mem.read(base + PIVOTS + i) : R.max[depth];
+      this.slot[n] = mem.read(base + slotsAt(type) + i);
+      this.gap[n] = type === ARANGE_64 ? mem.read(base + ARANGE_GAPS_AT + i) : 0;
+      n++;
+    }
+    this.count = n;
+    this.tailWrite = false;
+  }
+
+  /** Add every item of L.node[depth] before the level's items. */
+  private prependNode(depth: number): void {
+    const mem = this.mem;
+    const L = this.left;
+    const enode = L.node[depth];
+    const type = (enode >>> 2) & 3;
+    const base = nodeBase(enode >>> 4);
+    const end = mem.read(base + META) & 0xff;
+    const add = end + 1;
+    for (let i = this.count - 1; i >= 0; i--) {
+      this.piv[i + add] = this.piv[i];
+      this.slot[i + add] = this.slot[i];
+      this.gap[i + add] = this.gap[i];
+    }
+    for (let i = 0; i <= end; i++) {
+      this.piv[i] = i < end ? mem.read(base + PIVOTS + i) : L.max[depth];
+      this.slot[i] = mem.read(base + slotsAt(type) + i);
+      this.gap[i] = type === ARANGE_64 ? mem.read(base + ARANGE_GAPS_AT + i) : 0;
+    }
+    this.count += add;
+    this.spanMin = L.min[depth];
+  }
+
+  /**
+   * mas_push_data: an overflowing node shares its items with a sibling under the same parent that
+   * has room, instead of splitting, so the parent keeps its slot count and the tree its height.
+   */
+  private pushToSibling(depth: number, type: number): void {
+    const mem = this.mem;
+    const L = this.left;
+    const R = this.right;
+    const parent = L.node[depth - 1];
+    const pbase = nodeBase(parent >>> 4);
+    const ptype = (parent >>> 2) & 3;
+    const pend = mem.read(pbase + META) & 0xff;
+    const offset = L.offset[depth - 1];
+    const room = 2 * slotCount(type) - 1;
+    const siblingCount = (at: number): number => (mem.read(nodeBase(mem.read(pbase + slotsAt(ptype) + at) >>> 4) + META) & 0xff) + 1;
+    if (offset > 0 && siblingCount(offset - 1) + this.count <= room) {
+      this.walkPath(this.probe, L.min[depth] - 1, depth);
+      L.copyFrom(this.probe, depth);
+      this.prependNode(depth);
+      this.stats.push++;
+    } else if (offset < pend && siblingCount(offset + 1) + this.count <= room) {
+      this.walkPath(this.probe, R.max[depth] + 1, depth);
+      R.copyFrom(this.probe, depth);
+      this.appendNode(depth);
+      this.stats.push++;
     }
   }
 
   /** Pack the level's items into as few nodes as fit, spread evenly. Returns how many. */
-  private packLevel(type: number): number {
+  private packLevel(type: number, depth: number): number {
     const n = this.count;
     const slots = slotCount(type);
     const made = Math.ceil(n / slots);
     let start = 0;
     let min = this.spanMin;
     const biased = made === 2 && this.tailWrite;
+    // At the very end of the keyspace the right node may be small: fill the left one.
+    const wanted = this.right.max[depth] === MAX_INDEX ? slots : n - minSlots(type);
+    const leftTake = Math.max(Math.min(wanted, slots), n - slots);
     for (let k = 0; k < made; k++) {
-      const take = biased && k === 0 ? n - minSlots(type) : Math.floor((n - start) / (made - k));
+      const take = biased && k === 0 ? leftTake : Math.floor((n - start) / (made - k));
       const max = this.piv[start + take - 1];
       const enode = this.makeNode(start, type, take, min, max);
       this.made[k] = enode;
@@ -828,13 +926,23 @@ export class TreeWriter {
   private killCollected(): void {
     const mem = this.mem;
     const slab = this.slab;
+    const bugs = this.bugs;
+    const rcu = this.rcu;
+    if ((bugs & Bug.OVERLAY_BEFORE_DEATH) !== 0 && rcu) {
+      // Patch 5 reverted: scribble first, mark dead afterwards.
+      for (let i = 0; i < this.deadCount; i++) {
+        const enode = this.dead[i];
+        const type = (enode >>> 2) & 3;
+        writeOverlay(mem, enode >>> 4, type, slotCount(type));
+      }
+    }
     for (let i = 0; i < this.deadCount; i++) {
       const id = this.dead[i] >>> 4;
       mem.write(nodeBase(id) + PARENT, deadParent(id));
       slab.noteDeath(id);
-      mem.wmb();
+      if ((bugs & Bug.MISSING_WMB) === 0) mem.wmb();
+      if ((bugs & Bug.DUPLICATE_WMB) !== 0) mem.wmb();
     }
-    const rcu = this.rcu;
     for (let i = 0; i < this.deadCount; i++) {
       const enode = this.dead[i];
       const type = (enode >>> 2) & 3;
@@ -851,6 +959,7 @@ export class TreeWriter {
    */
   destroy(): void {
     const mem = this.mem;
+    this.lockdep.treeLock = true;
     const root = mem.read(HDR_ROOT);
     mem.publish(HDR_ROOT, 0);
     mem.write(HDR_HEIGHT, 0);
@@ -867,8 +976,10 @@ export class TreeWriter {
           const used = (mem.read(base + META) & 0xff) + 1;
           mem.write(base + PARENT, deadParent(id));
           this.slab.noteDeath(id);
-          mem.wmb();
-          writeOverlay(mem, id, type, used);
+          if ((this.bugs & Bug.MISSING_WMB) === 0) mem.wmb();
+          // Patch 3 reverted: only the node the callback starts from gets its type written.
+          if ((this.bugs & Bug.UNTYPED_FREE_WALK) !== 0 && i > 0) writeOverlay(mem, id, 0, 0xad);
+          else writeOverlay(mem, id, type, used);
           this.slab.retire(id);
         }
         this.deadCount = 0;
@@ -877,6 +988,7 @@ export class TreeWriter {
         this.retireSubtree(root);
       }
     }
+    this.lockdep.treeLock = false;
     this.reclaimer.flush();
   }
 }
@@ -885,7 +997,13 @@ export class TreeWriter {
  * The deferred free walk (mt_free_walk): frees a dead subtree reading each node's type and slot
  * count from the overlay, since a callback gets a node, not a typed reference.
  */
-export function freeWalk(mem: Memory, id: number, release: (id: number) => void): void {
+export function freeWalk(
+  mem: Memory,
+  id: number,
+  release: (id: number) => void,
+  bugs: number,
+  lockdep: Lockdep,
+): void {
   const base = nodeBase(id);
   const word = mem.read(base + OVERLAY_TYPE);
   const type = (word >>> 8) & 3;
@@ -893,8 +1011,11 @@ export function freeWalk(mem: Memory, id: number, release: (id: number) => void)
   if (type !== LEAF_64) {
     const slots = slotsAt(type);
     for (let i = 0; i < used; i++) {
+      // Patch 7 reverted: the slot accessor that demands the tree lock, in callback context.
+      if ((bugs & Bug.CALLBACK_UNLOCKED) !== 0) lockdep.checkTreeOrRcu('mt_free_walk');
+      else lockdep.checkTreeRcuOrCallback('mt_free_walk');
       const child = mem.read(base + slots + i);
-      if (child !== 0) freeWalk(mem, child >>> 4, release);
+      if (child !== 0) freeWalk(mem, child >>> 4, release, bugs, lockdep);
     }
   }
   release(id);

@@ -1,0 +1,58 @@
+// Ratios between tasks and the targets they are judged against.
+import type { TaskSummary } from './summary.js';
+
+export interface Ratio {
+  label: string;
+  /** How it is computed, for the JSON file. */
+  formula: string;
+  value: number | null;
+  unit: 'x' | 'bytes';
+  target: number | null;
+  op: '>=' | '<=' | null;
+  /** null when there is no target or the value could not be measured. */
+  pass: boolean | null;
+  /** Speed ratios only: the same ratio from the median batches (robust to preempted batches). */
+  medianValue?: number | null;
+  /** Speed ratios only: a task involved ran with under 90% of a CPU, so the figure is suspect. */
+  contended?: boolean;
+}
+
+/** Below this CPU share a task was visibly sharing its core with another process. */
+export const CONTENDED_CPU_SHARE = 0.9;
+
+function judge(value: number | null, target: number | null, op: '>=' | '<=' | null): boolean | null {
+  if (value === null || target === null || op === null) return null;
+  return op === '>=' ? value >= target : value <= target;
+}
+
+/** Speed of `a` relative to `b` (ops/s of a / ops/s of b, i.e. mean ns of b / mean ns of a). */
+export function speedRatio(
+  rows: TaskSummary[],
+  label: string,
+  a: string,
+  b: string,
+  target: number | null = null,
+): Ratio {
+  const ra = rows.find((r) => r.name === a);
+  const rb = rows.find((r) => r.name === b);
+  const value = ra?.meanNs && rb?.meanNs ? rb.meanNs / ra.meanNs : null;
+  const medianValue = ra?.p50Ns && rb?.p50Ns ? rb.p50Ns / ra.p50Ns : null;
+  const contended = [ra, rb].some((r) => r?.cpuShare != null && r.cpuShare < CONTENDED_CPU_SHARE);
+  const op = target === null ? null : '>=';
+  return {
+    label,
+    formula: `ops/s(${a}) / ops/s(${b}) = mean ns(${b}) / mean ns(${a})`,
+    value,
+    unit: 'x',
+    target,
+    op,
+    pass: judge(value, target, op),
+    medianValue,
+    contended,
+  };
+}
+
+export function bytesRatio(label: string, formula: string, value: number | null, target: number | null): Ratio {
+  const op = target === null ? null : '<=';
+  return { label, formula, value, unit: 'bytes', target, op, pass: judge(value, target, op) };
+}

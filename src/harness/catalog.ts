@@ -1,0 +1,168 @@
+/**
+ * The bug catalog: every historical bug of the maple tree's RCU mode that the tester must catch,
+ * as a named switch (src/shared-heap/bugs.ts) with its kernel commit and the mode that exposes it.
+ * `threads`: real threads catch it (npm run stress -- --bug NAME). `simulator`: only a weak memory
+ * model makes it bite, since x86 never reorders the accesses involved.
+ */
+import { Bug } from '../shared-heap/bugs.js';
+
+export type CatalogMode = 'threads' | 'simulator';
+
+export interface CatalogEntry {
+  name: string;
+  /** Upstream commit that fixed it (abbreviated), and its subject. */
+  commit: string;
+  subject: string;
+  mode: CatalogMode;
+  description: string;
+  /** Which oracle is expected to catch it. */
+  detectedBy: string;
+  /** The switch mask. */
+  mask: number;
+  /** The workload that exposes it fastest (the default when --bug is given without --workload). */
+  workload: string;
+}
+
+export const CATALOG: readonly CatalogEntry[] = [
+  {
+    name: 'stale-pivots',
+    commit: '39d0bd86c499',
+    subject: 'maple_tree: be more cautious about dead nodes',
+    mode: 'threads',
+    description: 'walkers check "dead?" before reading a node\'s pivots, slot and data end, so nothing they read is re-checked',
+    detectedBy: 'stale-read detector, result oracle',
+    mask: Bug.STALE_PIVOTS,
+    workload: 'churn',
+  },
+  {
+    name: 'dead-root',
+    commit: 'a7b92d59c885',
+    subject: 'maple_tree: detect dead nodes in mas_start()',
+    mode: 'threads',
+    description: 'the walk trusts the root node it started from and never checks whether it was already replaced',
+    detectedBy: 'stale-read detector, result oracle',
+    mask: Bug.DEAD_ROOT,
+    workload: 'churn',
+  },
+  {
+    name: 'untyped-free-walk',
+    commit: '2e5b4921f8ef',
+    subject: 'maple_tree: fix freeing of nodes in rcu mode',
+    mode: 'threads',
+    description: 'destroy in RCU mode leaves the node type and slot count out of the overlay; the deferred free walk reads garbage',
+    detectedBy: 'slab accounting (bad free, leak after rcu_barrier)',
+    mask: Bug.UNTYPED_FREE_WALK,
+    workload: 'churn',
+  },
+  {
+    name: 'duplicate-wmb',
+    commit: '8372f4d83f96',
+    subject: 'maple_tree: remove extra smp_wmb() from mas_dead_leaves()',
+    mode: 'threads',
+    description: 'a second smp_wmb per dead node: a cost, not a correctness bug; caught by counting barriers per dead node',
+    detectedBy: 'barrier count (cost)',
+    mask: Bug.DUPLICATE_WMB,
+    workload: 'random',
+  },
+  {
+    name: 'overlay-before-death',
+    commit: 'c13af03de46b',
+    subject: 'maple_tree: fix write memory barrier of nodes once dead for RCU mode',
+    mode: 'threads',
+    description: 'the free path writes its overlay over a replaced node before marking it dead, so readers take poison for pivots',
+    detectedBy: 'result oracle, poison check',
+    mask: Bug.OVERLAY_BEFORE_DEATH,
+    workload: 'random',
+  },
+  {
+    name: 'missing-wmb',
+    commit: 'c13af03de46b',
+    subject: 'maple_tree: fix write memory barrier of nodes once dead for RCU mode',
+    mode: 'simulator',
+    description: 'no smp_wmb between marking a node dead and overwriting it: the overwrite may become visible first',
+    detectedBy: 'simulator: result oracle, poison check',
+    mask: Bug.MISSING_WMB,
+    workload: 'random',
+  },
+  {
+    name: 'missing-rmb',
+    commit: '0a2b18d94883',
+    subject: 'maple_tree: add smp_rmb() to dead node detection',
+    mode: 'simulator',
+    description: 'the dead check reads the parent word without smp_rmb, so it may be satisfied before the data reads',
+    detectedBy: 'simulator: result oracle, poison check',
+    mask: Bug.MISSING_RMB,
+    workload: 'random',
+  },
+  {
+    name: 'callback-unlocked',
+    commit: '790e1fa86b34',
+    subject: 'maple_tree: add RCU lock checking to rcu callback functions',
+    mode: 'threads',
+    description: 'the deferred free walk dereferences slots with the accessor that demands the tree lock, from callback context',
+    detectedBy: 'lockdep',
+    mask: Bug.CALLBACK_UNLOCKED,
+    workload: 'churn',
+  },
+  {
+    name: 'rcu-off',
+    commit: '3dd443254941',
+    subject: 'mm: enable maple tree RCU mode by default',
+    mode: 'threads',
+    description: 'the tree runs outside RCU mode while lockless readers walk it: in-place node stores, immediate reuse',
+    detectedBy: 'result oracle, stale-read detector',
+    mask: Bug.RCU_OFF,
+    workload: 'random',
+  },
+  {
+    name: 'append-in-rcu',
+    commit: 'cfeb6ae8bcb9',
+    subject: 'maple_tree: disable mas_wr_append() when other readers are possible',
+    mode: 'threads',
+    description: 'appends write the new data end before the slot and pivot, in place, while readers walk the node',
+    detectedBy: 'result oracle',
+    mask: Bug.APPEND_IN_RCU,
+    workload: 'random',
+  },
+  {
+    name: 'no-grace-period',
+    commit: '(protocol)',
+    subject: 'a freed node is reused with no grace period',
+    mode: 'threads',
+    description: 'dead nodes go back to the slab at the end of the write, while readers may still hold them',
+    detectedBy: 'stale-read detector, result oracle',
+    mask: Bug.NO_GRACE_PERIOD,
+    workload: 'random',
+  },
+  {
+    name: 'publish-before-init',
+    commit: '(protocol)',
+    subject: 'a new node is linked in before its contents are written',
+    mode: 'threads',
+    description: 'rcu_assign_pointer of a fresh node comes before its pivots and slots are written',
+    detectedBy: 'result oracle',
+    mask: Bug.PUBLISH_BEFORE_INIT,
+    workload: 'random',
+  },
+  {
+    name: 'plain-publish',
+    commit: '(protocol)',
+    subject: 'a new node is linked in with a plain store',
+    mode: 'simulator',
+    description: 'the pointer to a fresh node is a plain store, not rcu_assign_pointer, so it may be seen before the contents',
+    detectedBy: 'simulator: result oracle',
+    mask: Bug.PLAIN_PUBLISH,
+    workload: 'random',
+  },
+];
+
+export function findBug(name: string): CatalogEntry | undefined {
+  return CATALOG.find((entry) => entry.name === name);
+}
+
+/** The switch mask for a list of catalog names (unknown names are the caller's to reject first). */
+export function bugMask(names: readonly string[]): number {
+  let mask = 0;
+  for (const name of names) mask |= findBug(name)?.mask ?? 0;
+  return mask;
+}

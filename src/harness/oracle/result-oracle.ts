@@ -1,0 +1,314 @@
+/**
+ * The result oracle (linearizability against the single writer's version log). A reader's result
+ * is correct iff it equals what the tree held at some version in the operation's window [vs, ve].
+ *
+ * Each reader keeps its own reference model, replayed from the log up to vs; when the result does
+ * not match at vs, the oracle applies the records (vs, ve] one at a time, trying each version, and
+ * rolls them back afterwards (the next operation may start before ve).
+ *
+ * Iteration steps (find/next, findRev/prev) and empty-area searches read many slots, possibly in
+ * several nodes, one at a time; under RCU they promise what rcu-protected iteration promises, not a
+ * snapshot: what they return was there at some version of the window, and nothing that was there
+ * for the whole window was skipped. So a step passes when (a) the returned entry held the returned
+ * range (or a super-range) at some version in [vs, ve], and (b) no index between the start and the
+ * returned range held an entry at vs that no store of the window touched. An empty-area result
+ * passes when its window was free at some version and no lower (higher, for the reverse search)
+ * window was free at vs and untouched by the window's stores.
+ *
+ * One leniency, from the kernel's own design: in RCU mode a slot store moves one pivot in place
+ * (two neighbouring ranges trade their boundary), so a reader concurrent with it may see the right
+ * entry with a range that is a sub-range of the true one. When the window contains a write
+ * (ve > vs), a sub-range that still holds the queried index is accepted. A stale read cannot hide
+ * behind this for non-NULL entries: every store uses a fresh entry, so an entry's range only ever
+ * shrinks, and a stale range is a super-range.
+ */
+import type { VersionLog } from '../version-log.js';
+import { RangeMap } from './range-map.js';
+import type { FoundRange } from './range-map.js';
+
+const WALK = 0;
+const FIND = 1;
+const FIND_REV = 2;
+const EMPTY_AREA = 3;
+const EMPTY_AREA_REV = 4;
+
+export interface OracleVerdict {
+  /** What every version in the window would have given. */
+  expected: string[];
+  window: [number, number];
+}
+
+export class ResultOracle {
+  readonly model = new RangeMap();
+  private version = 0;
+  private readonly found: FoundRange = { entry: 0, first: 0, last: 0 };
+
+  // The observation under judgement.
+  private op = WALK;
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private seenEntry = 0;
+  private seenFirst = 0;
+  private seenLast = 0;
+  private lenient = false;
+
+  constructor(private readonly log: VersionLog, private readonly reader: number) {}
+
+  /** Replay the log up to `to` (the start of an operation's window). */
+  advance(to: number): void {
+    const log = this.log;
+    if (to <= this.version) return;
+    for (let v = this.version + 1; v <= to; v++) this.model.store(log.first(v), log.last(v), log.entry(v));
+    this.version = to;
+    this.log.setReplayed(this.reader, to);
+  }
+
+  get replayed(): number {
+    return this.version;
+  }
+
+  /** walk(index) gave entry over [first, last]. */
+  walk(index: number, entry: number, first: number, last: number, vs: number, ve: number): OracleVerdict | null {
+    this.op = WALK;
+    this.a = index;
+    return this.judge(entry, first, last, vs, ve);
+  }
+
+  /** find(from, max) (one iteration step) gave entry over [first, last]; entry 0: nothing. */
+  find(from: number, max: number, entry: number, first: number, last: number, vs: number, ve: number): OracleVerdict | null {
+    this.op = FIND;
+    this.a = from;
+    this.b = max;
+    return this.judge(entry, first, last, vs, ve);
+  }
+
+  /** findRev(from, min) (one backward step) gave entry over [first, last]; entry 0: nothing. */
+  findRev(from: number, min: number, entry: number, first: number, last: number, vs: number, ve: number): OracleVerdict | null {
+    this.op = FIND_REV;
+    this.a = from;
+    this.b = min;
+    return this.judge(entry, first, last, vs, ve);
+  }
+
+  /** emptyArea(min, max, size) (or its reverse) gave start (-1: none). */
+  emptyArea(min: number, max: number, size: number, rev: boolean, start: number, vs: number, ve: number): OracleVerdict | null {
+    this.op = rev ? EMPTY_AREA_REV : EMPTY_AREA;
+    this.a = min;
+    this.b = max;
+    this.c = size;
+    return this.judge(start, 0, 0, vs, ve);
+  }
+
+  private judge(entry: number, first: number, last: number, vs: number, ve: number): OracleVerdict | null {
+    this.seenEntry = entry;
+    this.seenFirst = first;
+    this.seenLast = last;
+    this.lenient = ve > vs;
+    this.advance(vs);
+    if (this.holds()) return null;
+    // Iterations and searches: nothing stable skipped at vs, and the result real at some version.
+    const iterating = this.op !== WALK;
+    if (iterating && !this.skippedStable(vs, ve)) {
+      if (this.resultExisted(vs, ve)) return null;
+    } else if (!iterating && ve > vs && this.someVersionHolds(vs, ve)) {
+      return null;
+    }
+    return { expected: this.expectations(vs, ve), window: [vs, ve] };
+  }
+
+  /** Try each version of (vs, ve] for an exact (or leniently sub-ranged) match. */
+  private someVersionHolds(vs: number, ve: number): boolean {
+    const model = this.model;
+    const log = this.log;
+    model.mark();
+    let ok = false;
+    for (let v = vs + 1; v <= ve && !ok; v++) {
+      model.store(log.first(v), log.last(v), log.entry(v));
+      ok = this.holds();
+    }
+    model.rollback();
+    return ok;
+  }
+
+  /** (a) The returned entry held (at least) the returned range at some version of the window. */
+  private resultExisted(vs: number, ve: number): boolean {
+    if (this.op === EMPTY_AREA || this.op === EMPTY_AREA_REV) {
+      const start = this.seenEntry;
+      if (start < 0) return true;
+      return this.atSomeVersion(vs, ve, () => this.model.emptyArea(start, start + this.c - 1, this.c, false) === start);
+    }
+    if (this.seenEntry === 0) return true;
+    const f = this.found;
+    const at = this.op === FIND ? this.seenLast : this.seenFirst;
+    return this.atSomeVersion(vs, ve, () => {
+      this.model.walk(at, f);
+      return f.entry === this.seenEntry && f.first <= this.seenFirst && this.seenLast <= f.last;
+    });
+  }
+
+  private atSomeVersion(vs: number, ve: number, test: () => boolean): boolean {
+    if (test()) return true;
+    const model = this.model;
+    const log = this.log;
+    model.mark();
+    let ok = false;
+    for (let v = vs + 1; v <= ve && !ok; v++) {
+      model.store(log.first(v), log.last(v), log.entry(v));
+      ok = test();
+    }
+    model.rollback();
+    return ok;
+  }
+
+  /**
+   * (b) Between the start of the step and what it returned, did the model at vs hold an entry (or,
+   * for empty-area searches, a free window) over indices that no store of the window touched?
+   */
+  private skippedStable(vs: number, ve: number): boolean {
+    const m = this.model;
+    const f = this.found;
+    if (this.op === FIND || this.op === FIND_REV) {
+      const forward = this.op === FIND;
+      const from = this.a;
+      const bound = this.b;
+      // The indices the step passed over without returning anything.
+      let lo: number;
+      let hi: number;
+      if (forward) {
+        lo = from;
+        hi = this.seenEntry === 0 ? bound : Math.min(bound, this.seenFirst - 1);
+      } else {
+        hi = from;
+        lo = this.seenEntry === 0 ? bound : Math.max(bound, this.seenLast + 1);
+      }
+      let at = lo;
+      while (at <= hi && m.find(at, hi, f)) {
+        const p = Math.max(f.first, lo);
+        const q = Math.min(f.last, hi);
+        if (!this.covered(p, q, vs, ve)) return true;
+        if (f.last >= hi) break;
+        at = f.last + 1;
+      }
+      return false;
+    }
+    // Empty area: a window free at vs, better placed than the result, untouched during the window.
+    const rev = this.op === EMPTY_AREA_REV;
+    const size = this.c;
+    let min = this.a;
+    let max = this.b;
+    const start = this.seenEntry;
+    if (start >= 0) {
+      if (rev) min = start + 1;
+      else max = start + size - 2;
+    }
+    for (let tries = 0; tries < 64; tries++) {
+      const c = m.emptyArea(min, max, size, rev);
+      if (c < 0) return false;
+      if (!this.touched(c, c + size - 1, vs, ve)) return true;
+      if (rev) max = c + size - 2;
+      else min = c + 1;
+    }
+    return false;
+  }
+
+  /** Is every index of [p, q] written by some store of (vs, ve]? */
+  private covered(p: number, q: number, vs: number, ve: number): boolean {
+    const log = this.log;
+    let next = p;
+    // Repeated sweeps: ranges come unsorted, but windows are short, so this stays cheap.
+    for (let changed = true; changed && next <= q; ) {
+      changed = false;
+      for (let v = vs + 1; v <= ve; v++) {
+        const a = log.first(v);
+        const b = log.last(v);
+        if (a <= next && b >= next) {
+          next = b + 1;
+          changed = true;
+          if (next > q || b === 0xffffffff) return true;
+        }
+      }
+    }
+    return next > q;
+  }
+
+  /** Did any store of (vs, ve] write an index of [p, q]? */
+  private touched(p: number, q: number, vs: number, ve: number): boolean {
+    const log = this.log;
+    for (let v = vs + 1; v <= ve; v++) if (log.first(v) <= q && log.last(v) >= p) return true;
+    return false;
+  }
+
+  /** Does the observation match the model as it stands? */
+  private holds(): boolean {
+    const m = this.model;
+    const f = this.found;
+    switch (this.op) {
+      case WALK:
+        m.walk(this.a, f);
+        return this.matches(f, this.a, this.a);
+      case FIND:
+        if (!m.find(this.a, this.b, f)) return this.seenEntry === 0;
+        return this.matches(f, this.a, this.b);
+      case FIND_REV:
+        if (!m.findRev(this.a, this.b, f)) return this.seenEntry === 0;
+        return this.matches(f, this.b, this.a);
+      case EMPTY_AREA:
+        return m.emptyArea(this.a, this.b, this.c, false) === this.seenEntry;
+      default:
+        return m.emptyArea(this.a, this.b, this.c, true) === this.seenEntry;
+    }
+  }
+
+  /** Exact, or (lenient) the right entry over a sub-range that still meets [lo, hi]. */
+  private matches(f: FoundRange, lo: number, hi: number): boolean {
+    if (f.entry !== this.seenEntry) return false;
+    if (f.first === this.seenFirst && f.last === this.seenLast) return true;
+    return (
+      this.lenient &&
+      f.first <= this.seenFirst &&
+      this.seenLast <= f.last &&
+      this.seenFirst <= this.seenLast &&
+      this.seenLast >= lo &&
+      this.seenFirst <= hi
+    );
+  }
+
+  /** What each version of the window gives, for the report (only on failure, so it may allocate). */
+  private expectations(vs: number, ve: number): string[] {
+    const out: string[] = [];
+    const model = this.model;
+    const log = this.log;
+    const shown = Math.min(ve, vs + 8);
+    model.mark();
+    for (let v = vs; v <= shown; v++) {
+      if (v > vs) model.store(log.first(v), log.last(v), log.entry(v));
+      out.push(`v${v}: ${this.describeModel()}`);
+    }
+    model.rollback();
+    if (ve > shown) out.push(`... ${ve - shown} more versions`);
+    return out;
+  }
+
+  private describeModel(): string {
+    const m = this.model;
+    const f = this.found;
+    switch (this.op) {
+      case WALK:
+        m.walk(this.a, f);
+        return describe(f.entry, f.first, f.last);
+      case FIND:
+        return m.find(this.a, this.b, f) ? describe(f.entry, f.first, f.last) : 'nothing';
+      case FIND_REV:
+        return m.findRev(this.a, this.b, f) ? describe(f.entry, f.first, f.last) : 'nothing';
+      case EMPTY_AREA:
+        return String(m.emptyArea(this.a, this.b, this.c, false));
+      default:
+        return String(m.emptyArea(this.a, this.b, this.c, true));
+    }
+  }
+}
+
+export function describe(entry: number, first: number, last: number): string {
+  return `${entry === 0 ? 'NULL' : entry} over [${first}, ${last}]`;
+}

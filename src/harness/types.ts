@@ -1,0 +1,97 @@
+/** The shapes that flow between the CLI, the run, the worker threads and the reports. */
+
+export type CheckMode = 'full' | 'sample' | 'off';
+export type WorkloadName = 'random' | 'vma' | 'slot-store' | 'spanning' | 'churn';
+export const WORKLOADS: readonly WorkloadName[] = ['random', 'vma', 'slot-store', 'spanning', 'churn'];
+
+export interface RunConfig {
+  /** Milliseconds to run. */
+  durationMs: number;
+  readers: number;
+  seed: number;
+  workload: WorkloadName;
+  /** Catalog bug names switched on (empty: the correct build). */
+  bugs: string[];
+  check: CheckMode;
+  /** Fraction of reader operations checked with --check sample. */
+  sampleRate: number;
+  /** Keys used by the workload: [0, keyspace). */
+  keyspace: number;
+  /** Slab size in nodes. */
+  capacity: number;
+  /** Go on after the first violation (default: stop the run). */
+  keepGoing: boolean;
+  /** A thread that makes no progress this long is a stall. */
+  stallMs: number;
+}
+
+export type ViolationKind =
+  | 'result' // a reader's result matches no version in its window
+  | 'iteration' // an iteration went backwards, repeated or skipped
+  | 'stale-read' // the generation detector: data from a dead node reached a result
+  | 'poison' // an entry that is free-path poison or a node reference
+  | 'structure' // validate() failed, or a reader hit a corrupt node
+  | 'accounting' // slab accounting after the final barrier
+  | 'lockdep' // an access from a context holding no protection
+  | 'cost' // a barrier count above what the protocol needs
+  | 'stall' // a thread made no progress
+  | 'crash'; // a worker threw or exited
+
+export interface Violation {
+  kind: ViolationKind;
+  /** 'reader 3' or 'writer'. */
+  thread: string;
+  /** The operation, e.g. 'walk(1234)' or 'find(100, 2000) step 3'. */
+  op: string;
+  /** What was seen and what any version in the window would have given. */
+  seen: string;
+  expected: string[];
+  /** The version window [vs, ve] of the operation, when there is one. */
+  window?: [number, number];
+  /** Node ids and generations involved, when known. */
+  nodes?: string;
+  detail?: string;
+}
+
+export interface LatencySummary {
+  samples: number;
+  p50Ns: number;
+  p99Ns: number;
+  p999Ns: number;
+  maxNs: number;
+}
+
+export interface ThreadSummary {
+  thread: string;
+  ops: number;
+  /** Reads that found a dead node and walked again from the root. */
+  rewalks: number;
+  /** Tainted reads the tree's own dead check threw away (checked mode). */
+  discardedTaint: number;
+  checks: number;
+  latency?: LatencySummary;
+  /** Writer only. */
+  versions?: number;
+  gracePeriods?: number;
+  barriers?: { wmb: number; rmb: number; mb: number; publish: number };
+  writeKinds?: Record<string, number>;
+  deadNodes?: number;
+}
+
+export interface RunResult {
+  schema: 1;
+  runId: string;
+  tool: { name: string; version: string; node: string };
+  startedAt: string;
+  config: RunConfig;
+  /** The command that reruns this run. */
+  rerun: string;
+  elapsedMs: number;
+  stoppedBy: 'duration' | 'violation' | 'signal' | 'failure';
+  threads: ThreadSummary[];
+  totals: { readerOps: number; writerOps: number; rewalks: number; discardedTaint: number; gracePeriods: number };
+  tree: { height: number; nodes: number; entries: number; fill: number };
+  violations: Violation[];
+  /** Periodic samples for reports: elapsed ms, cumulative reader ops, writer ops, rewalks, grace periods. */
+  timeline: Array<{ ms: number; readerOps: number; writerOps: number; rewalks: number; gracePeriods: number; discardedTaint: number }>;
+}

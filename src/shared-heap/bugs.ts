@@ -1,0 +1,36 @@
+/**
+ * Bug switches: each re-introduces one historical bug of the maple tree's RCU mode into this
+ * project's own tree and heap code, so the harness can prove it catches it. All off by default;
+ * code reads them as one bit mask held in a field, so an off switch costs a predictable branch.
+ * The catalog (names, commits, descriptions, detection modes) is src/harness/catalog.ts.
+ */
+export const Bug = {
+  /** Patch 1: a walker checks "dead?" before reading a node's pivots, slot and data end. */
+  STALE_PIVOTS: 1 << 0,
+  /** Patch 2: the walk trusts the root node it started from without checking it is dead. */
+  DEAD_ROOT: 1 << 1,
+  /** Patch 3: destroy in RCU mode leaves type and slot count out of the overlay. */
+  UNTYPED_FREE_WALK: 1 << 2,
+  /** Patch 4: an extra smp_wmb per dead node (a cost, not a correctness bug). */
+  DUPLICATE_WMB: 1 << 3,
+  /** Patch 5: the free path writes its overlay before the node is marked dead. */
+  OVERLAY_BEFORE_DEATH: 1 << 4,
+  /** Patch 5: no smp_wmb between marking a node dead and overwriting it. */
+  MISSING_WMB: 1 << 5,
+  /** Patch 6: the dead check reads the parent word without smp_rmb first. */
+  MISSING_RMB: 1 << 6,
+  /** Patch 7: the deferred free walk reads slots as if it held the tree lock. */
+  CALLBACK_UNLOCKED: 1 << 7,
+  /** Patch 8: the tree runs outside RCU mode while lockless readers walk it. */
+  RCU_OFF: 1 << 8,
+  /** cfeb6ae8b: append in place in RCU mode. */
+  APPEND_IN_RCU: 1 << 9,
+  /** A freed node is reused at once, with no grace period. */
+  NO_GRACE_PERIOD: 1 << 10,
+  /** A new node is linked in before its contents are written. */
+  PUBLISH_BEFORE_INIT: 1 << 11,
+  /** A new node is linked in with a plain store instead of rcu_assign_pointer. */
+  PLAIN_PUBLISH: 1 << 12,
+} as const;
+
+export type BugName = keyof typeof Bug;

@@ -1,0 +1,149 @@
+/**
+ * The stale-read detector: a reader's memory layer that brackets every node it reads with loads of
+ * the node's generation word (kept by the slab, outside the node, untouched by the overlay).
+ *
+ * A node is "opened" at its first data read (generation loaded first) and "closed" by the tree's
+ * own dead check (the parent-word read; the generation is loaded again just before it). If the
+ * generation moved in between, the data may come from after the node died: that read is tainted.
+ * Taint is harmless when the dead check then sees the node dead (the tree throws the data away and
+ * walks again); taint the tree goes on to use (the check says alive, or no check comes before the
+ * reader moves on or ends its operation) is a violation.
+ */
+import type { BarrierCounts, Memory } from './memory.js';
+import { NODE_WORDS } from './slab.js';
+
+export interface StaleRead {
+  node: number;
+  /** Generation when the reader first read the node, and when it was judged. */
+  openedAt: number;
+  judgedAt: number;
+  /** The writer's version when the node last died. */
+  diedAtVersion: number;
+  /** 'used after the dead check said alive' or 'used without a dead check'. */
+  how: string;
+}
+
+const LIVE = 1;
+
+export class CheckedMemory implements Memory {
+  readonly words: Uint32Array;
+  readonly counts: BarrierCounts = { wmb: 0, rmb: 0, mb: 0, publish: 0 };
+  private readonly fence = new Int32Array(new SharedArrayBuffer(64));
+  /** Taint the tree discarded through its own dead check. */
+  discarded = 0;
+  /** Violations seen since the last takeViolations(). */
+  readonly violations: StaleRead[] = [];
+  private current = 0;
+  private openedAt = 0;
+  private dirty = false;
+
+  constructor(
+    nodes: SharedArrayBuffer,
+    private readonly generations: Int32Array,
+    private readonly deathStamps: Int32Array,
+  ) {
+    this.words = new Uint32Array(nodes);
+  }
+
+  private touch(addr: number): void {
+    const id = (addr / NODE_WORDS) | 0;
+    if (id === 0) return; // the tree header
+    if (id !== this.current) {
+      if (this.dirty) this.judge('used without a dead check');
+      this.current = id;
+      this.openedAt = Atomics.load(this.generations, id);
+    }
+    this.dirty = true;
+  }
+
+  private judge(how: string): boolean {
+    const id = this.current;
+    const now = Atomics.load(this.generations, id);
+    this.dirty = false;
+    if (now === this.openedAt && this.openedAt % 3 === LIVE) return false;
+    if (this.violations.length < 8) {
+      this.violations.push({
+        node: id,
+        openedAt: this.openedAt,
+        judgedAt: now,
+        diedAtVersion: this.deathStamps[id],
+        how,
+      });
+    }
+    return true;
+  }
+
+  read(addr: number): number {
+    if ((addr & (NODE_WORDS - 1)) === 0 && addr !== 0) {
+      // A parent-word read: the tree's dead check of the node it is reading.
+      const id = addr / NODE_WORDS;
+      if (id === this.current && this.dirty) {
+        const now = Atomics.load(this.generations, id);
+        const value = this.words[addr];
+        this.dirty = false;
+        const stale = now !== this.openedAt || this.openedAt % 3 !== LIVE;
+        if (stale) {
+          if (value >>> 8 === id) this.discarded++;
+          else if (this.violations.length < 8) {
+            this.violations.push({
+              node: id,
+              openedAt: this.openedAt,
+              judgedAt: now,
+              diedAtVersion: this.deathStamps[id],
+              how: 'used after its dead check said alive',
+            });
+          }
+        }
+        return value;
+      }
+      return this.words[addr];
+    }
+    this.touch(addr);
+    return this.words[addr];
+  }
+
+  write(addr: number, value: number): void {
+    this.words[addr] = value;
+  }
+
+  deref(addr: number): number {
+    this.touch(addr);
+    return Atomics.load(this.words, addr);
+  }
+
+  publish(addr: number, value: number): void {
+    this.counts.publish++;
+    Atomics.store(this.words, addr, value);
+  }
+
+  loadAtomic(addr: number): number {
+    return Atomics.load(this.words, addr);
+  }
+
+  storeAtomic(addr: number, value: number): void {
+    Atomics.store(this.words, addr, value);
+  }
+
+  wmb(): void {
+    this.counts.wmb++;
+    Atomics.store(this.fence, 0, 0);
+  }
+
+  rmb(): void {
+    this.counts.rmb++;
+    Atomics.load(this.fence, 0);
+  }
+
+  mb(): void {
+    this.counts.mb++;
+    Atomics.add(this.fence, 0, 0);
+  }
+
+  /** End of a reader operation: data still unchecked is judged now. Returns true if tainted. */
+  endOp(): boolean {
+    const tainted = this.dirty && this.judge('used without a dead check');
+    this.current = 0;
+    this.dirty = false;
+    return tainted;
+  }
+}

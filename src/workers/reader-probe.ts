@@ -1,0 +1,269 @@
+/**
+ * One reader's operations and their judgement, independent of how the reader is scheduled: the
+ * reader thread runs it in a loop, and single-thread interleaving drivers (tests, the simulator)
+ * run it with writer steps injected at memory accesses.
+ *
+ * An operation is a walk, a forward or backward iteration of up to 15 steps, or an empty-area
+ * query, inside rcu_read_lock/unlock. Afterwards: the stale-read detector's verdict (judged before
+ * unlocking), poison and structure checks, then the result oracle.
+ */
+import type { MapleTree } from '../tree/maple-tree.js';
+import type { MapleCursor } from '../tree/cursor.js';
+import { isInternalEntry } from '../tree/layout.js';
+import type { CheckedMemory } from '../shared-heap/checked-memory.js';
+import type { RcuReader } from '../shared-heap/rcu.js';
+import { POISON } from '../shared-heap/reclaim.js';
+import type { VersionLog } from '../harness/version-log.js';
+import { ResultOracle, describe } from '../harness/oracle/result-oracle.js';
+import type { OracleVerdict } from '../harness/oracle/result-oracle.js';
+import { OP_WALK, OP_FIND, OP_FIND_REV, OP_EMPTY_AREA, OP_EMPTY_AREA_REV } from '../harness/control.js';
+import type { Rng } from '../harness/rng.js';
+import type { CheckMode, Violation, ViolationKind } from '../harness/types.js';
+import { LatencySampler } from './latency.js';
+
+const MAX_STEPS = 16;
+const MAX_INDEX = 0xffffffff;
+
+export interface ProbeOptions {
+  thread: string;
+  tree: MapleTree;
+  log: VersionLog;
+  rcu: RcuReader;
+  rng: Rng;
+  keyspace: number;
+  allocTree: boolean;
+  check: CheckMode;
+  sampleRate: number;
+  /** The reader's index in the version log (for replay bookkeeping). */
+  reader: number;
+  /** The stale-read detector, when the tree was attached with it. */
+  checkedMemory: CheckedMemory | null;
+  /** Called when an operation starts (op code and first argument), for the stall watchdog. */
+  onOp?: (opCode: number, index: number) => void;
+}
+
+export class ReaderProbe {
+  readonly cursor: MapleCursor;
+  readonly oracle: ResultOracle | null;
+  /** Violations found so far (every one, in order). */
+  readonly violations: Violation[] = [];
+  ops = 0;
+  checks = 0;
+  /** Time inside the read-side section, every 16th operation. */
+  readonly latency = new LatencySampler();
+
+  // One operation's observations: up to MAX_STEPS steps, each with its own version window.
+  private readonly from = new Float64Array(MAX_STEPS);
+  private readonly seenEntry = new Float64Array(MAX_STEPS);
+  private readonly seenFirst = new Float64Array(MAX_STEPS);
+  private readonly seenLast = new Float64Array(MAX_STEPS);
+  private readonly vs = new Int32Array(MAX_STEPS);
+  private readonly ve = new Int32Array(MAX_STEPS);
+  private bound = 0;
+
+  constructor(private readonly o: ProbeOptions) {
+    this.cursor = o.tree.cursor();
+    this.oracle = o.check !== 'off' ? new ResultOracle(o.log, o.reader) : null;
+  }
+
+  get discardedTaint(): number {
+    return this.o.checkedMemory?.discarded ?? 0;
+  }
+
+  /** Run and judge one operation; returns how many violations it added. */
+  runOne(): number {
+    const o = this.o;
+    const rng = o.rng;
+    const before = this.violations.length;
+    const roll = rng.int(100);
+    const opCode =
+      roll < 50 ? OP_WALK : roll < 70 ? OP_FIND : roll < 85 ? OP_FIND_REV : o.allocTree ? (roll < 93 ? OP_EMPTY_AREA : OP_EMPTY_AREA_REV) : OP_WALK;
+    const index = rng.int(o.keyspace);
+    const span = 1 + rng.int(o.keyspace >>> 6 || 1);
+    const size = 1 + rng.int(16);
+    o.onOp?.(opCode, index);
+    let steps = 0;
+    let opError: unknown = null;
+    let tainted = false;
+    const timed = (this.ops & 15) === 0;
+    const t0 = timed ? performance.now() : 0;
+    o.rcu.lock();
+    try {
+      steps = this.perform(opCode, index, span, size);
+    } catch (error) {
+      opError = error;
+    } finally {
+      // Judge generation brackets before unlocking: afterwards nodes may legitimately be reused.
+      if (o.checkedMemory !== null) tainted = o.checkedMemory.endOp();
+      o.rcu.unlock();
+    }
+    if (timed) this.latency.add((performance.now() - t0) * 1e6);
+    this.ops++;
+    const opName = describeOp(opCode, index, span, size);
+    if (opError !== null) {
+      this.report('structure', opName, opError instanceof Error ? opError.message : String(opError), []);
+    }
+    const mem = o.checkedMemory;
+    if (mem !== null && (tainted || mem.violations.length > 0)) {
+      for (const stale of mem.violations) {
+        this.report('stale-read', opName, `${o.thread} used words of node ${stale.node} read after it died at version ${stale.diedAtVersion} (${stale.how})`, [], {
+          nodes: `node ${stale.node}: generation ${stale.openedAt} when first read, ${stale.judgedAt} when judged`,
+          window: [this.vs[0], this.ve[Math.max(0, steps - 1)]],
+        });
+      }
+      mem.violations.length = 0;
+    }
+    const searching = opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV;
+    for (let s = 0; s < steps && !searching; s++) {
+      const e = this.seenEntry[s];
+      if (e !== 0 && (e === POISON || isInternalEntry(e))) {
+        this.report('poison', opName, `entry ${e} (${e === POISON ? 'free-path poison' : 'a node reference'}) over [${this.seenFirst[s]}, ${this.seenLast[s]}]`, []);
+      } else if (this.seenFirst[s] > this.seenLast[s]) {
+        this.report('structure', opName, `range [${this.seenFirst[s]}, ${this.seenLast[s]}] is reversed`, []);
+      }
+    }
+    const oracle = this.oracle;
+    if (oracle !== null) {
+      if (opError === null && (o.check === 'full' || rng.chance(o.sampleRate))) {
+        this.checks++;
+        this.judge(opCode, opName, steps);
+      } else {
+        oracle.advance(this.vs[0]);
+      }
+    }
+    return this.violations.length - before;
+  }
+
+  private report(kind: ViolationKind, op: string, seen: string, expected: string[], extra: Partial<Violation> = {}): void {
+    this.violations.push({ kind, thread: this.o.thread, op, seen, expected, ...extra });
+  }
+
+  private judge(opCode: number, opName: string, steps: number): void {
+    const o = this.oracle as ResultOracle;
+    const { from, seenEntry, seenFirst, seenLast, vs, ve } = this;
+    for (let s = 0; s < steps; s++) {
+      let verdict: OracleVerdict | null;
+      const e = seenEntry[s];
+      switch (opCode) {
+        case OP_WALK:
+          verdict = o.walk(from[s], e, seenFirst[s], seenLast[s], vs[s], ve[s]);
+          break;
+        case OP_FIND:
+          verdict = o.find(from[s], this.bound, e, seenFirst[s], seenLast[s], vs[s], ve[s]);
+          break;
+        case OP_FIND_REV:
+          verdict = o.findRev(from[s], this.bound, e, seenFirst[s], seenLast[s], vs[s], ve[s]);
+          break;
+        default:
+          verdict = o.emptyArea(from[s], seenFirst[s], seenLast[s], opCode === OP_EMPTY_AREA_REV, e, vs[s], ve[s]);
+      }
+      if (verdict !== null) {
+        const what =
+          opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV ? `start ${e}` : e === 0 && opCode !== OP_WALK ? 'nothing' : describe(e, seenFirst[s], seenLast[s]);
+        this.report('result', `${opName}${steps > 1 ? ` step ${s}` : ''}`, what, verdict.expected, { window: verdict.window });
+        return;
+      }
+    }
+    // Iterations move strictly forward (backward): no range comes back. (The same entry may come
+    // back over a later range: a store inside a range splits it in three.)
+    if (opCode === OP_FIND || opCode === OP_FIND_REV) {
+      for (let s = 1; s < steps; s++) {
+        if (seenEntry[s] === 0) break;
+        const back = opCode === OP_FIND ? seenLast[s] <= seenLast[s - 1] : seenFirst[s] >= seenFirst[s - 1];
+        if (back) {
+          this.report('iteration', `${opName} step ${s}`, describe(seenEntry[s], seenFirst[s], seenLast[s]), [
+            `after ${describe(seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1])}: a range further ${opCode === OP_FIND ? 'on' : 'back'}`,
+          ], { window: [vs[s], ve[s]] });
+          return;
+        }
+      }
+    }
+  }
+
+  /** The operation itself, inside the read-side section; returns the number of steps. */
+  private perform(opCode: number, index: number, span: number, size: number): number {
+    const { cursor } = this;
+    const log = this.o.log;
+    const { from, seenEntry, seenFirst, seenLast, vs, ve } = this;
+    switch (opCode) {
+      case OP_WALK: {
+        vs[0] = log.completed;
+        cursor.set(index);
+        seenEntry[0] = cursor.walk();
+        ve[0] = log.started;
+        from[0] = index;
+        seenFirst[0] = cursor.index;
+        seenLast[0] = cursor.last;
+        return 1;
+      }
+      case OP_FIND: {
+        const max = Math.min(MAX_INDEX, index + span);
+        this.bound = max;
+        cursor.set(index);
+        let at = index;
+        let s = 0;
+        while (s < MAX_STEPS - 1) {
+          vs[s] = log.completed;
+          const e = cursor.find(max);
+          ve[s] = log.started;
+          from[s] = at;
+          seenEntry[s] = e;
+          seenFirst[s] = cursor.index;
+          seenLast[s] = cursor.last;
+          s++;
+          if (e === 0 || cursor.last >= max) break;
+          at = cursor.last + 1;
+        }
+        return s;
+      }
+      case OP_FIND_REV: {
+        const min = Math.max(0, index - span);
+        this.bound = min;
+        cursor.set(index);
+        let at = index;
+        let s = 0;
+        while (s < MAX_STEPS - 1) {
+          vs[s] = log.completed;
+          const e = cursor.findRev(min);
+          ve[s] = log.started;
+          from[s] = at;
+          seenEntry[s] = e;
+          seenFirst[s] = cursor.index;
+          seenLast[s] = cursor.last;
+          s++;
+          if (e === 0 || cursor.index <= min) break;
+          at = cursor.index - 1;
+        }
+        return s;
+      }
+      default: {
+        // Empty area: from = min, seenFirst = max, seenLast = size, seenEntry = the start found.
+        const min = index;
+        const max = Math.min(MAX_INDEX, index + span * 4 + size);
+        vs[0] = log.completed;
+        const found = opCode === OP_EMPTY_AREA ? cursor.emptyArea(min, max, size) : cursor.emptyAreaRev(min, max, size);
+        ve[0] = log.started;
+        from[0] = min;
+        seenFirst[0] = max;
+        seenLast[0] = size;
+        seenEntry[0] = found ? cursor.index : -1;
+        return 1;
+      }
+    }
+  }
+}
+
+function describeOp(opCode: number, index: number, span: number, size: number): string {
+  switch (opCode) {
+    case OP_WALK:
+      return `walk(${index})`;
+    case OP_FIND:
+      return `find(${index}, max ${Math.min(MAX_INDEX, index + span)})`;
+    case OP_FIND_REV:
+      return `findRev(${index}, min ${Math.max(0, index - span)})`;
+    case OP_EMPTY_AREA:
+      return `emptyArea(${index}, ${Math.min(MAX_INDEX, index + span * 4 + size)}, size ${size})`;
+    default:
+      return `emptyAreaRev(${index}, ${Math.min(MAX_INDEX, index + span * 4 + size)}, size ${size})`;
+  }
+}
