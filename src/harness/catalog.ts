@@ -62,7 +62,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: 'a second smp_wmb per dead node: a cost, not a correctness bug; caught by counting barriers per dead node',
     detectedBy: 'barrier count (cost)',
     mask: Bug.DUPLICATE_WMB,
-    workload: 'random',
+    workload: 'churn',
   },
   {
     name: 'overlay-before-death',
@@ -122,7 +122,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description: 'appends write the new data end before the slot and pivot, in place, while readers walk the node',
     detectedBy: 'result oracle',
     mask: Bug.APPEND_IN_RCU,
-    workload: 'random',
+    workload: 'churn',
   },
   {
     name: 'no-grace-period',

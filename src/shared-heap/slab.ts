@@ -28,6 +28,14 @@ export const NODE_LIVE = 1;
 export const NODE_WAITING = 2;
 const STATE_NAMES = ['free', 'live', 'waiting for a grace period'];
 
+/** A free of a node that was not in the state the free path expects: a double free or a leak. */
+export class BadFreeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadFreeError';
+  }
+}
+
 export class SlabExhaustedError extends Error {
   constructor(readonly needed: number, readonly available: number, readonly capacity: number) {
     super(
@@ -141,8 +149,12 @@ export class Slab {
     Atomics.add(this.control, WAITING, 1);
   }
 
+  /** Nodes that have died so far (on this thread's slab view). */
+  deaths = 0;
+
   /** Bump a node's generation and stamp the clock: called when it dies. */
   noteDeath(id: number): void {
+    this.deaths++;
     this.deathStamps[id] = this.control[CLOCK];
     Atomics.add(this.generations, id, 1);
   }
@@ -184,7 +196,7 @@ export class Slab {
     if (!(id > 0 && id <= this.capacity) || this.states[id] !== from) {
       Atomics.add(this.control, BAD_FREES, 1);
       const what = id > 0 && id <= this.capacity ? STATE_NAMES[this.states[id]] : 'out of range';
-      throw new Error(`bad free of node ${id}: expected it ${STATE_NAMES[from]}, it is ${what}`);
+      throw new BadFreeError(`bad free of node ${id}: expected it ${STATE_NAMES[from]}, it is ${what}`);
     }
     this.states[id] = to;
   }
