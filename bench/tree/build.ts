@@ -26,10 +26,14 @@ export function safeStats(tree: MapleTreeLike): MapleStats | { error: string } {
   }
 }
 
+/** Slab capacity per node the built tree needs: the write tasks split leaves that their undo does
+ * not merge back, so a tree built with full leaves can grow towards twice its node count. */
+export const CAPACITY_HEADROOM = 2.2;
+
 /**
  * Builds a smaller tree with the same layout, reads stats().slab.live, and extrapolates the node
- * count for n ranges with 30% headroom (the store/erase workloads split and merge nodes) plus a
- * fixed margin for the small probe's fixed costs (root, internal levels).
+ * count for n ranges with CAPACITY_HEADROOM, plus a fixed margin for the small probe's fixed costs
+ * (root, internal levels).
  */
 export function planCapacity(n: number): CapacityPlan {
   const probeRanges = Math.min(n, 65536);
@@ -40,12 +44,12 @@ export function planCapacity(n: number): CapacityPlan {
       fillMaple(probe, probeRanges);
       const live = probe.stats().slab.live;
       const nodesPerRange = live / probeRanges;
-      const capacity = Math.ceil(nodesPerRange * n * 1.3) + 4096;
+      const capacity = Math.ceil(nodesPerRange * n * CAPACITY_HEADROOM) + 4096;
       return { probeRanges, probeLiveNodes: live, nodesPerRange, capacity };
     } catch (e) {
       if (!(e instanceof SlabExhaustedError) || cap >= 1 << 22) {
-        // 2M slots (range + gap per range) in 16-slot leaves at >= 50% fill, plus internal nodes.
-        const capacity = Math.ceil(n * 0.3) + 4096;
+        // 2n slots (range + gap per range) in 16-slot leaves at >= 50% fill, plus internal nodes.
+        const capacity = Math.ceil(n * 0.3 * CAPACITY_HEADROOM) + 4096;
         return { probeRanges, probeLiveNodes: null, nodesPerRange: null, capacity, fallback: (e as Error).message };
       }
       cap *= 2;

@@ -69,7 +69,14 @@ function batched(ctx: WorkloadContext, src: Uint32Array, timed: Span, undo?: Spa
     const end = pos + batch;
     pos = end;
     const t0 = performance.now();
-    sinkValue = (sinkValue + timed(src, start, end)) | 0;
+    try {
+      sinkValue = (sinkValue + timed(src, start, end)) | 0;
+    } catch (e) {
+      // Undo the ops that did happen (every undo is harmless for the ops that did not), so a
+      // failing task does not leave stray ranges behind for the tasks and checks that follow.
+      if (undo !== undefined) undo(src, start, end);
+      throw e;
+    }
     const t1 = performance.now();
     if (undo !== undefined) undo(src, start, end);
     const t2 = performance.now();

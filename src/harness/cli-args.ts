@@ -50,9 +50,9 @@ export function parseDuration(flag: string, text: string): number {
   if (!m) throw new UsageError(`${flag} must be a duration like 10s, 500ms or 2m, got '${text}'`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
-  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
-  if (ms <= 0) throw new UsageError(`${flag} must be positive, got '${text}'`);
-  return Math.round(ms);
+  const ms = Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000);
+  if (ms <= 0) throw new UsageError(`${flag} must be positive (at least 1ms), got '${text}'`);
+  return ms;
 }
 
 function parseInteger(flag: string, text: string, min: number, max: number): number {
@@ -137,6 +137,7 @@ export function rerunCommand(c: RunConfig): string {
   if (c.check === 'sample') parts.push(`--sample-rate ${c.sampleRate}`);
   if (c.keyspace !== 100_000) parts.push(`--keyspace ${c.keyspace}`);
   if (c.capacity !== 65_536) parts.push(`--capacity ${c.capacity}`);
+  if (c.stallMs !== 10_000) parts.push(`--stall ${c.stallMs}ms`);
   if (c.keepGoing) parts.push('--keep-going');
   return parts.join(' ');
 }

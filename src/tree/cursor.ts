@@ -263,81 +263,65 @@ export class MapleCursor {
   }
 
   /**
-   * Step to the slot after the current range (mas_next_slot). Returns its entry (maybe 0) with
-   * index/last set to its range, or -1 at the end of the keyspace.
+   * Step to the range after the current one (mas_next_slot): the slot of this leaf that now holds
+   * last + 1, or the next leaf's first slot. Returns its entry (maybe 0) with index/last set to
+   * its range, or -1 at the end of the keyspace.
+   *
+   * The slot is found by index, not by offset + 1: in RCU mode a slot store moves one boundary in
+   * place, so the current slot may have grown under the cursor, and stepping by offset would skip
+   * what was written there.
    */
   private nextSlot(): number {
-    const mem = this.mem;
     const save = this.last;
-    for (;;) {
-      if (save === MAX_INDEX) return -1;
-      const node = this.node;
-      if (node === 0) return this.walkTo(save + 1);
-      const id = node >>> 4;
-      const base = id << 6;
-      // The stale-pivots bug checks before reading, so nothing read afterwards is checked.
-      const checkFirst = (this.bugs & Bug.STALE_PIVOTS) !== 0;
-      if (checkFirst && this.isDead(base, id)) {
-        return this.rewalk(save + 1);
-      }
-      const end = mem.read(base + META) & 0xff;
-      const offset = this.offset;
-      if (offset >= end) {
-        // Last slot of this leaf: the next leaf starts at max + 1 (mas_next_node).
-        const max = this.max;
-        if (!checkFirst && this.isDead(base, id)) {
-          return this.rewalk(save + 1);
-        }
-        if (max === MAX_INDEX) return -1;
-        return this.walkTo(max + 1);
-      }
-      const first = mem.read(base + PIVOTS + offset) + 1;
-      const last = offset + 1 < end ? mem.read(base + PIVOTS + offset + 1) : this.max;
-      const entry = mem.read(base + RANGE_SLOTS_AT + offset + 1);
-      if (!checkFirst && this.isDead(base, id)) {
-        return this.rewalk(save + 1);
-      }
-      this.offset = offset + 1;
-      this.index = first;
-      this.last = last;
-      return entry;
-    }
+    if (save === MAX_INDEX) return -1;
+    if (this.node === 0 || save >= this.max) return this.crossLeaf(save + 1, save >= this.max);
+    return this.slotHolding(save + 1);
   }
 
-  /** Step to the slot before the current range (mas_prev_slot); -1 at the start of the keyspace. */
+  /** Step to the range before the current one (mas_prev_slot); -1 at the start of the keyspace. */
   private prevSlot(): number {
-    const mem = this.mem;
     const save = this.index;
-    for (;;) {
-      if (save === 0) return -1;
-      const node = this.node;
-      if (node === 0) return this.walkTo(save - 1);
+    if (save === 0) return -1;
+    if (this.node === 0 || save <= this.min) return this.crossLeaf(save - 1, save <= this.min);
+    return this.slotHolding(save - 1);
+  }
+
+  /**
+   * Leave the leaf for the one holding `target` (mas_next_node / mas_prev_node, as a walk from the
+   * root). The leaf's bounds came from the walk that reached it: check it is still alive first.
+   */
+  private crossLeaf(target: number, leaving: boolean): number {
+    const node = this.node;
+    if (node !== 0 && leaving) {
       const id = node >>> 4;
-      const base = id << 6;
-      const checkFirst = (this.bugs & Bug.STALE_PIVOTS) !== 0;
-      if (checkFirst && this.isDead(base, id)) {
-        return this.rewalk(save - 1);
-      }
-      const offset = this.offset;
-      if (offset === 0) {
-        const min = this.min;
-        if (!checkFirst && this.isDead(base, id)) {
-          return this.rewalk(save - 1);
-        }
-        if (min === 0) return -1;
-        return this.walkTo(min - 1);
-      }
-      const last = mem.read(base + PIVOTS + offset - 1);
-      const first = offset - 1 > 0 ? mem.read(base + PIVOTS + offset - 2) + 1 : this.min;
-      const entry = mem.read(base + RANGE_SLOTS_AT + offset - 1);
-      if (!checkFirst && this.isDead(base, id)) {
-        return this.rewalk(save - 1);
-      }
-      this.offset = offset - 1;
-      this.index = first;
-      this.last = last;
-      return entry;
+      if (this.isDead(id << 6, id)) return this.rewalk(target);
     }
+    return this.walkTo(target);
+  }
+
+  /** Within the current leaf: the slot holding x, read then checked; re-walk if the leaf died. */
+  private slotHolding(x: number): number {
+    const mem = this.mem;
+    const node = this.node;
+    const id = node >>> 4;
+    const base = id << 6;
+    // The stale-pivots bug checks before reading, so nothing read afterwards is checked.
+    const checkFirst = (this.bugs & Bug.STALE_PIVOTS) !== 0;
+    if (checkFirst && this.isDead(base, id)) return this.rewalk(x);
+    let end = mem.read(base + META) & 0xff;
+    if (end >= RANGE_SLOTS) end = RANGE_SLOTS - 1;
+    let offset = this.offset;
+    if (offset > end) offset = end;
+    while (offset < end && mem.read(base + PIVOTS + offset) < x) offset++;
+    while (offset > 0 && mem.read(base + PIVOTS + offset - 1) >= x) offset--;
+    const first = offset > 0 ? mem.read(base + PIVOTS + offset - 1) + 1 : this.min;
+    const last = offset < end ? mem.read(base + PIVOTS + offset) : this.max;
+    const entry = mem.read(base + RANGE_SLOTS_AT + offset);
+    if (!checkFirst && this.isDead(base, id)) return this.rewalk(x);
+    this.offset = offset;
+    this.index = first;
+    this.last = last;
+    return entry;
   }
 
   /** ma_dead_node: smp_rmb, then is the parent word pointing at the node itself? */

@@ -75,6 +75,9 @@ class Validator {
     if (this.slab.stateOf(id) !== NODE_LIVE) {
       this.fail(enode, depth, min, max, 'reachable but not live in the slab (freed or waiting)');
     }
+    if (this.slab.generations[id] % 3 !== 1) {
+      this.fail(enode, depth, min, max, `generation ${this.slab.generations[id]} does not say live (generation % 3 must be 1)`);
+    }
     const base = nodeBase(id);
     const parent = mem.read(base + PARENT);
     if (parent >>> 8 === id) this.fail(enode, depth, min, max, 'dead node reachable');

@@ -564,12 +564,19 @@ export class TreeWriter {
       const base = nodeBase(child >>> 4);
       if (type === LEAF_64 || (mem.read(base + META) & 0xff) !== 0) break;
       const next = mem.read(base + slotsAt(type));
-      if (this.fresh[child >>> 4] === this.epoch) this.slab.freeNow(child >>> 4);
-      else this.kept[child >>> 4] = 0;
+      if (this.fresh[child >>> 4] === this.epoch) {
+        // Never published: it dies and is freed at once (its generation still goes dead, free).
+        this.slab.noteDeath(child >>> 4);
+        this.slab.freeNow(child >>> 4);
+      } else {
+        this.kept[child >>> 4] = 0;
+      }
       child = next;
       height--;
     }
     this.kept[child >>> 4] = this.epoch;
+    // Parent-word fixes meant for the levels that collapsed away must not touch the new root.
+    for (let i = 0; i < this.fixupCount; i += 2) if (this.fixups[i] === child) this.fixups[i + 1] = mkRootParent();
     mem.write(nodeBase(child >>> 4) + PARENT, mkRootParent());
     this.publishNode(HDR_ROOT, child);
     mem.write(HDR_HEIGHT, height);

@@ -160,7 +160,10 @@ export class ReaderProbe {
       if (verdict !== null) {
         const what =
           opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV ? `start ${e}` : e === 0 && opCode !== OP_WALK ? 'nothing' : describe(e, seenFirst[s], seenLast[s]);
-        this.report('result', `${opName}${steps > 1 ? ` step ${s}` : ''}`, what, verdict.expected, { window: verdict.window });
+        this.report('result', `${opName}${steps > 1 ? ` step ${s}` : ''}`, what, verdict.expected, {
+          window: verdict.window,
+          detail: s > 0 ? `earlier steps: ${this.describeSteps(s)}` : undefined,
+        });
         return;
       }
     }
@@ -178,6 +181,15 @@ export class ReaderProbe {
         }
       }
     }
+  }
+
+  /** The steps before step s, for a report. */
+  private describeSteps(s: number): string {
+    const out: string[] = [];
+    for (let i = 0; i < s; i++) {
+      out.push(`${i}: from ${this.from[i]} -> ${describe(this.seenEntry[i], this.seenFirst[i], this.seenLast[i])} in [${this.vs[i]}, ${this.ve[i]}]`);
+    }
+    return out.join('; ');
   }
 
   /** The operation itself, inside the read-side section; returns the number of steps. */

@@ -106,6 +106,7 @@ export class ResultOracle {
     this.seenLast = last;
     this.lenient = ve > vs;
     this.advance(vs);
+    if (!this.withinQuery()) return { expected: this.expectations(vs, ve), window: [vs, ve] };
     if (this.holds()) return null;
     // Iterations and searches: nothing stable skipped at vs, and the result real at some version.
     const iterating = this.op !== WALK;
@@ -115,6 +116,21 @@ export class ResultOracle {
       return null;
     }
     return { expected: this.expectations(vs, ve), window: [vs, ve] };
+  }
+
+  /** Whatever the versions held, a result outside the query's own bounds is wrong. */
+  private withinQuery(): boolean {
+    switch (this.op) {
+      case FIND:
+        return this.seenEntry === 0 || (this.seenLast >= this.a && this.seenFirst <= this.b && this.seenFirst <= this.seenLast);
+      case FIND_REV:
+        return this.seenEntry === 0 || (this.seenFirst <= this.a && this.seenLast >= this.b && this.seenFirst <= this.seenLast);
+      case EMPTY_AREA:
+      case EMPTY_AREA_REV:
+        return this.seenEntry === -1 || (this.seenEntry >= this.a && this.seenEntry + this.c - 1 <= this.b);
+      default:
+        return this.seenFirst <= this.a && this.a <= this.seenLast;
+    }
   }
 
   /** Try each version of (vs, ve] for an exact (or leniently sub-ranged) match. */

@@ -1,0 +1,84 @@
+/**
+ * The writer side's own oracles: lockdep reports and the barrier cost as they happen, bad frees
+ * as findings, and after the final rcu_barrier the end state (validate(), no dead node reachable,
+ * exact slab accounting). Used by the writer thread and the single-thread interleaving driver.
+ */
+import type { MapleTree } from '../tree/maple-tree.js';
+import { BadFreeError } from '../shared-heap/slab.js';
+import type { ViolationKind } from '../harness/types.js';
+
+export type Report = (kind: ViolationKind, op: string, seen: string, expected?: string[]) => void;
+
+export interface TreeShapeSummary {
+  height: number;
+  nodes: number;
+  entries: number;
+  fill: number;
+}
+
+export class WriterChecks {
+  private reportedSplats = 0;
+  private costReported = false;
+
+  constructor(private readonly tree: MapleTree, private readonly report: Report) {}
+
+  /** After each writer step: lockdep reports as they happen. Cheap. */
+  afterStep(step: number): void {
+    if (this.tree.lockdep.splats.length > this.reportedSplats) this.reportSplats();
+    if ((step & 4095) === 0) this.checkBarrierCost();
+  }
+
+  /** A writer step threw: a bad free is an accounting finding, anything else a crash. */
+  failed(op: string, error: unknown): void {
+    if (error instanceof BadFreeError) this.report('accounting', op, error.message, ['every node freed once, after it died']);
+    else this.report('crash', op, error instanceof Error ? error.message : String(error));
+  }
+
+  /** Lockdep splats (the first three; each names the access and the context). */
+  reportSplats(): void {
+    const splats = this.tree.lockdep.splats;
+    for (; this.reportedSplats < splats.length; this.reportedSplats++) {
+      if (this.reportedSplats < 3) this.report('lockdep', 'RCU callback (deferred free walk)', splats[this.reportedSplats]);
+    }
+  }
+
+  /** Patch 4's measure: the protocol needs exactly one smp_wmb per dead node. */
+  checkBarrierCost(): void {
+    const dead = this.tree.slab.deaths;
+    const wmb = this.tree.mem.counts.wmb;
+    if (this.costReported || dead < 256 || wmb / dead <= 1.5) return;
+    this.costReported = true;
+    this.report('cost', 'marking dead nodes', `${(wmb / dead).toFixed(2)} smp_wmb per dead node (${wmb} barriers, ${dead} deaths)`, [
+      '1 (one barrier after marking each node dead)',
+    ]);
+  }
+
+  /** With every reader gone: rcu_barrier, then judge the end state. Returns the tree's shape. */
+  endOfRun(): TreeShapeSummary {
+    const tree = this.tree;
+    let shape: TreeShapeSummary = { height: 0, nodes: 0, entries: 0, fill: 0 };
+    try {
+      tree.rcuBarrier();
+      const stats = tree.stats();
+      shape = { height: stats.height, nodes: stats.nodes, entries: stats.entries, fill: stats.fill };
+      try {
+        tree.validate();
+      } catch (error) {
+        this.report('structure', 'validate() at the end of the run', error instanceof Error ? error.message : String(error));
+      }
+      const slab = stats.slab;
+      if (slab.live !== stats.nodes || slab.waiting !== 0 || slab.live + slab.free !== slab.capacity) {
+        this.report('accounting', 'slab accounting after rcu_barrier', `live ${slab.live}, waiting ${slab.waiting}, free ${slab.free} of ${slab.capacity}`, [
+          `live = reachable nodes (${stats.nodes}), waiting = 0, live + free = ${slab.capacity}`,
+        ]);
+      }
+    } catch (error) {
+      if (error instanceof BadFreeError) this.failed('rcu_barrier', error);
+      else this.report('structure', 'rcu_barrier and final checks', error instanceof Error ? error.message : String(error));
+    }
+    if (tree.slab.badFrees > 0) this.report('accounting', 'slab frees', `${tree.slab.badFrees} bad or double frees`, ['0']);
+    this.reportSplats();
+    this.checkBarrierCost();
+    return shape;
+  }
+}
