@@ -34,11 +34,17 @@ export function formatTable(rows: TaskSummary[]): string {
 }
 
 export function formatRatio(r: Ratio): string {
-  const value = r.value === null ? 'n/a' : `${r.value.toFixed(r.unit === 'x' ? 2 : 1)}${r.unit === 'x' ? 'x' : ' B'}`;
+  // Where a target is judged: three decimals, rounded away from the target's side, so a value just
+  // short of it never prints as meeting it.
+  const digits = r.unit === 'x' ? (r.target === null ? 2 : 3) : 1;
+  const scale = 10 ** digits;
+  const shown = (v: number) =>
+    (r.op === '>=' ? Math.floor(v * scale) / scale : r.op === '<=' ? Math.ceil(v * scale) / scale : v).toFixed(digits);
+  const value = r.value === null ? 'n/a' : `${shown(r.value)}${r.unit === 'x' ? 'x' : ' B'}`;
   const target = r.target === null ? '' : `target ${r.op} ${r.target}${r.unit === 'x' ? 'x' : ' B'}`;
   let verdict = r.pass === null ? (r.target === null ? '' : 'MISS (not measured)') : r.pass ? 'PASS' : 'MISS';
   if (r.contended && r.pass !== null) verdict += ' (contended: rerun on an idle machine)';
-  const median = r.medianValue === undefined ? '' : `median ${r.medianValue === null ? 'n/a' : r.medianValue.toFixed(2) + 'x'}`;
+  const median = r.medianValue === undefined ? '' : `median ${r.medianValue === null ? 'n/a' : shown(r.medianValue) + 'x'}`;
   return `${r.label.padEnd(44)} ${value.padStart(8)}  ${median.padEnd(14)}  ${target.padEnd(16)} ${verdict}`.trimEnd();
 }
 

@@ -169,18 +169,21 @@ export class ReaderProbe {
     }
     // Iterations move strictly forward (backward): no range comes back. A step may overlap the
     // previous range only with a different entry (one stored over the cursor's position, which
-    // the cursor returns rather than skips). The same entry may come back over a later range: a
-    // store inside a range splits it in three.
+    // the cursor returns rather than skips), or with the same entry over a longer range from the
+    // same start (the previous step read a slot store half done: the new slot with the old pivot,
+    // a true sub-range). The same entry may come back over a later, disjoint range: a store
+    // inside a range splits it in three.
     if (opCode === OP_FIND || opCode === OP_FIND_REV) {
       for (let s = 1; s < steps; s++) {
         if (seenEntry[s] === 0) break;
         const forward = opCode === OP_FIND;
         const back = forward ? seenLast[s] <= seenLast[s - 1] : seenFirst[s] >= seenFirst[s - 1];
         const overlaps = forward ? seenFirst[s] <= seenLast[s - 1] : seenLast[s] >= seenFirst[s - 1];
-        if (back || (overlaps && seenEntry[s] === seenEntry[s - 1])) {
+        const widened = forward ? seenFirst[s] === seenFirst[s - 1] : seenLast[s] === seenLast[s - 1];
+        if (back || (overlaps && seenEntry[s] === seenEntry[s - 1] && !widened)) {
           this.report('iteration', `${opName} step ${s}`, describe(seenEntry[s], seenFirst[s], seenLast[s]), [
             `after ${describe(seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1])}: a range further ${opCode === OP_FIND ? 'on' : 'back'}`,
-          ], { window: [vs[s], ve[s]] });
+          ], { window: [vs[s], ve[s]], detail: `steps: ${this.describeSteps(s + 1)}` });
           return;
         }
       }

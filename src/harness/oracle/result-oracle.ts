@@ -303,6 +303,17 @@ export class ResultOracle {
     }
     model.rollback();
     if (ve > shown) out.push(`... ${ve - shown} more versions`);
+    // Where the seen entry came from: every entry names the store that wrote it.
+    const seen = this.seenEntry;
+    if (seen > 0 && this.op !== EMPTY_AREA && this.op !== EMPTY_AREA_REV) {
+      let from = -1;
+      for (let v = ve; v > vs && from < 0; v--) if (log.entry(v) === seen) from = v;
+      out.push(
+        from > 0
+          ? `(${seen} was stored at v${from} over [${log.first(from)}, ${log.last(from)}])`
+          : `(${seen} was not stored inside the window)`,
+      );
+    }
     return out;
   }
 
