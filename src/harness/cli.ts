@@ -30,7 +30,8 @@ async function main(argv: string[]): Promise<number> {
     } else {
       for (const b of CATALOG) {
         process.stdout.write(`${b.name.padEnd(22)} ${b.mode.padEnd(9)} ${b.commit.padEnd(12)} ${b.description}\n`);
-        process.stdout.write(`${''.padEnd(22)} ${''.padEnd(9)} ${''.padEnd(12)} fixed by "${b.subject}"; caught by: ${b.detectedBy}\n`);
+        const origin = b.commit.startsWith('(') ? b.subject : `fixed by "${b.subject}"`;
+        process.stdout.write(`${''.padEnd(22)} ${''.padEnd(9)} ${''.padEnd(12)} ${origin}; caught by: ${b.detectedBy}\n`);
       }
     }
     return 0;

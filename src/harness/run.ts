@@ -63,6 +63,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
     role: 'writer',
     workload: config.workload,
     skipGracePeriods: config.bugs.includes('no-grace-period'),
+    idle: config.idleWriter ?? false,
   };
   const settled: Array<Promise<TaskResult | Violation>> = [];
   const crash = (thread: string) => (error: unknown): Violation => {

@@ -23,6 +23,8 @@ export interface RunConfig {
   keepGoing: boolean;
   /** A thread that makes no progress this long is a stall. */
   stallMs: number;
+  /** The writer fills the tree, then waits for the end (reader-scaling measurements). */
+  idleWriter?: boolean;
 }
 
 export type ViolationKind =

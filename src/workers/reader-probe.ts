@@ -16,7 +16,7 @@ import { POISON } from '../shared-heap/reclaim.js';
 import type { VersionLog } from '../harness/version-log.js';
 import { ResultOracle, describe } from '../harness/oracle/result-oracle.js';
 import type { OracleVerdict } from '../harness/oracle/result-oracle.js';
-import { OP_WALK, OP_FIND, OP_FIND_REV, OP_EMPTY_AREA, OP_EMPTY_AREA_REV } from '../harness/control.js';
+import { OP_WALK, OP_FIND, OP_FIND_REV, OP_EMPTY_AREA, OP_EMPTY_AREA_REV, OP_CHECKING } from '../harness/control.js';
 import type { Rng } from '../harness/rng.js';
 import type { CheckMode, Violation, ViolationKind } from '../harness/types.js';
 import { LatencySampler } from './latency.js';
@@ -125,6 +125,7 @@ export class ReaderProbe {
     const oracle = this.oracle;
     if (oracle !== null) {
       if (opError === null && (o.check === 'full' || rng.chance(o.sampleRate))) {
+        o.onOp?.(OP_CHECKING, index);
         this.checks++;
         this.judge(opCode, opName, steps);
       } else {
@@ -162,7 +163,7 @@ export class ReaderProbe {
           opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV ? `start ${e}` : e === 0 && opCode !== OP_WALK ? 'nothing' : describe(e, seenFirst[s], seenLast[s]);
         this.report('result', `${opName}${steps > 1 ? ` step ${s}` : ''}`, what, verdict.expected, {
           window: verdict.window,
-          detail: s > 0 ? `earlier steps: ${this.describeSteps(s)}` : undefined,
+          detail: [verdict.origin, s > 0 ? `earlier steps: ${this.describeSteps(s)}` : ''].filter(Boolean).join('; ') || undefined,
         });
         return;
       }

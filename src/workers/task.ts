@@ -32,6 +32,8 @@ export interface WriterTask extends TaskBase {
   workload: string;
   /** The free path skips grace periods (the no-grace-period bug). */
   skipGracePeriods: boolean;
+  /** After setup, wait for the end instead of writing. */
+  idle: boolean;
 }
 
 export type Task = ReaderTask | WriterTask;

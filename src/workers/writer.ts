@@ -49,6 +49,7 @@ export function runWriter(task: WriterTask): TaskResult {
     control.arriveAndWait();
     control.set(0, DOING, OP_STORE);
     opName = `${task.workload} step`;
+    while (task.idle && !control.stopping) Atomics.wait(control.words, 0, control.phase, 50);
     while (!control.stopping && (task.keepGoing || control.flagged === 0)) {
       workload.step(mutator);
       ops++;

@@ -36,6 +36,8 @@ export interface OracleVerdict {
   /** What every version in the window would have given. */
   expected: string[];
   window: [number, number];
+  /** Which store of the window wrote the entry that was seen, when one did. */
+  origin?: string;
 }
 
 export class ResultOracle {
@@ -106,7 +108,7 @@ export class ResultOracle {
     this.seenLast = last;
     this.lenient = ve > vs;
     this.advance(vs);
-    if (!this.withinQuery()) return { expected: this.expectations(vs, ve), window: [vs, ve] };
+    if (!this.withinQuery()) return this.verdict(vs, ve);
     if (this.holds()) return null;
     // Iterations and searches: nothing stable skipped at vs, and the result real at some version.
     const iterating = this.op !== WALK;
@@ -115,7 +117,11 @@ export class ResultOracle {
     } else if (!iterating && ve > vs && this.someVersionHolds(vs, ve)) {
       return null;
     }
-    return { expected: this.expectations(vs, ve), window: [vs, ve] };
+    return this.verdict(vs, ve);
+  }
+
+  private verdict(vs: number, ve: number): OracleVerdict {
+    return { expected: this.expectations(vs, ve), window: [vs, ve], origin: this.origin(vs, ve) };
   }
 
   /** Whatever the versions held, a result outside the query's own bounds is wrong. */
@@ -228,25 +234,28 @@ export class ResultOracle {
     return false;
   }
 
-  /** Is every index of [p, q] written by some store of (vs, ve]? */
+  /** Is every index of [p, q] written by some store of (vs, ve]? (Sort and sweep: windows can be long.) */
   private covered(p: number, q: number, vs: number, ve: number): boolean {
     const log = this.log;
+    const spans = this.spans;
+    spans.length = 0;
+    for (let v = vs + 1; v <= ve; v++) {
+      const a = log.first(v);
+      const b = log.last(v);
+      if (a <= q && b >= p) spans.push(a, b);
+    }
+    if (spans.length === 0) return false;
+    const order = Array.from({ length: spans.length / 2 }, (_, i) => i).sort((x, y) => spans[2 * x] - spans[2 * y]);
     let next = p;
-    // Repeated sweeps: ranges come unsorted, but windows are short, so this stays cheap.
-    for (let changed = true; changed && next <= q; ) {
-      changed = false;
-      for (let v = vs + 1; v <= ve; v++) {
-        const a = log.first(v);
-        const b = log.last(v);
-        if (a <= next && b >= next) {
-          next = b + 1;
-          changed = true;
-          if (next > q || b === 0xffffffff) return true;
-        }
-      }
+    for (const i of order) {
+      if (spans[2 * i] > next) return false;
+      if (spans[2 * i + 1] >= next) next = spans[2 * i + 1] + 1;
+      if (next > q) return true;
     }
     return next > q;
   }
+
+  private readonly spans: number[] = [];
 
   /** Did any store of (vs, ve] write an index of [p, q]? */
   private touched(p: number, q: number, vs: number, ve: number): boolean {
@@ -303,18 +312,18 @@ export class ResultOracle {
     }
     model.rollback();
     if (ve > shown) out.push(`... ${ve - shown} more versions`);
-    // Where the seen entry came from: every entry names the store that wrote it.
-    const seen = this.seenEntry;
-    if (seen > 0 && this.op !== EMPTY_AREA && this.op !== EMPTY_AREA_REV) {
-      let from = -1;
-      for (let v = ve; v > vs && from < 0; v--) if (log.entry(v) === seen) from = v;
-      out.push(
-        from > 0
-          ? `(${seen} was stored at v${from} over [${log.first(from)}, ${log.last(from)}])`
-          : `(${seen} was not stored inside the window)`,
-      );
-    }
     return out;
+  }
+
+  /** Where the seen entry came from: every entry names the store that wrote it. */
+  private origin(vs: number, ve: number): string | undefined {
+    const seen = this.seenEntry;
+    if (seen <= 0 || this.op === EMPTY_AREA || this.op === EMPTY_AREA_REV) return undefined;
+    const log = this.log;
+    for (let v = ve; v > vs; v--) {
+      if (log.entry(v) === seen) return `${seen} was stored at v${v} over [${log.first(v)}, ${log.last(v)}]`;
+    }
+    return `${seen} was stored before v${vs + 1}`;
   }
 
   private describeModel(): string {
