@@ -142,9 +142,13 @@ export class RcuReclaimer implements Reclaimer {
     return this.ids.length - this.head;
   }
 
+  private flushes = 0;
+
   flush(): void {
     if (this.waiting === 0) return;
     if (this.skipGracePeriods) return this.runDone();
+    // Polling scans every reader's word: amortise it over a few writes unless frees pile up.
+    if ((++this.flushes & 7) !== 0 && this.waiting < 256) return;
     this.gp.poll();
     this.runDone();
     if (this.waiting > 0) this.gp.start();

@@ -106,6 +106,10 @@ export class Slab {
     return new Slab(buffers);
   }
 
+  /**
+   * Free nodes. The counters are changed by the writer alone (plain increments, in program order on
+   * its own thread); other threads read them with Atomics.load, for statistics.
+   */
   get free(): number {
     return Atomics.load(this.control, FREE);
   }
@@ -135,8 +139,8 @@ export class Slab {
     if (top === 0) throw new SlabExhaustedError(1, 0, this.capacity);
     const id = this.freeStack[top - 1];
     this.control[FREE_TOP] = top - 1;
-    Atomics.sub(this.control, FREE, 1);
-    Atomics.add(this.control, LIVE, 1);
+    this.control[FREE]--;
+    this.control[LIVE]++;
     Atomics.add(this.generations, id, 1);
     this.states[id] = NODE_LIVE;
     return id;
@@ -145,8 +149,8 @@ export class Slab {
   /** A dead node leaves the live count and waits for a grace period. */
   retire(id: number): void {
     this.transition(id, NODE_LIVE, NODE_WAITING);
-    Atomics.sub(this.control, LIVE, 1);
-    Atomics.add(this.control, WAITING, 1);
+    this.control[LIVE]--;
+    this.control[WAITING]++;
   }
 
   /** Nodes that have died so far (on this thread's slab view). */
@@ -168,14 +172,14 @@ export class Slab {
   release(id: number): void {
     this.transition(id, NODE_WAITING, NODE_FREE);
     this.pushFree(id);
-    Atomics.sub(this.control, WAITING, 1);
+    this.control[WAITING]--;
   }
 
   /** Free a live node at once (non-RCU mode: no reader can hold it). */
   freeNow(id: number): void {
     this.transition(id, NODE_LIVE, NODE_FREE);
     this.pushFree(id);
-    Atomics.sub(this.control, LIVE, 1);
+    this.control[LIVE]--;
   }
 
   /** The node's accounting state: NODE_FREE, NODE_LIVE or NODE_WAITING. */
@@ -187,7 +191,7 @@ export class Slab {
     const top = this.control[FREE_TOP];
     this.freeStack[top] = id;
     this.control[FREE_TOP] = top + 1;
-    Atomics.add(this.control, FREE, 1);
+    this.control[FREE]++;
     Atomics.add(this.generations, id, 1);
   }
 
