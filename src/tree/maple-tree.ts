@@ -150,7 +150,7 @@ export class MapleTree implements CursorWriter {
 
   load(index: number): number {
     checkIndex('index', index);
-    return this.reader.set(index).walk();
+    return this.reader.walkTo(index);
   }
 
   erase(index: number): number {
