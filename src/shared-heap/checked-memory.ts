@@ -9,7 +9,7 @@
  * walks again); taint the tree goes on to use (the check says alive, or no check comes before the
  * reader moves on or ends its operation) is a violation.
  */
-import type { BarrierCounts, Memory } from './memory.js';
+import { ThreadedMemory } from './memory.js';
 import { NODE_WORDS } from './slab.js';
 
 export interface StaleRead {
@@ -25,10 +25,7 @@ export interface StaleRead {
 
 const LIVE = 1;
 
-export class CheckedMemory implements Memory {
-  readonly words: Uint32Array;
-  readonly counts: BarrierCounts = { wmb: 0, rmb: 0, mb: 0, publish: 0 };
-  private readonly fence = new Int32Array(new SharedArrayBuffer(64));
+export class CheckedMemory extends ThreadedMemory {
   /** Taint the tree discarded through its own dead check. */
   discarded = 0;
   /** Violations seen since the last takeViolations(). */
@@ -42,7 +39,7 @@ export class CheckedMemory implements Memory {
     private readonly generations: Int32Array,
     private readonly deathStamps: Int32Array,
   ) {
-    this.words = new Uint32Array(nodes);
+    super(nodes);
   }
 
   private touch(addr: number): void {
@@ -73,7 +70,7 @@ export class CheckedMemory implements Memory {
     return true;
   }
 
-  read(addr: number): number {
+  override read(addr: number): number {
     if ((addr & (NODE_WORDS - 1)) === 0 && addr !== 0) {
       // A parent-word read: the tree's dead check of the node it is reading.
       const id = addr / NODE_WORDS;
@@ -102,41 +99,9 @@ export class CheckedMemory implements Memory {
     return this.words[addr];
   }
 
-  write(addr: number, value: number): void {
-    this.words[addr] = value;
-  }
-
-  deref(addr: number): number {
+  override deref(addr: number): number {
     this.touch(addr);
     return Atomics.load(this.words, addr);
-  }
-
-  publish(addr: number, value: number): void {
-    this.counts.publish++;
-    Atomics.store(this.words, addr, value);
-  }
-
-  loadAtomic(addr: number): number {
-    return Atomics.load(this.words, addr);
-  }
-
-  storeAtomic(addr: number, value: number): void {
-    Atomics.store(this.words, addr, value);
-  }
-
-  wmb(): void {
-    this.counts.wmb++;
-    Atomics.store(this.fence, 0, 0);
-  }
-
-  rmb(): void {
-    this.counts.rmb++;
-    Atomics.load(this.fence, 0);
-  }
-
-  mb(): void {
-    this.counts.mb++;
-    Atomics.add(this.fence, 0, 0);
   }
 
   /** End of a reader operation: data still unchecked is judged now. Returns true if tainted. */

@@ -164,35 +164,12 @@ export class TreeWriter {
       this.lkLast = MAX_INDEX;
       return 0;
     }
-    let enode = root;
-    let min = 0;
-    let max = MAX_INDEX;
-    for (;;) {
-      const type = (enode >>> 2) & 3;
-      const base = nodeBase(enode >>> 4);
-      const end = mem.read(base + META) & 0xff;
-      let offset = 0;
-      let lo = min;
-      let hi = max;
-      while (offset < end) {
-        const p = mem.read(base + PIVOTS + offset);
-        if (p >= index) {
-          hi = p;
-          break;
-        }
-        lo = p + 1;
-        offset++;
-      }
-      const entry = mem.read(base + slotsAt(type) + offset);
-      if (type === LEAF_64) {
-        this.lkFirst = lo;
-        this.lkLast = hi;
-        return entry;
-      }
-      enode = entry;
-      min = lo;
-      max = hi;
-    }
+    const path = this.lookupPath;
+    const depth = this.walkPath(path, index, MAX_HEIGHT);
+    const leaf = path.node[depth];
+    this.lkFirst = this.scanLo;
+    this.lkLast = this.scanHi;
+    return mem.read(nodeBase(leaf >>> 4) + slotsAt(LEAF_64) + path.offset[depth]);
   }
 
   /** Lookup's range, for callers. */
@@ -204,8 +181,11 @@ export class TreeWriter {
     return this.lkLast;
   }
 
-  /** Record the path from the root down to `depth` (or the leaf) toward index. */
-  private walkPath(path: Path, index: number, depth: number): void {
+  /**
+   * Record the path from the root down to `depth` (or the leaf) toward index, with the slot taken
+   * at each level; returns the depth reached. scanLo/scanHi: the range of the last slot taken.
+   */
+  private walkPath(path: Path, index: number, depth: number): number {
     const mem = this.mem;
     let enode = mem.read(HDR_ROOT);
     let min = 0;
@@ -215,27 +195,40 @@ export class TreeWriter {
       path.min[d] = min;
       path.max[d] = max;
       const type = (enode >>> 2) & 3;
-      if (d === depth || type === LEAF_64) return;
       const base = nodeBase(enode >>> 4);
-      const end = mem.read(base + META) & 0xff;
-      let offset = 0;
-      let lo = min;
-      let hi = max;
-      while (offset < end) {
-        const p = mem.read(base + PIVOTS + offset);
-        if (p >= index) {
-          hi = p;
-          break;
-        }
-        lo = p + 1;
-        offset++;
-      }
+      const offset = this.scan(base, index, min, max);
       path.offset[d] = offset;
+      if (d === depth || type === LEAF_64) return d;
       enode = mem.read(base + slotsAt(type) + offset);
-      min = lo;
-      max = hi;
+      min = this.scanLo;
+      max = this.scanHi;
     }
   }
+
+  /** The slot of the node at base holding index; its range goes to scanLo/scanHi. */
+  private scan(base: number, index: number, min: number, max: number): number {
+    const mem = this.mem;
+    const end = mem.read(base + META) & 0xff;
+    let offset = 0;
+    let lo = min;
+    let hi = max;
+    while (offset < end) {
+      const p = mem.read(base + PIVOTS + offset);
+      if (p >= index) {
+        hi = p;
+        break;
+      }
+      lo = p + 1;
+      offset++;
+    }
+    this.scanLo = lo;
+    this.scanHi = hi;
+    return offset;
+  }
+
+  private scanLo = 0;
+  private scanHi = 0;
+  private readonly lookupPath = new Path();
 
   /** Store entry over [first, last] (arguments already checked). */
   store(first: number, last: number, entry: number): void {

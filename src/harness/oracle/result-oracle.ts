@@ -114,7 +114,7 @@ export class ResultOracle {
     const iterating = this.op !== WALK;
     if (iterating && !this.skippedStable(vs, ve)) {
       if (this.resultExisted(vs, ve)) return null;
-    } else if (!iterating && ve > vs && this.someVersionHolds(vs, ve)) {
+    } else if (!iterating && ve > vs && this.atSomeVersion(vs, ve, () => this.holds())) {
       return null;
     }
     return this.verdict(vs, ve);
@@ -137,20 +137,6 @@ export class ResultOracle {
       default:
         return this.seenFirst <= this.a && this.a <= this.seenLast;
     }
-  }
-
-  /** Try each version of (vs, ve] for an exact (or leniently sub-ranged) match. */
-  private someVersionHolds(vs: number, ve: number): boolean {
-    const model = this.model;
-    const log = this.log;
-    model.mark();
-    let ok = false;
-    for (let v = vs + 1; v <= ve && !ok; v++) {
-      model.store(log.first(v), log.last(v), log.entry(v));
-      ok = this.holds();
-    }
-    model.rollback();
-    return ok;
   }
 
   /** (a) The returned entry held (at least) the returned range at some version of the window. */
