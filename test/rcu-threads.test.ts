@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { MapleTree } from '../src/tree/maple-tree.js';
 import { HDR_ROOT, META, PIVOTS, deadParent, enodeId, enodeType, isLeafType, isNode, slotCount, slotsAt, MAX_INDEX } from '../src/tree/layout.js';
 import { RcuState, GracePeriods } from '../src/shared-heap/rcu.js';
-import { RcuReclaimer, POISON } from '../src/shared-heap/reclaim.js';
+import { RcuReclaimer, POISON, OVERLAY_FIRST } from '../src/shared-heap/reclaim.js';
 import { NODE_FREE, NODE_LIVE, NODE_WAITING, NODE_WORDS } from '../src/shared-heap/slab.js';
 import {
   SYNC_CMD,
@@ -233,7 +233,7 @@ describe('RCU with real reader threads', () => {
     expect(leafFor(tree, 1503).id, 'a new leaf holds the range now').not.toBe(leaf.id);
     expect(slab.stateOf(leaf.id)).toBe(NODE_WAITING);
     expect(Atomics.load(slab.generations, leaf.id)).toBe(before.generation + 1);
-    expect(nodes[base + 1], 'the overlay is written once the node is dead').toBe(POISON);
+    expect(nodes[base + OVERLAY_FIRST], 'the overlay is written once the node is dead').toBe(POISON);
 
     // Let the reader re-read concurrently while the writer keeps storing (each store flushes).
     command(sync, 1);
@@ -266,8 +266,10 @@ describe('RCU with real reader threads', () => {
     expect(reread.problems, 'concurrent re-reads').toEqual([]);
     expect(nodeProblems(leaf.id, before, reread.view, overlayType), 'final re-read').toEqual([]);
     expect(reread.view.words[0]).toBe(deadParent(leaf.id));
-    expect([1, 2, 3, 5].map((w) => reread.view.words[w])).toEqual([POISON, POISON, POISON, POISON]);
-    expect(reread.view.words.slice(6)).toEqual(before.words.slice(6));
+    const F = OVERLAY_FIRST;
+    expect([F, F + 1, F + 2, F + 4].map((w) => reread.view.words[w])).toEqual([POISON, POISON, POISON, POISON]);
+    expect(reread.view.words.slice(F + 5)).toEqual(before.words.slice(F + 5));
+    expect(reread.view.words.slice(1, F)).toEqual(before.words.slice(1, F));
     expect(reread.view.generation).toBe(before.generation + 1);
     expect(reread.view.generation % 3, 'dead, not freed').toBe(2);
     expect(reread.view.state).toBe(NODE_WAITING);

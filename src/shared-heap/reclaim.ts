@@ -27,8 +27,11 @@ export interface Reclaimer {
   hold(delta: number): void;
 }
 
-/** The overlay covers the five words after the parent word (pivots 0-4); the parent word stays. */
-const OVERLAY_FIRST = 1;
+/**
+ * The overlay covers five words from the first pivot (pivots 0-4), as the kernel's rcu_head and
+ * destroy-walk bookkeeping overlay the first pivots; the parent word (and metadata) stay.
+ */
+export const OVERLAY_FIRST = 2;
 /** The overlay word holding (type << 8) | slot count for the deferred free walk. */
 export const OVERLAY_TYPE = OVERLAY_FIRST + 3;
 export const POISON = 0xdead4ead;

@@ -15,17 +15,20 @@ export const RANGE_64 = 2;
 export const ARANGE_64 = 3;
 export const TYPE_NAMES = ['dense', 'leaf_64', 'range_64', 'arange_64'];
 
-// Word offsets inside a node.
+// Word offsets inside a node. The metadata sits right after the parent word so that a walk reads
+// the parent word, the data end and most pivots from one cache line, and the slots from the next.
 export const PARENT = 0;
-export const PIVOTS = 1;
 /** Metadata word: data end in bits 0-7, offset of the largest gap (arange) in bits 8-15. */
-export const META = 32;
+export const META = 1;
+export const PIVOTS = 2;
 
 export const RANGE_SLOTS = 16;
 export const ARANGE_SLOTS = 10;
-export const RANGE_SLOTS_AT = PIVOTS + RANGE_SLOTS - 1; // 16
-export const ARANGE_SLOTS_AT = PIVOTS + ARANGE_SLOTS - 1; // 10
-export const ARANGE_GAPS_AT = ARANGE_SLOTS_AT + ARANGE_SLOTS; // 20
+export const RANGE_SLOTS_AT = PIVOTS + RANGE_SLOTS - 1; // 17
+export const ARANGE_SLOTS_AT = PIVOTS + ARANGE_SLOTS - 1; // 11
+export const ARANGE_GAPS_AT = ARANGE_SLOTS_AT + ARANGE_SLOTS; // 21
+/** The last word a node uses (slot 15 of a range node); the rest of the 64 words are spare. */
+export const LAST_WORD = RANGE_SLOTS_AT + RANGE_SLOTS - 1; // 32
 
 /** Below these a non-root node is rebalanced (the kernel's mt_min_slots). */
 export const RANGE_MIN_SLOTS = 6;

@@ -23,6 +23,7 @@ import {
   HDR_FLAGS,
   HDR_HEIGHT,
   HDR_ROOT,
+  LAST_WORD,
   FLAG_ALLOC_RANGE,
   FLAG_RCU,
   LEAF_64,
@@ -586,19 +587,19 @@ export class TreeWriter {
     if ((bugs & Bug.PUBLISH_BEFORE_INIT) !== 0) {
       const base = nodeBase(enode >>> 4);
       const saved = this.savedWords;
-      for (let i = 1; i <= META; i++) {
+      for (let i = 1; i <= LAST_WORD; i++) {
         saved[i] = mem.read(base + i);
         mem.write(base + i, 0);
       }
       mem.publish(addr, enode);
-      for (let i = 1; i <= META; i++) mem.write(base + i, saved[i]);
+      for (let i = 1; i <= LAST_WORD; i++) mem.write(base + i, saved[i]);
       return;
     }
     if ((bugs & Bug.PLAIN_PUBLISH) !== 0) mem.write(addr, enode);
     else mem.publish(addr, enode);
   }
 
-  private readonly savedWords = new Uint32Array(META + 1);
+  private readonly savedWords = new Uint32Array(LAST_WORD + 1);
 
   /** Publishing is done: fix carried children's parent words, then retire what was replaced. */
   private finish(oldTop: number): void {
@@ -825,7 +826,7 @@ export class TreeWriter {
 
   private clearNode(base: number): void {
     const mem = this.mem;
-    for (let i = 1; i <= META; i++) mem.write(base + i, 0);
+    for (let i = 1; i <= LAST_WORD; i++) mem.write(base + i, 0);
     this.fresh[base >>> 6] = this.epoch;
   }
 

@@ -19,7 +19,7 @@ import { MAX_INDEX, isNode, deadParent } from '../../src/tree/layout.js';
 import { RcuState } from '../../src/shared-heap/rcu.js';
 import { Slab, NODE_WORDS, NODE_WAITING } from '../../src/shared-heap/slab.js';
 import type { SlabBuffers } from '../../src/shared-heap/slab.js';
-import { POISON } from '../../src/shared-heap/reclaim.js';
+import { POISON, OVERLAY_FIRST } from '../../src/shared-heap/reclaim.js';
 
 /** Words per padded line of `sync`. */
 export const LINE = 16;
@@ -100,18 +100,20 @@ function readNode(nodes: Uint32Array, slab: Slab, id: number): NodeView {
 
 /**
  * What a reader still holding a dead node may see: the dead marker in the parent word, the overlay
- * (poison plus type/slot count) in words 1..5, every other word exactly as it was when the node
+ * (poison plus type/slot count) in the five words from OVERLAY_FIRST, every other word exactly as it was when the node
  * was live, and one generation bump (dead, not freed), the slab state still waiting.
  */
 export function nodeProblems(id: number, before: NodeView, after: NodeView, overlayType: number): string[] {
   const out: string[] = [];
   const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
   if (after.words[0] !== deadParent(id)) out.push(`word 0 (parent) is ${hex(after.words[0])}, expected the dead marker ${hex(deadParent(id))}`);
-  for (const w of [1, 2, 3, 5]) {
+  const F = OVERLAY_FIRST;
+  for (const w of [F, F + 1, F + 2, F + 4]) {
     if (after.words[w] !== POISON) out.push(`overlay word ${w} is ${hex(after.words[w])}, expected POISON`);
   }
-  if (after.words[4] !== overlayType) out.push(`overlay word 4 is ${hex(after.words[4])}, expected ${hex(overlayType)}`);
-  for (let w = 6; w < NODE_WORDS; w++) {
+  if (after.words[F + 3] !== overlayType) out.push(`overlay word ${F + 3} is ${hex(after.words[F + 3])}, expected ${hex(overlayType)}`);
+  for (let w = 1; w < NODE_WORDS; w++) {
+    if (w >= F && w < F + 5) continue;
     if (after.words[w] !== before.words[w]) {
       out.push(`word ${w} changed outside the overlay: ${hex(before.words[w])} -> ${hex(after.words[w])}`);
     }
