@@ -22,6 +22,10 @@ import { findEmptyArea } from './empty-area.js';
 import { checkEntry, checkIndex, checkSize } from './args.js';
 import { Bug } from '../shared-heap/bugs.js';
 
+const STALE_PIVOTS = Bug.STALE_PIVOTS;
+const DEAD_ROOT = Bug.DEAD_ROOT;
+const MISSING_RMB = Bug.MISSING_RMB;
+
 /** What the cursor can write through: implemented by MapleTree. */
 export interface CursorWriter {
   storeRange(first: number, last: number, entry: number): void;
@@ -306,7 +310,7 @@ export class MapleCursor {
     const id = node >>> 4;
     const base = id << 6;
     // The stale-pivots bug checks before reading, so nothing read afterwards is checked.
-    const checkFirst = (this.bugs & Bug.STALE_PIVOTS) !== 0;
+    const checkFirst = (this.bugs & STALE_PIVOTS) !== 0;
     if (checkFirst && this.isDead(base, id)) return this.rewalk(x);
     let end = mem.read(base + META) & 0xff;
     if (end >= RANGE_SLOTS) end = RANGE_SLOTS - 1;
@@ -326,7 +330,7 @@ export class MapleCursor {
 
   /** ma_dead_node: smp_rmb, then is the parent word pointing at the node itself? */
   private isDead(base: number, id: number): boolean {
-    if ((this.bugs & Bug.MISSING_RMB) === 0) this.mem.rmb();
+    if ((this.bugs & MISSING_RMB) === 0) this.mem.rmb();
     return this.mem.read(base + PARENT) >>> 8 === id;
   }
 
@@ -367,8 +371,9 @@ export class MapleCursor {
       let max = MAX_INDEX;
       const bugs = this.bugs;
       // Patch 1 reverted: check before reading. Patch 2 reverted: never check the root.
-      const checkFirst = (bugs & Bug.STALE_PIVOTS) !== 0;
-      let check = (bugs & Bug.DEAD_ROOT) === 0;
+      const checkFirst = (bugs & STALE_PIVOTS) !== 0;
+      const barrier = (bugs & MISSING_RMB) === 0;
+      let check = (bugs & DEAD_ROOT) === 0;
       for (;;) {
         const id = enode >>> 4;
         const type = (enode >>> 2) & 3;
@@ -393,31 +398,33 @@ export class MapleCursor {
           rangeMin = pivot + 1;
           offset++;
         }
-        if (leaf) {
-          const entry = mem.read(base + RANGE_SLOTS_AT + offset);
-          if (!checkFirst && check && this.isDead(base, id)) {
+        // The slot, then the dead check (ma_dead_node: smp_rmb, then the parent word).
+        const slot = leaf
+          ? mem.read(base + RANGE_SLOTS_AT + offset)
+          : mem.deref(base + (type === 2 ? RANGE_SLOTS_AT : ARANGE_SLOTS_AT) + offset);
+        if (!checkFirst && check) {
+          if (barrier) mem.rmb();
+          if (mem.read(base + PARENT) >>> 8 === id) {
             this.rewalks++;
             continue retry;
           }
+        }
+        if (leaf) {
           this.node = enode;
           this.offset = offset;
           this.min = min;
           this.max = max;
           this.index = rangeMin;
           this.last = rangeMax;
-          return entry;
-        }
-        const child = mem.deref(base + (type === 2 ? RANGE_SLOTS_AT : ARANGE_SLOTS_AT) + offset);
-        if (!checkFirst && check && this.isDead(base, id)) {
-          this.rewalks++;
-          continue retry;
+          return slot;
         }
         check = true;
-        if (!isNode(child) || child >>> 4 > limit) {
+        if (!isNode(slot) || slot >>> 4 > limit) {
           throw new TreeCorruptionError(
-            `node ${id} slot ${offset} holds ${child}, not a node reference, while walking to ${index}`,
+            `node ${id} slot ${offset} holds ${slot}, not a node reference, while walking to ${index}`,
           );
         }
+        const child = slot;
         enode = child;
         min = rangeMin;
         max = rangeMax;
