@@ -233,7 +233,7 @@ describe('CheckedMemory: the stale-read detector', () => {
     w.mem.rmb();
     w.mem.rmb();
     w.mem.mb();
-    expect(w.mem.counts).toEqual({ wmb: 1, rmb: 2, mb: 1, publish: 1 });
+    expect(w.mem.counts).toEqual({ wmb: 1, rmb: 0, mb: 1, publish: 1 });
     // None of these opened the node for judgement.
     kill(w, a, 1);
     expect(w.mem.endOp()).toBe(false);

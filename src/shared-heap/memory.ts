@@ -21,7 +21,7 @@ export interface Memory {
   wmb(): void;
   rmb(): void;
   mb(): void;
-  /** Barrier counts since creation (patch 4 made barriers a cost worth counting). */
+  /** Barrier counts since creation (patch 4 made barriers a cost worth counting); rmb is not counted (readers issue one per node). */
   readonly counts: BarrierCounts;
 }
 
