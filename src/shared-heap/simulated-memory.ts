@@ -1,0 +1,457 @@
+/**
+ * The weak-memory simulator: a second implementation of the memory layer in which each access
+ * kind has its Linux-kernel-memory-model meaning, so a missing `smp_wmb`/`smp_rmb` actually bites
+ * (on x86 and V8 it never does). See BRIEF section 5.
+ *
+ * Model, in one paragraph. A `SimWorld` is the memory system: an address space of `words` 32-bit
+ * words, a global clock, and for every address the history of the stores that have reached memory
+ * ("drained"), each stamped with the next clock tick. Every logical thread is a `SimulatedMemory`
+ * over that world. Its plain stores wait in a private store buffer and drain one at a time, in any
+ * order its barriers allow: the buffer is cut into epochs; `wmb` and `publish` start a new epoch
+ * (the published store itself belongs to the new one), and only stores of the oldest epoch may
+ * drain (two stores to one address drain in program order). A plain load returns the thread's own
+ * newest buffered store to that address if there is one (store forwarding); otherwise any drained
+ * value that was current at the thread's *view* time or is newer, and never one older than what the
+ * thread already read at that address (coherence). `rmb` raises the view to the newest timestamp
+ * the thread has read; `deref` (rcu_dereference: its address dependency orders what is read
+ * through it) raises it to the timestamp it read. `Atomics` ops and `mb` first drain the thread's
+ * whole buffer and are sequentially consistent (they also raise the view to the clock).
+ *
+ * Loads never return a value that has not drained yet, so load buffering (LB) is out of reach: the
+ * simulator is stronger than LKMM there, by design.
+ *
+ * Every choice (which value a load returns when several are allowed, which store drains) comes from
+ * the seeded choice source given to the world, so a run is a pure function of its seed and of the
+ * scheduler's decisions. A hook fires before every access, where a scheduler may drain stores or
+ * run another logical thread's whole operation (the "no generators" trick of BRIEF section 5).
+ */
+import type { BarrierCounts, Memory } from './memory.js';
+
+/** Where the simulator's choices come from; `Rng` of src/harness/rng.ts fits. */
+export interface ChoiceSource {
+  /** A uniform integer in [0, n), n >= 1. */
+  int(n: number): number;
+}
+
+/** The access kinds the hook reports (barriers report address -1). */
+export type AccessKind =
+  | 'read'
+  | 'write'
+  | 'deref'
+  | 'publish'
+  | 'loadAtomic'
+  | 'storeAtomic'
+  | 'wmb'
+  | 'rmb'
+  | 'mb';
+
+/** Called before every access of every thread; may drain stores or run other threads. */
+export type AccessHook = (thread: SimulatedMemory, kind: AccessKind, addr: number) => void;
+
+export interface SimWorldOptions {
+  /** Size of the address space in 32-bit words. */
+  words: number;
+  /** The seeded choice source (loads' values, drain order). */
+  choice: ChoiceSource;
+  /**
+   * History entries kept per address before old ones are pruned (only entries no thread can read
+   * any more are dropped, so this is a memory bound, not a semantic one). Default 64.
+   */
+  historyLimit?: number;
+}
+
+export interface ThreadOptions {
+  /** A label for traces. */
+  name?: string;
+  /**
+   * The view a new thread starts with: 'now' (default; starting a thread is a synchronisation
+   * point) or 'initial' (it may see every value since the initial state).
+   */
+  view?: 'now' | 'initial';
+}
+
+/** Returned by `SimulatedMemory.lastReadFrom` when the last load was forwarded from the buffer. */
+export const FORWARDED = -1;
+
+export class SimWorld {
+  readonly words: number;
+  /** Timestamp of the newest drained store (0: only initial values so far). */
+  clock = 0;
+  choice: ChoiceSource;
+  /** Fires before every access; null for none. */
+  onAccess: AccessHook | null = null;
+  readonly threads: SimulatedMemory[] = [];
+
+  // The newest drained value and its timestamp per address: the fast path of every load whose
+  // lower bound is already the newest store (most loads) touches only these.
+  private readonly latest: Uint32Array;
+  private readonly latestTs: Uint32Array;
+  // Older drained stores, as flat [ts, value, ts, value, ...] oldest first, including the newest.
+  // Absent (undefined) while an address has one entry only (its initial value or a single store
+  // that nobody can read past), so an untouched address costs nothing.
+  private readonly history: (number[] | undefined)[];
+  private readonly historyLimit: number;
+  /** Timestamp of the store the last `pick` returned (scratch, avoids returning a tuple). */
+  private pickedTs = 0;
+
+  constructor(options: SimWorldOptions) {
+    if (!Number.isInteger(options.words) || options.words <= 0) {
+      throw new RangeError(`SimWorld: words must be a positive integer, got ${options.words}`);
+    }
+    this.words = options.words;
+    this.choice = options.choice;
+    this.latest = new Uint32Array(options.words);
+    this.latestTs = new Uint32Array(options.words);
+    this.history = new Array<number[] | undefined>(options.words);
+    this.historyLimit = Math.max(2, options.historyLimit ?? 64);
+  }
+
+  /** Sets an initial value (timestamp 0). Only before any store has drained. */
+  init(addr: number, value: number): void {
+    this.checkAddr(addr);
+    if (this.clock !== 0) throw new Error('SimWorld.init: stores have already drained');
+    this.latest[addr] = value;
+  }
+
+  /** A new logical thread over this world. */
+  createThread(options: ThreadOptions = {}): SimulatedMemory {
+    const thread = new SimulatedMemory(this, this.threads.length, options.name ?? `T${this.threads.length}`);
+    if ((options.view ?? 'now') === 'now') {
+      thread.view = this.clock;
+      thread.maxRead = this.clock;
+    }
+    this.threads.push(thread);
+    return thread;
+  }
+
+  /** The newest drained value of an address (what an SC load would return). */
+  newest(addr: number): number {
+    return this.latest[addr];
+  }
+
+  /** Timestamp of the newest drained store to an address (0: the initial value). */
+  newestTimestamp(addr: number): number {
+    return this.latestTs[addr];
+  }
+
+  /** The drained stores to an address still kept, oldest first (for tests and traces). */
+  storesAt(addr: number): Array<{ ts: number; value: number }> {
+    const h = this.history[addr];
+    if (h === undefined) return [{ ts: this.latestTs[addr], value: this.latest[addr] }];
+    const out: Array<{ ts: number; value: number }> = [];
+    for (let i = 0; i < h.length; i += 2) out.push({ ts: h[i], value: h[i + 1] });
+    return out;
+  }
+
+  /** Stores waiting in all buffers. */
+  pending(): number {
+    let n = 0;
+    for (const t of this.threads) n += t.buffered;
+    return n;
+  }
+
+  /** Drains one store of `thread` the barriers allow, chosen by the choice source. */
+  drainOne(thread: SimulatedMemory): boolean {
+    return thread.drainOneStore();
+  }
+
+  /** Drains one store of a thread chosen at random among those with buffered stores. */
+  drainAny(): boolean {
+    let candidates = 0;
+    for (const t of this.threads) if (t.buffered > 0) candidates++;
+    if (candidates === 0) return false;
+    let k = this.choice.int(candidates);
+    for (const t of this.threads) {
+      if (t.buffered > 0 && k-- === 0) return t.drainOneStore();
+    }
+    return false;
+  }
+
+  /** Drains every buffer, one store at a time, threads and stores in a seeded order. */
+  drainAll(): void {
+    while (this.drainAny()) {
+      // each call drains one store
+    }
+  }
+
+  // ---- internal, used by SimulatedMemory -------------------------------------------------------
+
+  /** A store reaches memory: the next timestamp, appended to the address's history. */
+  commit(addr: number, value: number): number {
+    const ts = ++this.clock;
+    let h = this.history[addr];
+    if (h === undefined) {
+      // Keep the previous newest value readable for threads whose view is older.
+      h = [this.latestTs[addr], this.latest[addr]];
+      this.history[addr] = h;
+    }
+    h.push(ts, value >>> 0);
+    this.latest[addr] = value;
+    this.latestTs[addr] = ts;
+    if (h.length > 2 * this.historyLimit) this.prune(h);
+    return ts;
+  }
+
+  /**
+   * A load's value: the store current at timestamp `lower` or any later one, chosen by the choice
+   * source. Sets `pickedTs`.
+   */
+  pick(addr: number, lower: number): number {
+    if (lower >= this.latestTs[addr]) {
+      // Only the newest store is allowed: no choice drawn (keeps the common case cheap).
+      this.pickedTs = this.latestTs[addr];
+      return this.latest[addr];
+    }
+    const h = this.history[addr];
+    if (h === undefined) {
+      this.pickedTs = this.latestTs[addr];
+      return this.latest[addr];
+    }
+    // Newest entry with ts <= lower (histories are short and the answer is usually near the end).
+    let i = h.length - 2;
+    while (i > 0 && h[i] > lower) i -= 2;
+    const choices = (h.length - i) >> 1;
+    const j = i + 2 * this.choice.int(choices);
+    this.pickedTs = h[j];
+    return h[j + 1];
+  }
+
+  get lastPickedTs(): number {
+    return this.pickedTs;
+  }
+
+  /** Drops history entries that no thread may read any more (older than every thread's view). */
+  private prune(h: number[]): void {
+    let minView = this.clock;
+    for (const t of this.threads) if (t.view < minView) minView = t.view;
+    let i = h.length - 2;
+    while (i > 0 && h[i] > minView) i -= 2;
+    if (i > 0) h.splice(0, i);
+  }
+
+  checkAddr(addr: number): void {
+    if (!(addr >= 0 && addr < this.words && Number.isInteger(addr))) {
+      throw new RangeError(`simulated memory: address ${addr} outside [0, ${this.words})`);
+    }
+  }
+}
+
+const INITIAL_BUFFER = 16;
+
+/** One logical thread's view of a SimWorld, implementing the memory layer's contract. */
+export class SimulatedMemory implements Memory {
+  readonly counts: BarrierCounts = { wmb: 0, rmb: 0, mb: 0, publish: 0 };
+  /** Loads may not return a store older than the one current at this timestamp. */
+  view = 0;
+  /** Newest timestamp this thread has read (what `rmb` raises the view to). */
+  maxRead = 0;
+  /** Timestamp the last load read from, or FORWARDED (-1) if it came from the own buffer. */
+  lastReadFrom = 0;
+  /** Per-address coherence floor: timestamp of the newest store this thread read or drained there. */
+  private readonly floor: Uint32Array;
+
+  // The store buffer, oldest first, as parallel typed arrays (no allocation per store).
+  private bufAddr: Int32Array;
+  private bufValue: Uint32Array;
+  private bufEpoch: Uint32Array;
+  private len = 0;
+  /** Epoch of the next plain store; wmb and publish start a new one. */
+  private epoch = 0;
+
+  constructor(
+    readonly world: SimWorld,
+    readonly id: number,
+    readonly name: string,
+  ) {
+    this.floor = new Uint32Array(world.words);
+    this.bufAddr = new Int32Array(INITIAL_BUFFER);
+    this.bufValue = new Uint32Array(INITIAL_BUFFER);
+    this.bufEpoch = new Uint32Array(INITIAL_BUFFER);
+  }
+
+  /** Stores waiting in this thread's buffer. */
+  get buffered(): number {
+    return this.len;
+  }
+
+  /** The buffered stores, oldest first (for tests and traces). */
+  bufferContents(): Array<{ addr: number; value: number; epoch: number }> {
+    const out: Array<{ addr: number; value: number; epoch: number }> = [];
+    for (let i = 0; i < this.len; i++) {
+      out.push({ addr: this.bufAddr[i], value: this.bufValue[i], epoch: this.bufEpoch[i] });
+    }
+    return out;
+  }
+
+  // ---- the Memory contract ---------------------------------------------------------------------
+
+  read(addr: number): number {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'read', addr);
+    return this.load(addr);
+  }
+
+  write(addr: number, value: number): void {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'write', addr);
+    this.world.checkAddr(addr);
+    this.push(addr, value);
+  }
+
+  deref(addr: number): number {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'deref', addr);
+    const value = this.load(addr);
+    // The address dependency: what is read through this pointer is at least as new as the store
+    // that published it. (Modelled as raising the whole view: stronger than LKMM for loads that
+    // do not depend on the pointer, which the tree does not rely on.)
+    if (this.lastReadFrom > this.view) this.view = this.lastReadFrom;
+    return value;
+  }
+
+  publish(addr: number, value: number): void {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'publish', addr);
+    this.world.checkAddr(addr);
+    this.counts.publish++;
+    // Release: everything before it drains first; the store opens the new epoch, so later plain
+    // stores may still drain before it (a release store orders only what precedes it).
+    this.epoch++;
+    this.push(addr, value);
+  }
+
+  loadAtomic(addr: number): number {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'loadAtomic', addr);
+    this.world.checkAddr(addr);
+    this.drainMine();
+    this.syncView();
+    const value = this.world.newest(addr);
+    this.noteRead(addr, this.world.newestTimestamp(addr));
+    return value;
+  }
+
+  storeAtomic(addr: number, value: number): void {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'storeAtomic', addr);
+    this.world.checkAddr(addr);
+    this.drainMine();
+    const ts = this.world.commit(addr, value);
+    this.floor[addr] = ts;
+    this.syncView();
+  }
+
+  wmb(): void {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'wmb', -1);
+    this.counts.wmb++;
+    this.epoch++;
+  }
+
+  rmb(): void {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'rmb', -1);
+    // Not counted, like ThreadedMemory (readers issue one per node).
+    if (this.maxRead > this.view) this.view = this.maxRead;
+  }
+
+  mb(): void {
+    const hook = this.world.onAccess;
+    if (hook !== null) hook(this, 'mb', -1);
+    this.counts.mb++;
+    this.drainMine();
+    this.syncView();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private load(addr: number): number {
+    this.world.checkAddr(addr);
+    // Store forwarding: the own newest buffered store to this address wins.
+    for (let i = this.len - 1; i >= 0; i--) {
+      if (this.bufAddr[i] === addr) {
+        this.lastReadFrom = FORWARDED;
+        return this.bufValue[i];
+      }
+    }
+    const f = this.floor[addr];
+    const value = this.world.pick(addr, f > this.view ? f : this.view);
+    this.noteRead(addr, this.world.lastPickedTs);
+    return value;
+  }
+
+  private noteRead(addr: number, ts: number): void {
+    this.lastReadFrom = ts;
+    if (ts > this.floor[addr]) this.floor[addr] = ts;
+    if (ts > this.maxRead) this.maxRead = ts;
+  }
+
+  /** SC point: the view covers every drained store. */
+  private syncView(): void {
+    this.view = this.world.clock;
+    if (this.world.clock > this.maxRead) this.maxRead = this.world.clock;
+  }
+
+  private push(addr: number, value: number): void {
+    if (this.len === this.bufAddr.length) this.grow();
+    this.bufAddr[this.len] = addr;
+    this.bufValue[this.len] = value;
+    this.bufEpoch[this.len] = this.epoch;
+    this.len++;
+  }
+
+  private grow(): void {
+    const n = this.bufAddr.length * 2;
+    const a = new Int32Array(n);
+    a.set(this.bufAddr);
+    const v = new Uint32Array(n);
+    v.set(this.bufValue);
+    const e = new Uint32Array(n);
+    e.set(this.bufEpoch);
+    this.bufAddr = a;
+    this.bufValue = v;
+    this.bufEpoch = e;
+  }
+
+  /** Drains every own buffered store, in a seeded order the barriers allow. */
+  private drainMine(): void {
+    while (this.len > 0) this.drainOneStore();
+  }
+
+  /**
+   * Drains one buffered store: one of the oldest epoch that has no older buffered store to the
+   * same address (per-address order is program order). Called through SimWorld.drainOne.
+   */
+  drainOneStore(): boolean {
+    const len = this.len;
+    if (len === 0) return false;
+    const oldest = this.bufEpoch[0];
+    let eligible = 0;
+    for (let i = 0; i < len && this.bufEpoch[i] === oldest; i++) {
+      if (this.firstForAddr(i)) eligible++;
+    }
+    let k = eligible === 1 ? 0 : this.world.choice.int(eligible);
+    let at = 0;
+    for (let i = 0; i < len; i++) {
+      if (this.firstForAddr(i) && k-- === 0) {
+        at = i;
+        break;
+      }
+    }
+    const addr = this.bufAddr[at];
+    const value = this.bufValue[at];
+    this.bufAddr.copyWithin(at, at + 1, len);
+    this.bufValue.copyWithin(at, at + 1, len);
+    this.bufEpoch.copyWithin(at, at + 1, len);
+    this.len = len - 1;
+    // Own stores are coherent too: once drained, this thread never reads older there.
+    this.floor[addr] = this.world.commit(addr, value);
+    return true;
+  }
+
+  private firstForAddr(i: number): boolean {
+    const addr = this.bufAddr[i];
+    for (let j = 0; j < i; j++) if (this.bufAddr[j] === addr) return false;
+    return true;
+  }
+}
