@@ -99,14 +99,18 @@ export class ReaderProbe {
     }
     if (timed) this.latency.add((performance.now() - t0) * 1e6);
     this.ops++;
-    const opName = describeOp(opCode, index, span, size);
+    // The operation's name is only needed for a report: keep what makes it, build it then.
+    this.opCode = opCode;
+    this.opIndex = index;
+    this.opSpan = span;
+    this.opSize = size;
     if (opError !== null) {
-      this.report('structure', opName, opError instanceof Error ? opError.message : String(opError), []);
+      this.report('structure', this.opName(), opError instanceof Error ? opError.message : String(opError), []);
     }
     const mem = o.checkedMemory;
     if (mem !== null && (tainted || mem.violations.length > 0)) {
       for (const stale of mem.violations) {
-        this.report('stale-read', opName, `${o.thread} used words of node ${stale.node} read after it died at version ${stale.diedAtVersion} (${stale.how})`, [], {
+        this.report('stale-read', this.opName(), `${o.thread} used words of node ${stale.node} read after it died at version ${stale.diedAtVersion} (${stale.how})`, [], {
           nodes: `node ${stale.node}: generation ${stale.openedAt} when first read, ${stale.judgedAt} when judged`,
           window: [this.vs[0], this.ve[Math.max(0, steps - 1)]],
         });
@@ -117,9 +121,9 @@ export class ReaderProbe {
     for (let s = 0; s < steps && !searching; s++) {
       const e = this.seenEntry[s];
       if (e !== 0 && (e === POISON || isInternalEntry(e))) {
-        this.report('poison', opName, `entry ${e} (${e === POISON ? 'free-path poison' : 'a node reference'}) over [${this.seenFirst[s]}, ${this.seenLast[s]}]`, []);
+        this.report('poison', this.opName(), `entry ${e} (${e === POISON ? 'free-path poison' : 'a node reference'}) over [${this.seenFirst[s]}, ${this.seenLast[s]}]`, []);
       } else if (this.seenFirst[s] > this.seenLast[s]) {
-        this.report('structure', opName, `range [${this.seenFirst[s]}, ${this.seenLast[s]}] is reversed`, []);
+        this.report('structure', this.opName(), `range [${this.seenFirst[s]}, ${this.seenLast[s]}] is reversed`, []);
       }
     }
     const oracle = this.oracle;
@@ -127,7 +131,7 @@ export class ReaderProbe {
       if (opError === null && (o.check === 'full' || rng.chance(o.sampleRate))) {
         o.onOp?.(OP_CHECKING, index);
         this.checks++;
-        this.judge(opCode, opName, steps);
+        this.judge(opCode, steps);
       } else {
         oracle.advance(this.vs[0]);
       }
@@ -135,11 +139,21 @@ export class ReaderProbe {
     return this.violations.length - before;
   }
 
+  private opCode = 0;
+  private opIndex = 0;
+  private opSpan = 0;
+  private opSize = 0;
+
+  private opName(): string {
+    return describeOp(this.opCode, this.opIndex, this.opSpan, this.opSize);
+  }
+
   private report(kind: ViolationKind, op: string, seen: string, expected: string[], extra: Partial<Violation> = {}): void {
     this.violations.push({ kind, thread: this.o.thread, op, seen, expected, ...extra });
   }
 
-  private judge(opCode: number, opName: string, steps: number): void {
+  private judge(opCode: number, steps: number): void {
+    const opName = (): string => this.opName();
     const o = this.oracle as ResultOracle;
     const { from, seenEntry, seenFirst, seenLast, vs, ve } = this;
     for (let s = 0; s < steps; s++) {
@@ -161,7 +175,7 @@ export class ReaderProbe {
       if (verdict !== null) {
         const what =
           opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV ? `start ${e}` : e === 0 && opCode !== OP_WALK ? 'nothing' : describe(e, seenFirst[s], seenLast[s]);
-        this.report('result', `${opName}${steps > 1 ? ` step ${s}` : ''}`, what, verdict.expected, {
+        this.report('result', `${opName()}${steps > 1 ? ` step ${s}` : ''}`, what, verdict.expected, {
           window: verdict.window,
           detail: [verdict.origin, s > 0 ? `earlier steps: ${this.describeSteps(s)}` : ''].filter(Boolean).join('; ') || undefined,
         });
@@ -182,7 +196,7 @@ export class ReaderProbe {
         const overlaps = forward ? seenFirst[s] <= seenLast[s - 1] : seenLast[s] >= seenFirst[s - 1];
         const widened = forward ? seenFirst[s] === seenFirst[s - 1] : seenLast[s] === seenLast[s - 1];
         if (back || (overlaps && seenEntry[s] === seenEntry[s - 1] && !widened)) {
-          this.report('iteration', `${opName} step ${s}`, describe(seenEntry[s], seenFirst[s], seenLast[s]), [
+          this.report('iteration', `${opName()} step ${s}`, describe(seenEntry[s], seenFirst[s], seenLast[s]), [
             `after ${describe(seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1])}: a range further ${opCode === OP_FIND ? 'on' : 'back'}`,
           ], { window: [vs[s], ve[s]], detail: `steps: ${this.describeSteps(s + 1)}` });
           return;

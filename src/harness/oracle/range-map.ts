@@ -28,6 +28,7 @@ export class RangeMap {
   private undo: number[] = [];
   private recording = false;
   private readonly pair: [number, Span] = [0, [0, 0]];
+  private readonly storePair: [number, Span] = [0, [0, 0]];
 
   get size(): number {
     return this.map.size;
@@ -70,7 +71,7 @@ export class RangeMap {
   /** store(first, last, entry); entry 0 erases. */
   store(first: number, last: number, entry: number): void {
     // A range starting before first that reaches into [first, last]: keep its head, maybe its tail.
-    const before = this.map.getPairOrNextLower(first);
+    const before = this.map.getPairOrNextLower(first, this.storePair);
     if (before && before[0] < first && before[1][0] >= first) {
       const [oldLast, oldEntry] = before[1];
       this.set(before[0], first - 1, oldEntry);
@@ -78,7 +79,7 @@ export class RangeMap {
     }
     // Ranges starting inside [first, last]: drop them, keeping the tail of the last one.
     for (;;) {
-      const next = this.map.getPairOrNextHigher(first);
+      const next = this.map.getPairOrNextHigher(first, this.storePair);
       if (!next || next[0] > last) break;
       const [oldLast, oldEntry] = next[1];
       this.remove(next[0]);
