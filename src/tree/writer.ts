@@ -14,7 +14,9 @@
 import type { Memory } from '../shared-heap/memory.js';
 import type { Slab } from '../shared-heap/slab.js';
 import type { Reclaimer } from '../shared-heap/reclaim.js';
-import { writeOverlay, OVERLAY_TYPE } from '../shared-heap/reclaim.js';
+import { FreePath } from './free-path.js';
+import { Path, MAX_HEIGHT } from './path.js';
+import { leafGap, setParentGap, GAP_CLAMP } from './gaps.js';
 import { Bug } from '../shared-heap/bugs.js';
 import type { Lockdep } from '../shared-heap/lockdep.js';
 import {
@@ -42,29 +44,9 @@ import {
   nodeBase,
   slotCount,
   slotsAt,
-  deadParent,
 } from './layout.js';
 
-const MAX_HEIGHT = 32;
 const MAX_ITEMS = 160;
-const GAP_CLAMP = MAX_INDEX;
-
-/** A path from the root to one level: node, its bounds, the slot taken toward the key. */
-class Path {
-  readonly node = new Uint32Array(MAX_HEIGHT);
-  readonly min = new Float64Array(MAX_HEIGHT);
-  readonly max = new Float64Array(MAX_HEIGHT);
-  readonly offset = new Uint8Array(MAX_HEIGHT);
-
-  copyFrom(other: Path, depth: number): void {
-    for (let d = 0; d <= depth; d++) {
-      this.node[d] = other.node[d];
-      this.min[d] = other.min[d];
-      this.max[d] = other.max[d];
-      this.offset[d] = other.offset[d];
-    }
-  }
-}
 
 /** Where a write landed, for cursors and tests. */
 export class WriteStats {
@@ -109,8 +91,7 @@ export class TreeWriter {
   /** fresh[id] === epoch: this write made the node (not yet reachable, so no ordering needed). */
   private readonly fresh: Uint32Array;
   private epoch = 0;
-  private dead = new Uint32Array(64);
-  private deadCount = 0;
+  private readonly freePath: FreePath;
   /** Carried (pre-existing) children whose parent word must be fixed after publishing. */
   private fixups = new Uint32Array(256);
   private fixupCount = 0;
@@ -126,6 +107,7 @@ export class TreeWriter {
     private readonly bugs: number,
     private readonly lockdep: Lockdep,
   ) {
+    this.freePath = new FreePath(mem, slab, reclaimer, bugs);
     this.kept = new Uint32Array(slab.capacity + 1);
     this.fresh = new Uint32Array(slab.capacity + 1);
   }
@@ -488,7 +470,6 @@ export class TreeWriter {
     const R = this.right;
     this.epoch++;
     this.fixupCount = 0;
-    this.deadCount = 0;
     const leafDepth = this.height() - 1;
     for (;;) {
       const type = depth === leafDepth ? LEAF_64 : this.internalType();
@@ -842,115 +823,28 @@ export class TreeWriter {
     void max;
   }
 
-  /** Largest NULL range of a leaf. */
-  private leafGap(base: number, min: number, max: number): number {
-    const mem = this.mem;
-    const end = mem.read(base + META) & 0xff;
-    let best = 0;
-    let lo = min;
-    for (let i = 0; i <= end; i++) {
-      const hi = i < end ? mem.read(base + PIVOTS + i) : max;
-      if (mem.read(base + RANGE_SLOTS_AT + i) === 0) {
-        const gap = Math.min(hi - lo + 1, GAP_CLAMP);
-        if (gap > best) best = gap;
-      }
-      lo = hi + 1;
-    }
-    return best;
-  }
-
   /** After an in-place leaf change in an allocation tree: refresh the gaps above it. */
   private updateGaps(path: Path, leafDepth: number): void {
     if (leafDepth === 0 || !this.alloc) return;
     const leaf = path.node[leafDepth];
-    const gap = this.leafGap(nodeBase(leaf >>> 4), path.min[leafDepth], path.max[leafDepth]);
+    const gap = leafGap(this.mem, nodeBase(leaf >>> 4), path.min[leafDepth], path.max[leafDepth]);
     this.setParentGap(path, leafDepth - 1, gap);
   }
 
-  /** Set gap[offset] of path.node[depth] and carry a changed maximum upward (mas_parent_gap). */
   private setParentGap(path: Path, depth: number, gap: number): void {
-    const mem = this.mem;
-    for (let d = depth; d >= 0; d--) {
-      const base = nodeBase(path.node[d] >>> 4);
-      const offset = path.offset[d];
-      if (mem.read(base + ARANGE_GAPS_AT + offset) === gap) return;
-      const meta = mem.read(base + META);
-      const end = meta & 0xff;
-      const oldMax = mem.read(base + ARANGE_GAPS_AT + ((meta >>> 8) & 0xff));
-      mem.write(base + ARANGE_GAPS_AT + offset, gap);
-      let best = 0;
-      let bestAt = 0;
-      for (let i = 0; i <= end; i++) {
-        const g = mem.read(base + ARANGE_GAPS_AT + i);
-        if (g > best) {
-          best = g;
-          bestAt = i;
-        }
-      }
-      mem.write(base + META, mkMeta(end, bestAt));
-      if (best === oldMax || d === 0) return;
-      gap = best;
-    }
+    setParentGap(this.mem, path, depth, gap);
   }
 
   /** Every node under oldTop that no new node kept is dead: mark, then free through RCU. */
   private retireReplaced(oldTop: number): void {
-    this.deadCount = 0;
-    this.collectDead(oldTop);
-    this.killCollected();
+    this.freePath.collect(oldTop, this.kept, this.epoch);
+    this.freePath.kill(this.rcu);
   }
 
   /** Destroy or whole-tree overwrite: every node under root dies. */
   private retireSubtree(root: number): void {
     this.epoch++;
     this.retireReplaced(root);
-  }
-
-  private collectDead(enode: number): void {
-    const id = enode >>> 4;
-    if (this.kept[id] === this.epoch) return;
-    if (this.deadCount === this.dead.length) {
-      const grown = new Uint32Array(this.dead.length * 2);
-      grown.set(this.dead);
-      this.dead = grown;
-    }
-    this.dead[this.deadCount++] = enode;
-    const type = (enode >>> 2) & 3;
-    if (type === LEAF_64) return;
-    const mem = this.mem;
-    const base = nodeBase(id);
-    const end = mem.read(base + META) & 0xff;
-    for (let i = 0; i <= end; i++) this.collectDead(mem.read(base + slotsAt(type) + i));
-  }
-
-  /** mte_set_node_dead then smp_wmb for each node, and only then the free path's overlay. */
-  private killCollected(): void {
-    const mem = this.mem;
-    const slab = this.slab;
-    const bugs = this.bugs;
-    const rcu = this.rcu;
-    if ((bugs & Bug.OVERLAY_BEFORE_DEATH) !== 0 && rcu) {
-      // Patch 5 reverted: scribble first, mark dead afterwards.
-      for (let i = 0; i < this.deadCount; i++) {
-        const enode = this.dead[i];
-        const type = (enode >>> 2) & 3;
-        writeOverlay(mem, enode >>> 4, type, slotCount(type));
-      }
-    }
-    for (let i = 0; i < this.deadCount; i++) {
-      const id = this.dead[i] >>> 4;
-      mem.write(nodeBase(id) + PARENT, deadParent(id));
-      slab.noteDeath(id);
-      if ((bugs & Bug.MISSING_WMB) === 0) mem.wmb();
-      if ((bugs & Bug.DUPLICATE_WMB) !== 0) mem.wmb();
-    }
-    for (let i = 0; i < this.deadCount; i++) {
-      const enode = this.dead[i];
-      const type = (enode >>> 2) & 3;
-      if (rcu) this.reclaimer.callRcu(enode >>> 4, type, slotCount(type));
-      else slab.freeNow(enode >>> 4);
-    }
-    this.deadCount = 0;
   }
 
   /**
@@ -967,24 +861,7 @@ export class TreeWriter {
     if (isNode(root)) {
       if (this.rcu) {
         this.epoch++;
-        this.deadCount = 0;
-        this.collectDead(root);
-        for (let i = 0; i < this.deadCount; i++) {
-          const enode = this.dead[i];
-          const id = enode >>> 4;
-          const type = (enode >>> 2) & 3;
-          const base = nodeBase(id);
-          const used = (mem.read(base + META) & 0xff) + 1;
-          mem.write(base + PARENT, deadParent(id));
-          this.slab.noteDeath(id);
-          if ((this.bugs & Bug.MISSING_WMB) === 0) mem.wmb();
-          // Patch 3 reverted: only the node the callback starts from gets its type written.
-          if ((this.bugs & Bug.UNTYPED_FREE_WALK) !== 0 && i > 0) writeOverlay(mem, id, 0, 0xad);
-          else writeOverlay(mem, id, type, used);
-          this.slab.retire(id);
-        }
-        this.deadCount = 0;
-        this.reclaimer.callRcuWalk(root >>> 4);
+        this.freePath.destroyRcu(root, this.kept, this.epoch);
       } else {
         this.retireSubtree(root);
       }
@@ -992,32 +869,4 @@ export class TreeWriter {
     this.lockdep.treeLock = false;
     this.reclaimer.flush();
   }
-}
-
-/**
- * The deferred free walk (mt_free_walk): frees a dead subtree reading each node's type and slot
- * count from the overlay, since a callback gets a node, not a typed reference.
- */
-export function freeWalk(
-  mem: Memory,
-  id: number,
-  release: (id: number) => void,
-  bugs: number,
-  lockdep: Lockdep,
-): void {
-  const base = nodeBase(id);
-  const word = mem.read(base + OVERLAY_TYPE);
-  const type = (word >>> 8) & 3;
-  const used = word & 0xff;
-  if (type !== LEAF_64) {
-    const slots = slotsAt(type);
-    for (let i = 0; i < used; i++) {
-      // Patch 7 reverted: the slot accessor that demands the tree lock, in callback context.
-      if ((bugs & Bug.CALLBACK_UNLOCKED) !== 0) lockdep.checkTreeOrRcu('mt_free_walk');
-      else lockdep.checkTreeRcuOrCallback('mt_free_walk');
-      const child = mem.read(base + slots + i);
-      if (child !== 0) freeWalk(mem, child >>> 4, release, bugs, lockdep);
-    }
-  }
-  release(id);
 }
