@@ -27,6 +27,13 @@ export interface RunHooks {
 
 const VERSION = '0.1.0';
 
+/**
+ * Version-log records the writer may run ahead of the slowest checking reader. Small enough that
+ * with --check full the writer keeps roughly the pace it has with --check off (readers are not
+ * buried in replay), large enough that no operation's window can outrun it.
+ */
+const LOG_RING = 4096;
+
 function workerFile(): { filename: string; execArgv: string[] } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
@@ -44,7 +51,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
   const rcuOff = config.bugs.some((name) => findBug(name)?.name === 'rcu-off');
   const tree = MapleTree.create({ capacity: config.capacity, allocRange: workload.allocRange, rcu: !rcuOff });
   const rcu = RcuState.create(config.readers);
-  const log = VersionLog.create(config.readers);
+  const log = VersionLog.create(config.readers, LOG_RING);
   const control = RunControl.create(config.readers + 1);
   const shared: SharedBuffers = { slab: tree.buffers, rcu: rcu.buffer, log: log.buffer, control: control.buffer };
   const base = { shared, seed: config.seed, bugs: mask, keyspace: config.keyspace, check: config.check, keepGoing: config.keepGoing };

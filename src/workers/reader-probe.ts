@@ -156,6 +156,10 @@ export class ReaderProbe {
     const opName = (): string => this.opName();
     const o = this.oracle as ResultOracle;
     const { from, seenEntry, seenFirst, seenLast, vs, ve } = this;
+    // An iteration no write overlapped: one pass over the model instead of a lookup per step.
+    if ((opCode === OP_FIND || opCode === OP_FIND_REV) && vs[0] === ve[steps - 1]) {
+      if (o.quietIteration(opCode === OP_FIND, from[0], this.bound, vs[0], steps, seenEntry, seenFirst, seenLast)) return;
+    }
     for (let s = 0; s < steps; s++) {
       let verdict: OracleVerdict | null;
       const e = seenEntry[s];

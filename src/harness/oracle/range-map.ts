@@ -121,6 +121,39 @@ export class RangeMap {
     return false;
   }
 
+  /**
+   * Does an iteration that saw no concurrent write match the model exactly? Forward: the steps are
+   * the successive non-NULL ranges meeting [from, max]; backward, mirrored for [min, from]. `count`
+   * steps are given; a final 0 entry means the iteration found nothing more within the bound.
+   */
+  iterationMatches(
+    forward: boolean,
+    from: number,
+    bound: number,
+    count: number,
+    entries: Float64Array,
+    firsts: Float64Array,
+    lasts: Float64Array,
+  ): boolean {
+    const start = this.map.getPairOrNextLower(from, this.pair);
+    let key: number;
+    if (forward) key = start && start[1][0] >= from ? start[0] : from;
+    else key = start ? start[0] : -1;
+    if (!forward && key < 0) return count === 1 && entries[0] === 0;
+    const it = forward ? this.map.entries(key, this.iterPair) : this.map.entriesReversed(key, this.iterPair);
+    for (let s = 0; s < count; s++) {
+      const next = it.next();
+      const inBound = !next.done && (forward ? next.value[0] <= bound : next.value[1][0] >= bound);
+      if (entries[s] === 0) return !inBound;
+      if (!inBound) return false;
+      const [first, [last, entry]] = next.value;
+      if (entry !== entries[s] || first !== firsts[s] || last !== lasts[s]) return false;
+    }
+    return true;
+  }
+
+  private readonly iterPair: (number | Span)[] = [];
+
   /** Lowest (or highest with rev) s with [s, s+size-1] free inside [min, max]; -1 if none. */
   emptyArea(min: number, max: number, size: number, rev: boolean): number {
     if (max - min + 1 < size) return -1;

@@ -70,6 +70,24 @@ export class ResultOracle {
     return this.version;
   }
 
+  /**
+   * Fast path for a whole iteration that saw no concurrent write (every step's window is [v, v]):
+   * true if it matches the model at v exactly. A false answer proves nothing: judge step by step.
+   */
+  quietIteration(
+    forward: boolean,
+    from: number,
+    bound: number,
+    v: number,
+    count: number,
+    entries: Float64Array,
+    firsts: Float64Array,
+    lasts: Float64Array,
+  ): boolean {
+    this.advance(v);
+    return this.model.iterationMatches(forward, from, bound, count, entries, firsts, lasts);
+  }
+
   /** walk(index) gave entry over [first, last]. */
   walk(index: number, entry: number, first: number, last: number, vs: number, ve: number): OracleVerdict | null {
     this.op = WALK;
