@@ -38,7 +38,6 @@ export const OP_NAMES = [
   'store',
   'setup',
   'final barrier',
-  'rcu_read_lock',
 ];
 export const OP_IDLE = 0;
 export const OP_LOAD = 1;

@@ -14,7 +14,7 @@ import { CheckedMemory } from '../shared-heap/checked-memory.js';
 import { ThreadedMemory } from '../shared-heap/memory.js';
 import { RcuReclaimer } from '../shared-heap/reclaim.js';
 import { GracePeriods, RcuState } from '../shared-heap/rcu.js';
-import { Slab } from '../shared-heap/slab.js';
+import type { Slab } from '../shared-heap/slab.js';
 import { VersionLog } from './version-log.js';
 import { Rng } from './rng.js';
 import { bugMask } from './catalog.js';
@@ -139,7 +139,7 @@ export function runInterleaved(config: InterleaveConfig): InterleaveResult {
 
   const probes: ReaderProbe[] = [];
   workload.setup(mutator);
-  const slab = Slab.attach(tree.buffers);
+  const slab = tree.slab;
   for (let r = 0; r < config.readers; r++) {
     let mem: CheckedMemory | null = null;
     const readerTree = MapleTree.attach(tree.buffers, {

@@ -58,16 +58,13 @@ export class CheckedMemory extends ThreadedMemory {
     const now = Atomics.load(this.generations, id);
     this.dirty = false;
     if (now === this.openedAt && this.openedAt % 3 === LIVE) return false;
-    if (this.violations.length < 8) {
-      this.violations.push({
-        node: id,
-        openedAt: this.openedAt,
-        judgedAt: now,
-        diedAtVersion: this.deathStamps[id],
-        how,
-      });
-    }
+    this.record(id, now, how);
     return true;
+  }
+
+  private record(id: number, now: number, how: string): void {
+    if (this.violations.length >= 8) return;
+    this.violations.push({ node: id, openedAt: this.openedAt, judgedAt: now, diedAtVersion: this.deathStamps[id], how });
   }
 
   override read(addr: number): number {
@@ -81,15 +78,7 @@ export class CheckedMemory extends ThreadedMemory {
         const stale = now !== this.openedAt || this.openedAt % 3 !== LIVE;
         if (stale) {
           if (value >>> 8 === id) this.discarded++;
-          else if (this.violations.length < 8) {
-            this.violations.push({
-              node: id,
-              openedAt: this.openedAt,
-              judgedAt: now,
-              diedAtVersion: this.deathStamps[id],
-              how: 'used after its dead check said alive',
-            });
-          }
+          else this.record(id, now, 'used after its dead check said alive');
         }
         return value;
       }

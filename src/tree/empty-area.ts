@@ -75,34 +75,10 @@ function search(
   const slots = type === ARANGE_64 ? ARANGE_SLOTS : RANGE_SLOTS;
   let end = mem.read(base + META) & 0xff;
   if (end >= slots) end = slots - 1;
-  if (type < 2) {
-    let found = NONE;
-    for (let k = 0; k <= end; k++) {
-      const i = rev ? end - k : k;
-      const first = i === 0 ? nodeMin : mem.read(base + PIVOTS + i - 1) + 1;
-      const last = i === end ? nodeMax : mem.read(base + PIVOTS + i);
-      if (last < min) {
-        if (rev) break;
-        continue;
-      }
-      if (first > max) {
-        if (rev) continue;
-        break;
-      }
-      if (mem.read(base + RANGE_SLOTS_AT + i) !== 0) continue;
-      const lo = first > min ? first : min;
-      const hi = last < max ? last : max;
-      if (hi - lo + 1 >= size) {
-        found = rev ? hi - size + 1 : lo;
-        break;
-      }
-    }
-    mem.rmb();
-    if (mem.read(base + PARENT) >>> 8 === id) return RETRY;
-    return found;
-  }
+  const leaf = type < 2;
   const slotsAt = type === ARANGE_64 ? ARANGE_SLOTS_AT : RANGE_SLOTS_AT;
   const need = gapNeed(size);
+  let found = NONE;
   for (let k = 0; k <= end; k++) {
     const i = rev ? end - k : k;
     const first = i === 0 ? nodeMin : mem.read(base + PIVOTS + i - 1) + 1;
@@ -115,15 +91,27 @@ function search(
       if (rev) continue;
       break;
     }
+    if (leaf) {
+      // A free window lies inside one NULL slot: is this one large enough within [min, max]?
+      if (mem.read(base + RANGE_SLOTS_AT + i) !== 0) continue;
+      const lo = first > min ? first : min;
+      const hi = last < max ? last : max;
+      if (hi - lo + 1 >= size) {
+        found = rev ? hi - size + 1 : lo;
+        break;
+      }
+      continue;
+    }
     if (type === ARANGE_64 && mem.read(base + ARANGE_GAPS_AT + i) < need) continue;
     const child = mem.deref(base + slotsAt + i);
     mem.rmb();
     if (mem.read(base + PARENT) >>> 8 === id) return RETRY;
     if (!isNode(child)) return RETRY;
-    const found = search(mem, limit, child, first, last, min, max, size, rev);
-    if (found !== NONE) return found;
+    const below = search(mem, limit, child, first, last, min, max, size, rev);
+    if (below !== NONE) return below;
   }
+  // A leaf's answer, or an internal node's "nothing here", holds only if the node is still alive.
   mem.rmb();
   if (mem.read(base + PARENT) >>> 8 === id) return RETRY;
-  return NONE;
+  return found;
 }

@@ -297,7 +297,7 @@ export class TreeWriter {
       this.gatherLeafItems(first, last, entry);
       if (!rcu) {
         // Outside RCU mode no reader can be in the node: rewrite it where it stands.
-        this.writeNodeInPlace(enode, leafMin, leafMax);
+        this.writeNodeInPlace(enode);
         this.updateGaps(L, leafDepth);
         return;
       }
@@ -454,7 +454,7 @@ export class TreeWriter {
     }
     this.count = n;
     this.spanMin = 0;
-    const enode = this.makeNode(0, LEAF_64, n, 0, MAX_INDEX);
+    const enode = this.makeNode(0, LEAF_64, n, 0);
     mem.write(nodeBase(enode >>> 4) + PARENT, mkRootParent());
     this.publishNode(HDR_ROOT, enode);
     mem.write(HDR_HEIGHT, 1);
@@ -495,7 +495,7 @@ export class TreeWriter {
         }
         this.count = made;
         this.spanMin = 0;
-        const root = this.makeNode(0, parentType, made, 0, MAX_INDEX);
+        const root = this.makeNode(0, parentType, made, 0);
         mem.write(nodeBase(root >>> 4) + PARENT, mkRootParent());
         this.publishNode(HDR_ROOT, root);
         mem.write(HDR_HEIGHT, this.height() + 1);
@@ -737,7 +737,7 @@ export class TreeWriter {
     for (let k = 0; k < made; k++) {
       const take = biased && k === 0 ? leftTake : Math.floor((n - start) / (made - k));
       const max = this.piv[start + take - 1];
-      const enode = this.makeNode(start, type, take, min, max);
+      const enode = this.makeNode(start, type, take, min);
       this.made[k] = enode;
       this.madeMax[k] = max;
       this.madeGap[k] = this.lastGap;
@@ -751,7 +751,7 @@ export class TreeWriter {
   private lastGap = 0;
 
   /** Build a fresh node from items [start, start + take). Pivots of the last slot are implied. */
-  private makeNode(start: number, type: number, take: number, min: number, max: number): number {
+  private makeNode(start: number, type: number, take: number, min: number): number {
     const mem = this.mem;
     const id = this.slab.alloc();
     const base = nodeBase(id);
@@ -783,7 +783,6 @@ export class TreeWriter {
     }
     mem.write(base + META, mkMeta(take - 1, type === ARANGE_64 ? bestAt : 0));
     this.lastGap = bestGap;
-    void max;
     return enode;
   }
 
@@ -812,15 +811,13 @@ export class TreeWriter {
   }
 
   /** Non-RCU node store: the items overwrite the leaf where it stands (mas_wr_node_store). */
-  private writeNodeInPlace(enode: number, min: number, max: number): void {
+  private writeNodeInPlace(enode: number): void {
     const mem = this.mem;
     const base = nodeBase(enode >>> 4);
     const n = this.count;
     for (let i = 0; i < 15; i++) mem.write(base + PIVOTS + i, i < n - 1 ? this.piv[i] : 0);
     for (let i = 0; i < 16; i++) mem.write(base + RANGE_SLOTS_AT + i, i < n ? this.slot[i] : 0);
     mem.write(base + META, mkMeta(n - 1, 0));
-    void min;
-    void max;
   }
 
   /** After an in-place leaf change in an allocation tree: refresh the gaps above it. */
