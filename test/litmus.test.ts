@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/harness/rng.js';
 import { FORWARDED, SimWorld } from '../src/shared-heap/simulated-memory.js';
-import type { AccessKind, ChoiceSource } from '../src/shared-heap/simulated-memory.js';
+import type { AccessKind, ChoicePurpose, ChoiceSource } from '../src/shared-heap/simulated-memory.js';
 import { runLitmusSuite, LITMUS_TESTS } from '../src/harness/litmus/suite.js';
 import { outcomeText, runLitmus, runLitmusOnce } from '../src/harness/litmus/litmus.js';
 import { formatLitmusTable } from '../src/harness/litmus/format.js';
 
-/** Always the last choice: the newest value a load may return, the youngest drainable store. */
-const newest: ChoiceSource = { int: (n) => n - 1 };
-/** Always the first choice: the oldest value a load may return, the oldest drainable store. */
-const oldest: ChoiceSource = { int: () => 0 };
+/** Loads return the newest value allowed; drains take the youngest drainable store. */
+const newest: ChoiceSource = { int: (n, purpose) => (purpose === 'load' ? 0 : n - 1) };
+/** Loads return the oldest value allowed; drains take the oldest drainable store. */
+const oldest: ChoiceSource = { int: (n, purpose) => (purpose === 'load' ? n - 1 : 0) };
 
 /** A choice source the test can switch between newest and oldest. */
 function switchable(): ChoiceSource & { mode: 'newest' | 'oldest' } {
   return {
     mode: 'newest',
-    int(n: number) {
-      return this.mode === 'newest' ? n - 1 : 0;
+    int(n: number, purpose?: ChoicePurpose) {
+      return (this.mode === 'newest') === (purpose === 'load') ? 0 : n - 1;
     },
   };
 }

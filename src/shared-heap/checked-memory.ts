@@ -14,6 +14,8 @@ import { NODE_WORDS } from './slab.js';
 
 export interface StaleRead {
   node: number;
+  /** What the detector compared, in words, when it is not the two generations below. */
+  detail?: string;
   /** Generation when the reader first read the node, and when it was judged. */
   openedAt: number;
   judgedAt: number;
@@ -25,7 +27,17 @@ export interface StaleRead {
 
 const LIVE = 1;
 
-export class CheckedMemory extends ThreadedMemory {
+/** What a reader operation asks of a stale-read detector (real threads or the simulator). */
+export interface StaleReadDetector {
+  /** Tainted reads the tree's own dead check threw away. */
+  discarded: number;
+  /** Violations seen since the caller last emptied this list. */
+  readonly violations: StaleRead[];
+  /** End of a reader operation: judge what is still unchecked. Returns true if tainted. */
+  endOp(): boolean;
+}
+
+export class CheckedMemory extends ThreadedMemory implements StaleReadDetector {
   /** Taint the tree discarded through its own dead check. */
   discarded = 0;
   /** Violations seen since the last takeViolations(). */

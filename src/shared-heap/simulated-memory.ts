@@ -29,9 +29,14 @@ import type { BarrierCounts, Memory } from './memory.js';
 
 /** Where the simulator's choices come from; `Rng` of src/harness/rng.ts fits. */
 export interface ChoiceSource {
-  /** A uniform integer in [0, n), n >= 1. */
-  int(n: number): number;
+  /**
+   * An integer in [0, n), n >= 1. `purpose` says what is chosen: for 'load', 0 is the newest
+   * value allowed and n-1 the oldest; for 'drain', 0 is the oldest drainable store (FIFO).
+   */
+  int(n: number, purpose?: ChoicePurpose): number;
 }
+
+export type ChoicePurpose = 'load' | 'drain';
 
 /** The access kinds the hook reports (barriers report address -1). */
 export type AccessKind =
@@ -70,6 +75,12 @@ export interface ThreadOptions {
   view?: 'now' | 'initial';
 }
 
+/**
+ * Sees accesses once they are done: `readFrom` is the timestamp a load read from (FORWARDED for the
+ * own buffer, -2 for stores and barriers); a drain reports kind 'drain' with the new timestamp.
+ */
+export type AccessTracer = (thread: SimulatedMemory, kind: AccessKind | 'drain', addr: number, value: number, readFrom: number) => void;
+
 /** Returned by `SimulatedMemory.lastReadFrom` when the last load was forwarded from the buffer. */
 export const FORWARDED = -1;
 
@@ -81,6 +92,20 @@ export class SimWorld {
   /** Fires before every access; null for none. */
   onAccess: AccessHook | null = null;
   readonly threads: SimulatedMemory[] = [];
+  /**
+   * Labels every store when it is made (program order), e.g. the generation of the node it lands
+   * in; a load can then tell which incarnation of a node the value it read belongs to. Null: 0.
+   */
+  storeTag: ((addr: number) => number) | null = null;
+  /** Copied onto every store when it is made: who made it (e.g. the writer's version). */
+  storeOrigin = 0;
+  /** Sees every access after it completed, and every drain (for traces); null for none. */
+  tracer: AccessTracer | null = null;
+  /** Stores made so far (a store's sequence number is its rank in program order, all threads). */
+  pushed = 0;
+  // Per drained store, by timestamp: its tag and origin (index 0: the initial values).
+  private tagByTs = new Int32Array(1024);
+  private originByTs = new Int32Array(1024);
 
   // The newest drained value and its timestamp per address: the fast path of every load whose
   // lower bound is already the newest store (most loads) touches only these.
@@ -115,7 +140,12 @@ export class SimWorld {
 
   /** A new logical thread over this world. */
   createThread(options: ThreadOptions = {}): SimulatedMemory {
-    const thread = new SimulatedMemory(this, this.threads.length, options.name ?? `T${this.threads.length}`);
+    return this.register(new SimulatedMemory(this, this.threads.length, options.name ?? `T${this.threads.length}`), options);
+  }
+
+  /** Adds a thread built elsewhere (a subclass, e.g. the simulator's stale-read detector). */
+  register<T extends SimulatedMemory>(thread: T, options: ThreadOptions = {}): T {
+    if (thread.world !== this || thread.id !== this.threads.length) throw new Error('SimWorld.register: a thread of another world, or out of order');
     if ((options.view ?? 'now') === 'now') {
       thread.view = this.clock;
       thread.maxRead = this.clock;
@@ -160,7 +190,7 @@ export class SimWorld {
     let candidates = 0;
     for (const t of this.threads) if (t.buffered > 0) candidates++;
     if (candidates === 0) return false;
-    let k = this.choice.int(candidates);
+    let k = this.choice.int(candidates, 'drain');
     for (const t of this.threads) {
       if (t.buffered > 0 && k-- === 0) return t.drainOneStore();
     }
@@ -176,9 +206,29 @@ export class SimWorld {
 
   // ---- internal, used by SimulatedMemory -------------------------------------------------------
 
+  /** The tag (see `storeTag`) of the store with this timestamp; 0 for initial values. */
+  tagAt(ts: number): number {
+    return ts > 0 ? this.tagByTs[ts] : 0;
+  }
+
+  /** The origin (see `storeOrigin`) of the store with this timestamp; 0 for initial values. */
+  originAt(ts: number): number {
+    return ts > 0 ? this.originByTs[ts] : 0;
+  }
+
   /** A store reaches memory: the next timestamp, appended to the address's history. */
-  commit(addr: number, value: number): number {
+  commit(addr: number, value: number, tag = 0, origin = 0): number {
     const ts = ++this.clock;
+    if (ts >= this.tagByTs.length) {
+      const tags = new Int32Array(this.tagByTs.length * 2);
+      tags.set(this.tagByTs);
+      this.tagByTs = tags;
+      const origins = new Int32Array(this.originByTs.length * 2);
+      origins.set(this.originByTs);
+      this.originByTs = origins;
+    }
+    this.tagByTs[ts] = tag;
+    this.originByTs[ts] = origin;
     let h = this.history[addr];
     if (h === undefined) {
       // Keep the previous newest value readable for threads whose view is older.
@@ -211,7 +261,9 @@ export class SimWorld {
     let i = h.length - 2;
     while (i > 0 && h[i] > lower) i -= 2;
     const choices = (h.length - i) >> 1;
-    const j = i + 2 * this.choice.int(choices);
+    // Choice 0 is the newest value, so an all-zero decision stream is the sequentially
+    // consistent run (what shrinking moves towards).
+    const j = h.length - 2 - 2 * this.choice.int(choices, 'load');
     this.pickedTs = h[j];
     return h[j + 1];
   }
@@ -237,6 +289,8 @@ export class SimWorld {
 }
 
 const INITIAL_BUFFER = 16;
+/** `readFrom` reported to tracers for stores and barriers. */
+export const NOT_A_LOAD = -2;
 
 /** One logical thread's view of a SimWorld, implementing the memory layer's contract. */
 export class SimulatedMemory implements Memory {
@@ -247,6 +301,8 @@ export class SimulatedMemory implements Memory {
   maxRead = 0;
   /** Timestamp the last load read from, or FORWARDED (-1) if it came from the own buffer. */
   lastReadFrom = 0;
+  /** Called after each of this thread's stores drains (the scheduler's bookkeeping); null for none. */
+  onDrained: (() => void) | null = null;
   /** Per-address coherence floor: timestamp of the newest store this thread read or drained there. */
   private readonly floor: Uint32Array;
 
@@ -254,6 +310,9 @@ export class SimulatedMemory implements Memory {
   private bufAddr: Int32Array;
   private bufValue: Uint32Array;
   private bufEpoch: Uint32Array;
+  private bufTag: Int32Array;
+  private bufOrigin: Int32Array;
+  private bufSeq: Float64Array;
   private len = 0;
   /** Epoch of the next plain store; wmb and publish start a new one. */
   private epoch = 0;
@@ -267,11 +326,19 @@ export class SimulatedMemory implements Memory {
     this.bufAddr = new Int32Array(INITIAL_BUFFER);
     this.bufValue = new Uint32Array(INITIAL_BUFFER);
     this.bufEpoch = new Uint32Array(INITIAL_BUFFER);
+    this.bufTag = new Int32Array(INITIAL_BUFFER);
+    this.bufOrigin = new Int32Array(INITIAL_BUFFER);
+    this.bufSeq = new Float64Array(INITIAL_BUFFER);
   }
 
   /** Stores waiting in this thread's buffer. */
   get buffered(): number {
     return this.len;
+  }
+
+  /** Sequence number (SimWorld.pushed order) of the oldest buffered store; Infinity when empty. */
+  get oldestPendingSeq(): number {
+    return this.len > 0 ? this.bufSeq[0] : Infinity;
   }
 
   /** The buffered stores, oldest first (for tests and traces). */
@@ -286,86 +353,125 @@ export class SimulatedMemory implements Memory {
   // ---- the Memory contract ---------------------------------------------------------------------
 
   read(addr: number): number {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'read', addr);
-    return this.load(addr);
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'read', addr);
+    const value = this.load(addr);
+    if (world.tracer !== null) world.tracer(this, 'read', addr, value, this.lastReadFrom);
+    return value;
   }
 
   write(addr: number, value: number): void {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'write', addr);
-    this.world.checkAddr(addr);
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'write', addr);
+    world.checkAddr(addr);
     this.push(addr, value);
+    if (world.tracer !== null) world.tracer(this, 'write', addr, value, NOT_A_LOAD);
   }
 
   deref(addr: number): number {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'deref', addr);
-    const value = this.load(addr);
-    // The address dependency: what is read through this pointer is at least as new as the store
-    // that published it. (Modelled as raising the whole view: stronger than LKMM for loads that
-    // do not depend on the pointer, which the tree does not rely on.)
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'deref', addr);
+    // Address dependencies, both ways. Into it: the tree computes a slot's address from the pivots
+    // it read, so the slot load is not older than any load before it (modelled as all of them).
+    // Out of it: what is read through the pointer is at least as new as the store that published
+    // it (modelled as raising the whole view: stronger than LKMM for loads that do not depend on
+    // the pointer, which the tree does not rely on). Plain loads after it are not raised to the
+    // earlier loads: that is rmb's job, so a missing rmb still bites.
+    const value = this.load(addr, this.maxRead);
     if (this.lastReadFrom > this.view) this.view = this.lastReadFrom;
+    if (world.tracer !== null) world.tracer(this, 'deref', addr, value, this.lastReadFrom);
     return value;
   }
 
   publish(addr: number, value: number): void {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'publish', addr);
-    this.world.checkAddr(addr);
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'publish', addr);
+    world.checkAddr(addr);
     this.counts.publish++;
     // Release: everything before it drains first; the store opens the new epoch, so later plain
     // stores may still drain before it (a release store orders only what precedes it).
     this.epoch++;
     this.push(addr, value);
+    if (world.tracer !== null) world.tracer(this, 'publish', addr, value, NOT_A_LOAD);
   }
 
   loadAtomic(addr: number): number {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'loadAtomic', addr);
-    this.world.checkAddr(addr);
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'loadAtomic', addr);
+    world.checkAddr(addr);
     this.drainMine();
     this.syncView();
-    const value = this.world.newest(addr);
-    this.noteRead(addr, this.world.newestTimestamp(addr));
+    const value = world.newest(addr);
+    this.noteRead(addr, world.newestTimestamp(addr));
+    if (world.tracer !== null) world.tracer(this, 'loadAtomic', addr, value, this.lastReadFrom);
     return value;
   }
 
   storeAtomic(addr: number, value: number): void {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'storeAtomic', addr);
-    this.world.checkAddr(addr);
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'storeAtomic', addr);
+    world.checkAddr(addr);
     this.drainMine();
-    const ts = this.world.commit(addr, value);
+    const ts = world.commit(addr, value, world.storeTag !== null ? world.storeTag(addr) : 0, world.storeOrigin);
+    world.pushed++;
     this.floor[addr] = ts;
     this.syncView();
+    if (world.tracer !== null) world.tracer(this, 'storeAtomic', addr, value, NOT_A_LOAD);
   }
 
   wmb(): void {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'wmb', -1);
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'wmb', -1);
     this.counts.wmb++;
     this.epoch++;
+    if (world.tracer !== null) world.tracer(this, 'wmb', -1, 0, NOT_A_LOAD);
   }
 
   rmb(): void {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'rmb', -1);
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'rmb', -1);
     // Not counted, like ThreadedMemory (readers issue one per node).
     if (this.maxRead > this.view) this.view = this.maxRead;
+    if (world.tracer !== null) world.tracer(this, 'rmb', -1, 0, NOT_A_LOAD);
   }
 
   mb(): void {
-    const hook = this.world.onAccess;
-    if (hook !== null) hook(this, 'mb', -1);
+    const world = this.world;
+    if (world.onAccess !== null) world.onAccess(this, 'mb', -1);
     this.counts.mb++;
     this.drainMine();
     this.syncView();
+    if (world.tracer !== null) world.tracer(this, 'mb', -1, 0, NOT_A_LOAD);
+  }
+
+  // ---- for schedulers: ordering that is not one of the tree's accesses -------------------------
+
+  /**
+   * A full fence the harness inserts (the grace-period machinery's smp_mb): drains the buffer and
+   * syncs the view, without a hook, a trace line or a barrier count.
+   */
+  fence(): void {
+    this.drainMine();
+    this.syncView();
+  }
+
+  /**
+   * Orders every store so far before every later one, uncounted (the writer's unlock and lock
+   * between two operations: release then acquire, which orders stores before stores).
+   */
+  orderStores(): void {
+    if (this.len > 0) this.epoch++;
+  }
+
+  /** Raise the view to a timestamp (a synchronisation the harness models, e.g. a grace period). */
+  raiseView(ts: number): void {
+    if (ts > this.view) this.view = ts;
+    if (ts > this.maxRead) this.maxRead = ts;
   }
 
   // ---- internals -------------------------------------------------------------------------------
 
-  private load(addr: number): number {
+  private load(addr: number, dependsOn = 0): number {
     this.world.checkAddr(addr);
     // Store forwarding: the own newest buffered store to this address wins.
     for (let i = this.len - 1; i >= 0; i--) {
@@ -374,8 +480,10 @@ export class SimulatedMemory implements Memory {
         return this.bufValue[i];
       }
     }
-    const f = this.floor[addr];
-    const value = this.world.pick(addr, f > this.view ? f : this.view);
+    let lower = this.floor[addr];
+    if (this.view > lower) lower = this.view;
+    if (dependsOn > lower) lower = dependsOn;
+    const value = this.world.pick(addr, lower);
     this.noteRead(addr, this.world.lastPickedTs);
     return value;
   }
@@ -394,23 +502,29 @@ export class SimulatedMemory implements Memory {
 
   private push(addr: number, value: number): void {
     if (this.len === this.bufAddr.length) this.grow();
-    this.bufAddr[this.len] = addr;
-    this.bufValue[this.len] = value;
-    this.bufEpoch[this.len] = this.epoch;
-    this.len++;
+    const world = this.world;
+    const at = this.len;
+    this.bufAddr[at] = addr;
+    this.bufValue[at] = value;
+    this.bufEpoch[at] = this.epoch;
+    this.bufTag[at] = world.storeTag !== null ? world.storeTag(addr) : 0;
+    this.bufOrigin[at] = world.storeOrigin;
+    this.bufSeq[at] = world.pushed++;
+    this.len = at + 1;
   }
 
   private grow(): void {
     const n = this.bufAddr.length * 2;
-    const a = new Int32Array(n);
-    a.set(this.bufAddr);
-    const v = new Uint32Array(n);
-    v.set(this.bufValue);
-    const e = new Uint32Array(n);
-    e.set(this.bufEpoch);
-    this.bufAddr = a;
-    this.bufValue = v;
-    this.bufEpoch = e;
+    const grown = <T extends Int32Array | Uint32Array | Float64Array>(old: T, fresh: T): T => {
+      fresh.set(old);
+      return fresh;
+    };
+    this.bufAddr = grown(this.bufAddr, new Int32Array(n));
+    this.bufValue = grown(this.bufValue, new Uint32Array(n));
+    this.bufEpoch = grown(this.bufEpoch, new Uint32Array(n));
+    this.bufTag = grown(this.bufTag, new Int32Array(n));
+    this.bufOrigin = grown(this.bufOrigin, new Int32Array(n));
+    this.bufSeq = grown(this.bufSeq, new Float64Array(n));
   }
 
   /** Drains every own buffered store, in a seeded order the barriers allow. */
@@ -420,7 +534,8 @@ export class SimulatedMemory implements Memory {
 
   /**
    * Drains one buffered store: one of the oldest epoch that has no older buffered store to the
-   * same address (per-address order is program order). Called through SimWorld.drainOne.
+   * same address (per-address order is program order). Choice 0 is the oldest store, so an
+   * all-zero decision stream drains in program order. Called through SimWorld.drainOne.
    */
   drainOneStore(): boolean {
     const len = this.len;
@@ -430,7 +545,7 @@ export class SimulatedMemory implements Memory {
     for (let i = 0; i < len && this.bufEpoch[i] === oldest; i++) {
       if (this.firstForAddr(i)) eligible++;
     }
-    let k = eligible === 1 ? 0 : this.world.choice.int(eligible);
+    let k = eligible === 1 ? 0 : this.world.choice.int(eligible, 'drain');
     let at = 0;
     for (let i = 0; i < len; i++) {
       if (this.firstForAddr(i) && k-- === 0) {
@@ -440,12 +555,20 @@ export class SimulatedMemory implements Memory {
     }
     const addr = this.bufAddr[at];
     const value = this.bufValue[at];
+    const tag = this.bufTag[at];
+    const origin = this.bufOrigin[at];
     this.bufAddr.copyWithin(at, at + 1, len);
     this.bufValue.copyWithin(at, at + 1, len);
     this.bufEpoch.copyWithin(at, at + 1, len);
+    this.bufTag.copyWithin(at, at + 1, len);
+    this.bufOrigin.copyWithin(at, at + 1, len);
+    this.bufSeq.copyWithin(at, at + 1, len);
     this.len = len - 1;
     // Own stores are coherent too: once drained, this thread never reads older there.
-    this.floor[addr] = this.world.commit(addr, value);
+    const ts = this.world.commit(addr, value, tag, origin);
+    this.floor[addr] = ts;
+    if (this.world.tracer !== null) this.world.tracer(this, 'drain', addr, value, ts);
+    if (this.onDrained !== null) this.onDrained();
     return true;
   }
 

@@ -320,7 +320,7 @@ export class MapleCursor {
     while (offset > 0 && mem.read(base + PIVOTS + offset - 1) >= x) offset--;
     const first = offset > 0 ? mem.read(base + PIVOTS + offset - 1) + 1 : this.min;
     const last = offset < end ? mem.read(base + PIVOTS + offset) : this.max;
-    const entry = mem.read(base + RANGE_SLOTS_AT + offset);
+    const entry = mem.deref(base + RANGE_SLOTS_AT + offset);
     if (!checkFirst && this.isDead(base, id)) return this.rewalk(x);
     this.offset = offset;
     this.index = first;
@@ -399,9 +399,7 @@ export class MapleCursor {
           offset++;
         }
         // The slot, then the dead check (ma_dead_node: smp_rmb, then the parent word).
-        const slot = leaf
-          ? mem.read(base + RANGE_SLOTS_AT + offset)
-          : mem.deref(base + (type === 2 ? RANGE_SLOTS_AT : ARANGE_SLOTS_AT) + offset);
+        const slot = mem.deref(base + (leaf || type === 2 ? RANGE_SLOTS_AT : ARANGE_SLOTS_AT) + offset);
         if (!checkFirst && check) {
           if (barrier) mem.rmb();
           if (mem.read(base + PARENT) >>> 8 === id) {

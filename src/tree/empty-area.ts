@@ -93,7 +93,7 @@ function search(
     }
     if (leaf) {
       // A free window lies inside one NULL slot: is this one large enough within [min, max]?
-      if (mem.read(base + RANGE_SLOTS_AT + i) !== 0) continue;
+      if (mem.deref(base + RANGE_SLOTS_AT + i) !== 0) continue;
       const lo = first > min ? first : min;
       const hi = last < max ? last : max;
       if (hi - lo + 1 >= size) {

@@ -12,6 +12,8 @@ import type { Lockdep } from '../shared-heap/lockdep.js';
 import { LEAF_64, META, PARENT, deadParent, nodeBase, slotCount, slotsAt } from './layout.js';
 
 export class FreePath {
+  /** smp_wmb issued after marking nodes dead (patch 4's measure: one per dead node). */
+  barriers = 0;
   private dead = new Uint32Array(64);
   private count = 0;
 
@@ -45,6 +47,11 @@ export class FreePath {
     for (let i = 0; i <= end; i++) this.gather(mem.read(base + slotsAt(type) + i), kept, epoch);
   }
 
+  private deathBarrier(): void {
+    this.barriers++;
+    this.mem.wmb();
+  }
+
   /** mte_set_node_dead then smp_wmb for each gathered node, and only then the overlay and free. */
   kill(rcu: boolean): void {
     const mem = this.mem;
@@ -62,8 +69,8 @@ export class FreePath {
       const id = this.dead[i] >>> 4;
       mem.write(nodeBase(id) + PARENT, deadParent(id));
       slab.noteDeath(id);
-      if ((bugs & Bug.MISSING_WMB) === 0) mem.wmb();
-      if ((bugs & Bug.DUPLICATE_WMB) !== 0) mem.wmb();
+      if ((bugs & Bug.MISSING_WMB) === 0) this.deathBarrier();
+      if ((bugs & Bug.DUPLICATE_WMB) !== 0) this.deathBarrier();
     }
     for (let i = 0; i < this.count; i++) {
       const enode = this.dead[i];
@@ -89,7 +96,7 @@ export class FreePath {
       const used = (mem.read(base + META) & 0xff) + 1;
       mem.write(base + PARENT, deadParent(id));
       this.slab.noteDeath(id);
-      if ((this.bugs & Bug.MISSING_WMB) === 0) mem.wmb();
+      if ((this.bugs & Bug.MISSING_WMB) === 0) this.deathBarrier();
       // Patch 3 reverted: only the node the callback starts from gets its type written.
       if ((this.bugs & Bug.UNTYPED_FREE_WALK) !== 0 && i > 0) writeOverlay(mem, id, 0, 0xad);
       else writeOverlay(mem, id, type, used);

@@ -119,6 +119,11 @@ export class MapleTree implements CursorWriter {
   }
 
   /** What kind of write each store turned into so far. */
+  /** smp_wmb the free path issued after marking nodes dead (one per dead node is the protocol's cost). */
+  get deathBarriers(): number {
+    return this.writer.deathBarriers;
+  }
+
   get writeStats(): WriteStats {
     return this.writer.stats;
   }

@@ -92,6 +92,11 @@ export class TreeWriter {
   private readonly fresh: Uint32Array;
   private epoch = 0;
   private readonly freePath: FreePath;
+
+  /** smp_wmb issued by the free path after marking nodes dead. */
+  get deathBarriers(): number {
+    return this.freePath.barriers;
+  }
   /** Carried (pre-existing) children whose parent word must be fixed after publishing. */
   private fixups = new Uint32Array(256);
   private fixupCount = 0;
@@ -355,13 +360,19 @@ export class TreeWriter {
     rMin: number,
   ): void {
     const mem = this.mem;
+    // The slot first, then smp_wmb, then the pivot. The kernel has no barrier here: under LKMM
+    // its pivot store may become visible before the slot store (a release orders only what comes
+    // before it), and a reader then sees the neighbour's old entry over the whole new range. The
+    // simulator finds that within seconds (README, "A finding"); this tree orders the two.
     if (first === rMin) {
-      // Overwrite this range and the start of the next: the slot first, so loads stay right.
+      // Overwrite this range and the start of the next.
       mem.publish(base + RANGE_SLOTS_AT + offset, entry);
+      mem.wmb();
       mem.write(base + PIVOTS + offset, last);
     } else {
       // Overwrite the end of this range and the whole next one.
       mem.publish(base + RANGE_SLOTS_AT + offset + 1, entry);
+      mem.wmb();
       mem.write(base + PIVOTS + offset, first - 1);
     }
   }

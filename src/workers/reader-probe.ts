@@ -10,8 +10,7 @@
 import type { MapleTree } from '../tree/maple-tree.js';
 import type { MapleCursor } from '../tree/cursor.js';
 import { isInternalEntry } from '../tree/layout.js';
-import type { CheckedMemory } from '../shared-heap/checked-memory.js';
-import type { RcuReader } from '../shared-heap/rcu.js';
+import type { StaleReadDetector } from '../shared-heap/checked-memory.js';
 import { POISON } from '../shared-heap/reclaim.js';
 import type { VersionLog } from '../harness/version-log.js';
 import { ResultOracle, describe } from '../harness/oracle/result-oracle.js';
@@ -28,7 +27,8 @@ export interface ProbeOptions {
   thread: string;
   tree: MapleTree;
   log: VersionLog;
-  rcu: RcuReader;
+  /** rcu_read_lock/unlock (an RcuReader on real threads). */
+  rcu: ReadSection;
   rng: Rng;
   keyspace: number;
   allocTree: boolean;
@@ -37,9 +37,20 @@ export interface ProbeOptions {
   /** The reader's index in the version log (for replay bookkeeping). */
   reader: number;
   /** The stale-read detector, when the tree was attached with it. */
-  checkedMemory: CheckedMemory | null;
+  checkedMemory: StaleReadDetector | null;
+  /**
+   * The oldest version a step starting now may see. Default: the log's completed version (real
+   * threads); the simulator passes what the reader's view allows, since a completed write may
+   * still sit in the writer's store buffer.
+   */
+  oldestVisible?: () => number;
   /** Called when an operation starts (op code and first argument), for the stall watchdog. */
   onOp?: (opCode: number, index: number) => void;
+}
+
+export interface ReadSection {
+  lock(): void;
+  unlock(): void;
 }
 
 export class ReaderProbe {
@@ -61,8 +72,11 @@ export class ReaderProbe {
   private readonly ve = new Int32Array(MAX_STEPS);
   private bound = 0;
 
+  private readonly oldestVisible: (() => number) | null;
+
   constructor(private readonly o: ProbeOptions) {
     this.cursor = o.tree.cursor();
+    this.oldestVisible = o.oldestVisible ?? null;
     this.oracle = o.check !== 'off' ? new ResultOracle(o.log, o.reader) : null;
   }
 
@@ -111,7 +125,7 @@ export class ReaderProbe {
     if (mem !== null && (tainted || mem.violations.length > 0)) {
       for (const stale of mem.violations) {
         this.report('stale-read', this.opName(), `${o.thread} used words of node ${stale.node} read after it died at version ${stale.diedAtVersion} (${stale.how})`, [], {
-          nodes: `node ${stale.node}: generation ${stale.openedAt} when first read, ${stale.judgedAt} when judged`,
+          nodes: stale.detail ?? `node ${stale.node}: generation ${stale.openedAt} when first read, ${stale.judgedAt} when judged`,
           window: [this.vs[0], this.ve[Math.max(0, steps - 1)]],
         });
       }
@@ -218,6 +232,10 @@ export class ReaderProbe {
     return out.join('; ');
   }
 
+  private oldest(log: VersionLog): number {
+    return this.oldestVisible === null ? log.completed : this.oldestVisible();
+  }
+
   /** The operation itself, inside the read-side section; returns the number of steps. */
   private perform(opCode: number, index: number, span: number, size: number): number {
     const { cursor } = this;
@@ -225,7 +243,7 @@ export class ReaderProbe {
     const { from, seenEntry, seenFirst, seenLast, vs, ve } = this;
     switch (opCode) {
       case OP_WALK: {
-        vs[0] = log.completed;
+        vs[0] = this.oldest(log);
         cursor.set(index);
         seenEntry[0] = cursor.walk();
         ve[0] = log.started;
@@ -241,7 +259,7 @@ export class ReaderProbe {
         let at = index;
         let s = 0;
         while (s < MAX_STEPS - 1) {
-          vs[s] = log.completed;
+          vs[s] = this.oldest(log);
           const e = cursor.find(max);
           ve[s] = log.started;
           from[s] = at;
@@ -261,7 +279,7 @@ export class ReaderProbe {
         let at = index;
         let s = 0;
         while (s < MAX_STEPS - 1) {
-          vs[s] = log.completed;
+          vs[s] = this.oldest(log);
           const e = cursor.findRev(min);
           ve[s] = log.started;
           from[s] = at;
@@ -278,7 +296,7 @@ export class ReaderProbe {
         // Empty area: from = min, seenFirst = max, seenLast = size, seenEntry = the start found.
         const min = index;
         const max = Math.min(MAX_INDEX, index + span * 4 + size);
-        vs[0] = log.completed;
+        vs[0] = this.oldest(log);
         const found = opCode === OP_EMPTY_AREA ? cursor.emptyArea(min, max, size) : cursor.emptyAreaRev(min, max, size);
         ve[0] = log.started;
         from[0] = min;

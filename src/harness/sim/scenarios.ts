@@ -1,0 +1,63 @@
+/**
+ * The explorer's scenarios: small trees, a few dozen operations, so that thousands of schedules
+ * run per second. Each is a writer workload at a small keyspace; `rcu-simulated` is the kernel's
+ * check_rcu_simulated (tools/testing/radix-tree/maple.c) as a workload: ranges [10i, 10i + 5],
+ * and around one target entry the writer overwrites exactly the entry, its first half, its second
+ * half, more than the entry, more than a node and a wide span, restoring the old value after each.
+ */
+import type { Mutator, Workload } from '../../workers/workloads/workload.js';
+import { createWorkload } from '../../workers/workloads/index.js';
+
+export const SCENARIOS = ['rcu-simulated', 'random', 'vma', 'slot-store', 'spanning', 'churn'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface ScenarioShape {
+  keyspace: number;
+  /** Slab size in nodes: enough that the writer never waits for a grace period (it must not block). */
+  capacity: number;
+  workload: () => Workload;
+}
+
+const ENTRIES = 100;
+const TARGET = 430;
+
+/** The entry check_rcu_simulated stores at [10i, 10i + 5]: xa_mk_value(i), odd so never a node. */
+const value = (i: number): number => 2 * i + 1;
+
+export function rcuSimulatedWorkload(): Workload {
+  const old = value(TARGET / 10);
+  // [first, last] of each overwrite, around the target entry [TARGET, TARGET + 5].
+  const cases: Array<[number, number]> = [
+    [TARGET, TARGET + 5], // exactly the entry
+    [TARGET, TARGET + 2], // its first half
+    [TARGET + 2, TARGET + 5], // its second half
+    [TARGET - 5, TARGET + 15], // more than the entry
+    [TARGET - 100, TARGET + 100], // more than the node
+    [TARGET - 300, TARGET + 300], // a wide span: several nodes die at once
+  ];
+  let step = 0;
+  return {
+    name: 'rcu-simulated',
+    allocRange: true,
+    setup(m: Mutator): void {
+      for (let i = 0; i <= ENTRIES; i++) m.store(i * 10, i * 10 + 5, value(i));
+    },
+    step(m: Mutator): void {
+      const [first, last] = cases[(step >> 1) % cases.length];
+      // Even steps overwrite with a fresh entry; odd steps restore, as the kernel test does.
+      m.store(first, last, (step & 1) === 0 ? m.nextToken() : old);
+      step++;
+    },
+  };
+}
+
+export function scenarioShape(name: ScenarioName): ScenarioShape {
+  switch (name) {
+    case 'rcu-simulated':
+      return { keyspace: ENTRIES * 10 + 10, capacity: 512, workload: rcuSimulatedWorkload };
+    case 'churn':
+      return { keyspace: 256, capacity: 512, workload: () => createWorkload('churn', 256) };
+    default:
+      return { keyspace: 2000, capacity: 512, workload: () => createWorkload(name, 2000) };
+  }
+}

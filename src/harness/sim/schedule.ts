@@ -1,0 +1,407 @@
+/**
+ * One simulated run ("schedule"): the writer and the readers of a small scenario as logical
+ * threads in this one thread, on the weak-memory simulator, under a seeded strategy. Every shared
+ * access of the running thread reaches the scheduler first, which may drain a store of the
+ * writer's buffer or run another thread's whole operation right there; every value a load returns
+ * is a seeded choice among those the memory model allows. The same oracles judge as on real
+ * threads: the result oracle (with version windows from what each reader's view allows), the
+ * simulator's stale-read detector, poison and structure checks, and the end-of-run checks.
+ *
+ * A run is a pure function of its spec: the spec plus an optional decision script is the replay
+ * token (token.ts); recording the decisions lets a failure be shrunk (shrink.ts).
+ */
+import { MapleTree } from '../../tree/maple-tree.js';
+import { RcuReclaimer } from '../../shared-heap/reclaim.js';
+import { GracePeriods, RcuState } from '../../shared-heap/rcu.js';
+import type { RcuReader } from '../../shared-heap/rcu.js';
+import { SimWorld } from '../../shared-heap/simulated-memory.js';
+import type { SimulatedMemory } from '../../shared-heap/simulated-memory.js';
+import { SimCheckedMemory } from '../../shared-heap/sim-checked-memory.js';
+import { NODE_WORDS } from '../../shared-heap/slab.js';
+import { VersionLog } from '../version-log.js';
+import { Rng } from '../rng.js';
+import { CATALOG, bugMask } from '../catalog.js';
+import { OP_NAMES, OP_CHECKING } from '../control.js';
+import { createMutator } from '../../workers/mutator.js';
+import { ReaderProbe } from '../../workers/reader-probe.js';
+import { WriterChecks } from '../../workers/writer-checks.js';
+import type { Violation, ViolationKind } from '../types.js';
+import { Chooser } from './chooser.js';
+import { SCENARIOS, scenarioShape } from './scenarios.js';
+import type { ScenarioName } from './scenarios.js';
+import { PctStrategy, RandomStrategy, STRATEGIES } from './strategies.js';
+import type { LogicalThread, SchedulerView, Strategy, StrategyName } from './strategies.js';
+import { VersionWindows } from './version-windows.js';
+
+export interface ScheduleSpec {
+  scenario: ScenarioName;
+  /** Catalog bugs switched on (empty: the correct build). */
+  bugs: string[];
+  /** This schedule's seed: the workload's and readers' streams and every decision. */
+  seed: number;
+  strategy: StrategyName;
+  /** PCT: change points + 1. */
+  depth: number;
+  readers: number;
+  /** Writer operations (workload steps). */
+  writerOps: number;
+  /** Operations per reader. */
+  readerOps: number;
+  /** Accesses after which the run turns fair (no more reordering) so it ends. */
+  stepBound: number;
+  /** PCT: the expected run length in steps (change points fall in [1, pctSteps]). */
+  pctSteps: number;
+  /** A recorded decision script (replaying or shrinking); absent: decisions drawn from the seed. */
+  script?: number[];
+}
+
+export const DEFAULT_SHAPE = { readers: 2, writerOps: 24, readerOps: 16, depth: 3, stepBound: 200_000, pctSteps: 4000 } as const;
+
+/** One line of a trace: an access (after it completed), a drain, or a violation found. */
+export interface TraceEvent {
+  step: number;
+  thread: string;
+  /** The thread's operation at the time. */
+  op: string;
+  kind: string;
+  /** Word address (-1 for barriers). */
+  addr: number;
+  value: number;
+  /** For loads: the timestamp of the store read (-1: own store buffer); for drains: the new timestamp. */
+  readFrom: number;
+  /** For loads and drains: the writer version that made the store (0: initial memory). */
+  origin: number;
+}
+
+export interface ScheduleOutcome {
+  violations: Violation[];
+  steps: number;
+  decisions: number;
+  /** The decisions, when recorded. */
+  script?: number[];
+  /** Every access, when traced; `violationAt` is the index of the first violation's marker. */
+  trace?: TraceEvent[];
+  violationAt?: number;
+  switches: number;
+  drains: number;
+  readerOps: number;
+  writerOps: number;
+  rewalks: number;
+  discardedTaint: number;
+  /** The step bound was reached (the rest of the run was fair). */
+  fair: boolean;
+}
+
+export interface ScheduleOptions {
+  record?: boolean;
+  trace?: boolean;
+  /** Stop at the first violation (default true). */
+  stopAtFirst?: boolean;
+}
+
+/** Thrown through the tree code when a run exceeds four times its step bound. */
+class StallError extends Error {}
+
+/** Grace periods whose start is a full fence on the writer's side, as in the kernel's GP machinery. */
+class SimGracePeriods extends GracePeriods {
+  constructor(state: RcuState, private readonly atStart: () => void) {
+    super(state);
+  }
+
+  override start(): void {
+    if (!this.inFlight) this.atStart();
+    super.start();
+  }
+
+  /** The writer must never block in the simulator: a suspended reader would hold it forever. */
+  override waitFor(cookie: number): void {
+    for (let tries = 0; !this.done(cookie); tries++) {
+      this.start();
+      if (!this.poll() && tries > 2) {
+        throw new Error('simulator: the writer would wait for a grace period that a suspended reader holds (the scenario needs more slab capacity)');
+      }
+    }
+  }
+}
+
+/** A reader's rcu_read_lock: a section that starts after a grace period began sees what preceded it. */
+function readSection(rcu: RcuReader, mem: SimulatedMemory, floor: () => number): { lock(): void; unlock(): void } {
+  return {
+    lock() {
+      rcu.lock();
+      mem.raiseView(floor());
+    },
+    unlock() {
+      rcu.unlock();
+    },
+  };
+}
+
+export function checkSpec(spec: ScheduleSpec): void {
+  const int = (name: string, v: unknown, min: number, max: number): void => {
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
+  };
+  if (!SCENARIOS.includes(spec.scenario)) throw new RangeError(`unknown scenario '${spec.scenario}': expected one of ${SCENARIOS.join(', ')}`);
+  if (!STRATEGIES.includes(spec.strategy)) throw new RangeError(`unknown strategy '${spec.strategy}': expected one of ${STRATEGIES.join(', ')}`);
+  if (!Array.isArray(spec.bugs)) throw new RangeError('bugs must be a list of catalog names');
+  for (const b of spec.bugs) if (!CATALOG.some((e) => e.name === b)) throw new RangeError(`unknown bug '${b}'`);
+  int('seed', spec.seed, 0, 0xffffffff);
+  int('depth', spec.depth, 1, 32);
+  int('readers', spec.readers, 1, 8);
+  int('writerOps', spec.writerOps, 0, 100_000);
+  int('readerOps', spec.readerOps, 0, 100_000);
+  int('stepBound', spec.stepBound, 100, 1e9);
+  int('pctSteps', spec.pctSteps, 1, 1e9);
+}
+
+export function runSchedule(spec: ScheduleSpec, options: ScheduleOptions = {}): ScheduleOutcome {
+  return new Schedule(spec, options).run();
+}
+
+interface SimThread extends LogicalThread {
+  readonly mem: SimulatedMemory;
+  label: string;
+  run(): void;
+}
+
+class Schedule implements SchedulerView {
+  readonly threads: SimThread[] = [];
+  readonly chooser: Chooser;
+  steps = 0;
+  stopping = false;
+  private readonly stack: SimThread[] = [];
+  private readonly world: SimWorld;
+  private readonly writerMem: SimulatedMemory;
+  private readonly strategy: Strategy;
+  private readonly violations: Violation[] = [];
+  private readonly trace: TraceEvent[] | null;
+  private violationAt = -1;
+  private switches = 0;
+  private drains = 0;
+  private fair = false;
+  private stalled = false;
+  private writerOps = 0;
+
+  constructor(private readonly spec: ScheduleSpec, private readonly options: ScheduleOptions) {
+    checkSpec(spec);
+    this.chooser = new Chooser(spec.seed, { script: spec.script, record: options.record });
+    const shape = scenarioShape(spec.scenario);
+    this.world = new SimWorld({ words: (shape.capacity + 1) * NODE_WORDS, choice: this.chooser });
+    this.writerMem = this.world.createThread({ name: 'writer' });
+    this.strategy = spec.strategy === 'pct' ? new PctStrategy(spec.depth, spec.pctSteps) : new RandomStrategy();
+    this.trace = options.trace === true ? [] : null;
+  }
+
+  top(): SimThread | null {
+    return this.stack.length > 0 ? this.stack[this.stack.length - 1] : null;
+  }
+
+  drainOne(): boolean {
+    if (this.writerMem.buffered === 0) return false;
+    this.drains++;
+    return this.world.drainOne(this.writerMem);
+  }
+
+  runNested(thread: LogicalThread): void {
+    this.switches++;
+    this.runOp(thread as SimThread);
+  }
+
+  run(): ScheduleOutcome {
+    const { spec, world, writerMem } = this;
+    const shape = scenarioShape(spec.scenario);
+    const workload = shape.workload();
+    const rcuState = RcuState.create(spec.readers);
+    let gpFloor = 0;
+    const gp = new SimGracePeriods(rcuState, () => {
+      writerMem.fence();
+      gpFloor = world.clock;
+    });
+    const mask = bugMask(spec.bugs);
+    const tree = MapleTree.create(
+      { capacity: shape.capacity, allocRange: workload.allocRange, rcu: !spec.bugs.includes('rcu-off') },
+      {
+        bugs: mask,
+        reclaimer: (p) => new RcuReclaimer(p.mem, p.slab, gp, p.freeWalk, p.lockdep, spec.bugs.includes('no-grace-period')),
+        memory: () => writerMem,
+      },
+    );
+    const slab = tree.slab;
+    const generations = slab.generations;
+    // Every store carries the generation its node had when it was made (the stale-read detector's key).
+    world.storeTag = (addr) => generations[addr >>> 6];
+    const log = VersionLog.create(spec.readers, 1 << 12);
+    const report = (kind: ViolationKind, op: string, seen: string, expected: string[] = []): void => {
+      this.addViolation({ kind, thread: 'writer', op, seen, expected });
+    };
+    const checks = new WriterChecks(tree, report, 8);
+    const mutator = createMutator({ tree, log, keyspace: shape.keyspace, rng: new Rng(spec.seed, 1), backpressure: false, stopping: () => true });
+
+    // Setup runs sequentially, then everything is visible to everyone.
+    workload.setup(mutator);
+    writerMem.fence();
+    const windows = new VersionWindows(log, writerMem, world);
+
+    const writer: SimThread = {
+      name: 'writer',
+      mem: writerMem,
+      opsLeft: spec.writerOps,
+      onStack: false,
+      priority: 0,
+      label: 'setup',
+      run: () => {
+        try {
+          workload.step(mutator);
+          this.writerOps++;
+          checks.afterStep(this.writerOps);
+        } catch (error) {
+          if (error instanceof StallError) throw error;
+          checks.failed(`${spec.scenario} step ${this.writerOps}`, error);
+          writer.opsLeft = 0;
+        }
+        windows.opEnded();
+      },
+    };
+    this.threads.push(writer);
+    const probes: ReaderProbe[] = [];
+    for (let r = 0; r < spec.readers; r++) {
+      const mem = world.register(new SimCheckedMemory(world, world.threads.length, `reader ${r}`, slab.deathStamps));
+      const readerTree = MapleTree.attach(tree.buffers, { bugs: mask, memory: () => mem });
+      const thread: SimThread = {
+        name: `reader ${r}`,
+        mem,
+        opsLeft: spec.readerOps,
+        onStack: false,
+        priority: 0,
+        label: '',
+        run: () => {
+          probe.runOne();
+          if (probe.violations.length > 0) for (const v of probe.violations.splice(0)) this.addViolation(v);
+        },
+      };
+      const probe = new ReaderProbe({
+        thread: thread.name,
+        tree: readerTree,
+        log,
+        rcu: readSection(rcuState.reader(r), mem, () => gpFloor),
+        rng: new Rng(spec.seed, 1000 + r),
+        keyspace: shape.keyspace,
+        allocTree: workload.allocRange,
+        check: 'full',
+        sampleRate: 1,
+        reader: r,
+        checkedMemory: mem,
+        oldestVisible: () => windows.oldestVisible(mem.view),
+        onOp: (code, index) => {
+          if (code !== OP_CHECKING) thread.label = `${OP_NAMES[code]}(${index})`;
+        },
+      });
+      probes.push(probe);
+      this.threads.push(thread);
+    }
+
+    writerMem.onDrained = () => windows.settle();
+    world.onAccess = (thread) => this.atAccess(thread, windows);
+    if (this.trace !== null) world.tracer = (thread, kind, addr, value, readFrom) => this.traceAccess(thread, kind, addr, value, readFrom);
+
+    const stopAtFirst = this.options.stopAtFirst ?? true;
+    this.strategy.init(this);
+    try {
+      while (!(stopAtFirst && this.violations.length > 0) && this.threads.some((t) => t.opsLeft > 0)) {
+        this.runOp(this.strategy.next(this) as SimThread);
+      }
+    } catch (error) {
+      if (!(error instanceof StallError)) throw error;
+    }
+    this.stopping = true;
+    world.onAccess = null;
+    if (this.stalled) {
+      // Whatever the unwinding broke is not a finding; the stall is.
+      this.violations.length = 0;
+      this.addViolation({
+        kind: 'stall',
+        thread: this.top()?.name ?? 'scheduler',
+        op: this.top()?.label ?? '',
+        seen: `no end after ${this.steps} accesses (step bound ${spec.stepBound}; fair from then on)`,
+        expected: ['every operation ends once memory is fair'],
+      });
+    } else if (!(stopAtFirst && this.violations.length > 0)) {
+      writerMem.fence();
+      checks.endOfRun();
+    }
+    world.tracer = null;
+    return {
+      violations: this.violations,
+      steps: this.steps,
+      decisions: this.chooser.made,
+      script: this.chooser.recorded ?? undefined,
+      trace: this.trace ?? undefined,
+      violationAt: this.violationAt >= 0 ? this.violationAt : undefined,
+      switches: this.switches,
+      drains: this.drains,
+      readerOps: probes.reduce((a, p) => a + p.ops, 0),
+      writerOps: this.writerOps,
+      rewalks: probes.reduce((a, p) => a + p.cursor.rewalks, 0),
+      discardedTaint: probes.reduce((a, p) => a + p.discardedTaint, 0),
+      fair: this.fair,
+    };
+  }
+
+  private runOp(thread: SimThread): void {
+    thread.onStack = true;
+    thread.opsLeft--;
+    this.stack.push(thread);
+    try {
+      thread.run();
+    } finally {
+      this.stack.pop();
+      thread.onStack = false;
+    }
+  }
+
+  private atAccess(thread: SimulatedMemory, windows: VersionWindows): void {
+    this.steps++;
+    if (thread === this.writerMem) {
+      const label = windows.writerAccess();
+      if (label !== null) this.threads[0].label = label;
+    }
+    if (this.steps > this.spec.stepBound) {
+      if (this.steps > 4 * this.spec.stepBound) {
+        this.stalled = true;
+        throw new StallError('simulator: step bound exceeded');
+      }
+      if (!this.fair) {
+        this.fair = true;
+        this.chooser.fair = true;
+      }
+      // Fair from here on: every store visible at once, no switches.
+      this.world.drainAll();
+      return;
+    }
+    this.strategy.atAccess(this);
+  }
+
+  private addViolation(v: Violation): void {
+    if (this.violations.length === 0 && this.trace !== null) {
+      this.violationAt = this.trace.length;
+      this.trace.push({ step: this.steps, thread: v.thread, op: v.op, kind: 'violation', addr: -1, value: 0, readFrom: -2, origin: 0 });
+    }
+    this.violations.push(v);
+    if (this.options.stopAtFirst ?? true) this.stopping = true;
+  }
+
+  private traceAccess(thread: SimulatedMemory, kind: string, addr: number, value: number, readFrom: number): void {
+    const logical = this.threads.find((t) => t.mem === thread);
+    const loadOrDrain = readFrom > 0;
+    (this.trace as TraceEvent[]).push({
+      step: this.steps,
+      thread: thread.name,
+      op: logical?.label ?? '',
+      kind,
+      addr,
+      value,
+      readFrom,
+      origin: loadOrDrain ? this.world.originAt(readFrom) : 0,
+    });
+  }
+}
