@@ -26,6 +26,7 @@
  * run another logical thread's whole operation (the "no generators" trick of BRIEF section 5).
  */
 import type { BarrierCounts, Memory } from './memory.js';
+import { StoreBuffer } from './store-buffer.js';
 
 /** Where the simulator's choices come from; `Rng` of src/harness/rng.ts fits. */
 export interface ChoiceSource {
@@ -59,8 +60,8 @@ export interface SimWorldOptions {
   /** The seeded choice source (loads' values, drain order). */
   choice: ChoiceSource;
   /**
-   * History entries kept per address before old ones are pruned (only entries no thread can read
-   * any more are dropped, so this is a memory bound, not a semantic one). Default 64.
+   * How far back a load may reach: at most this many stores older than the newest one to its
+   * address (a bound on staleness, far beyond what the tree's short operations meet). Default 64.
    */
   historyLimit?: number;
 }
@@ -84,6 +85,30 @@ export type AccessTracer = (thread: SimulatedMemory, kind: AccessKind | 'drain',
 /** Returned by `SimulatedMemory.lastReadFrom` when the last load was forwarded from the buffer. */
 export const FORWARDED = -1;
 
+// A few per-address arrays kept for reuse (see SimWorld.dispose).
+const pool: Uint32Array[] = [];
+const POOL_MAX = 24;
+
+/** A zeroed Uint32Array of n words, from the pool when one of that size is there. */
+export function takeArray(n: number): Uint32Array {
+  for (let i = pool.length - 1; i >= 0; i--) {
+    if (pool[i].length === n) {
+      const a = pool[i];
+      pool[i] = pool[pool.length - 1];
+      pool.pop();
+      return a.fill(0);
+    }
+  }
+  return new Uint32Array(n);
+}
+
+export function giveArray(a: Uint32Array): void {
+  if (pool.length < POOL_MAX) pool.push(a);
+}
+
+/** One disposed world's per-store arrays, for the next world. */
+let spareHistory: { value: Uint32Array; prev: Uint32Array; tag: Int32Array; origin: Int32Array } | null = null;
+
 export class SimWorld {
   readonly words: number;
   /** Timestamp of the newest drained store (0: only initial values so far). */
@@ -103,18 +128,21 @@ export class SimWorld {
   tracer: AccessTracer | null = null;
   /** Stores made so far (a store's sequence number is its rank in program order, all threads). */
   pushed = 0;
-  // Per drained store, by timestamp: its tag and origin (index 0: the initial values).
-  private tagByTs = new Int32Array(1024);
-  private originByTs = new Int32Array(1024);
+  // Per drained store, by timestamp (the clock ticks once per store, so timestamps index arrays):
+  // its value, the timestamp of the previous store to the same address (0: the initial value),
+  // its tag and its origin. An address's history is the chain back from latestTs[addr]; nothing
+  // is allocated per store.
+  private valueByTs: Uint32Array;
+  private prevByTs: Uint32Array;
+  private tagByTs: Int32Array;
+  private originByTs: Int32Array;
 
   // The newest drained value and its timestamp per address: the fast path of every load whose
   // lower bound is already the newest store (most loads) touches only these.
   private readonly latest: Uint32Array;
   private readonly latestTs: Uint32Array;
-  // Older drained stores, as flat [ts, value, ts, value, ...] oldest first, including the newest.
-  // Absent (undefined) while an address has one entry only (its initial value or a single store
-  // that nobody can read past), so an untouched address costs nothing.
-  private readonly history: (number[] | undefined)[];
+  /** Initial values set with init() (all others are 0). */
+  private readonly initial = new Map<number, number>();
   private readonly historyLimit: number;
   /** Timestamp of the store the last `pick` returned (scratch, avoids returning a tuple). */
   private pickedTs = 0;
@@ -125,10 +153,31 @@ export class SimWorld {
     }
     this.words = options.words;
     this.choice = options.choice;
-    this.latest = new Uint32Array(options.words);
-    this.latestTs = new Uint32Array(options.words);
-    this.history = new Array<number[] | undefined>(options.words);
+    this.latest = takeArray(options.words);
+    this.latestTs = takeArray(options.words);
+    // Per-store arrays need no clearing: an entry is written before any load can reach it.
+    const spare = spareHistory;
+    spareHistory = null;
+    this.valueByTs = spare?.value ?? new Uint32Array(1024);
+    this.prevByTs = spare?.prev ?? new Uint32Array(1024);
+    this.tagByTs = spare?.tag ?? new Int32Array(1024);
+    this.originByTs = spare?.origin ?? new Int32Array(1024);
     this.historyLimit = Math.max(2, options.historyLimit ?? 64);
+  }
+
+  /**
+   * Done with this world: its big per-address arrays (and its threads') go back to a pool, so the
+   * next world of the same size costs a memset instead of an allocation and a garbage collection.
+   * The world and its threads must not be used afterwards.
+   */
+  dispose(): void {
+    giveArray(this.latest);
+    giveArray(this.latestTs);
+    if (spareHistory === null || spareHistory.value.length < this.valueByTs.length) {
+      spareHistory = { value: this.valueByTs, prev: this.prevByTs, tag: this.tagByTs, origin: this.originByTs };
+    }
+    for (const t of this.threads) t.dispose();
+    this.threads.length = 0;
   }
 
   /** Sets an initial value (timestamp 0). Only before any store has drained. */
@@ -136,6 +185,7 @@ export class SimWorld {
     this.checkAddr(addr);
     if (this.clock !== 0) throw new Error('SimWorld.init: stores have already drained');
     this.latest[addr] = value;
+    this.initial.set(addr, value >>> 0);
   }
 
   /** A new logical thread over this world. */
@@ -164,13 +214,16 @@ export class SimWorld {
     return this.latestTs[addr];
   }
 
-  /** The drained stores to an address still kept, oldest first (for tests and traces). */
+  /** The drained stores to an address a load may still choose among, oldest first (tests, traces). */
   storesAt(addr: number): Array<{ ts: number; value: number }> {
-    const h = this.history[addr];
-    if (h === undefined) return [{ ts: this.latestTs[addr], value: this.latest[addr] }];
     const out: Array<{ ts: number; value: number }> = [];
-    for (let i = 0; i < h.length; i += 2) out.push({ ts: h[i], value: h[i + 1] });
-    return out;
+    let ts = this.latestTs[addr];
+    for (let k = 0; k <= this.historyLimit; k++) {
+      out.push({ ts, value: this.valueAt(addr, ts) });
+      if (ts === 0) break;
+      ts = this.prevByTs[ts];
+    }
+    return out.reverse();
   }
 
   /** Stores waiting in all buffers. */
@@ -219,66 +272,57 @@ export class SimWorld {
   /** A store reaches memory: the next timestamp, appended to the address's history. */
   commit(addr: number, value: number, tag = 0, origin = 0): number {
     const ts = ++this.clock;
-    if (ts >= this.tagByTs.length) {
-      const tags = new Int32Array(this.tagByTs.length * 2);
-      tags.set(this.tagByTs);
-      this.tagByTs = tags;
-      const origins = new Int32Array(this.originByTs.length * 2);
-      origins.set(this.originByTs);
-      this.originByTs = origins;
-    }
+    if (ts >= this.valueByTs.length) this.growHistory();
+    this.valueByTs[ts] = value;
+    this.prevByTs[ts] = this.latestTs[addr];
     this.tagByTs[ts] = tag;
     this.originByTs[ts] = origin;
-    let h = this.history[addr];
-    if (h === undefined) {
-      // Keep the previous newest value readable for threads whose view is older.
-      h = [this.latestTs[addr], this.latest[addr]];
-      this.history[addr] = h;
-    }
-    h.push(ts, value >>> 0);
     this.latest[addr] = value;
     this.latestTs[addr] = ts;
-    if (h.length > 2 * this.historyLimit) this.prune(h);
     return ts;
   }
 
   /**
-   * A load's value: the store current at timestamp `lower` or any later one, chosen by the choice
-   * source. Sets `pickedTs`.
+   * A load's value: the store current at timestamp `lower` or any later one (at most historyLimit
+   * back from the newest), chosen by the choice source. Sets `pickedTs`.
    */
   pick(addr: number, lower: number): number {
-    if (lower >= this.latestTs[addr]) {
+    const newest = this.latestTs[addr];
+    if (lower >= newest) {
       // Only the newest store is allowed: no choice drawn (keeps the common case cheap).
-      this.pickedTs = this.latestTs[addr];
+      this.pickedTs = newest;
       return this.latest[addr];
     }
-    const h = this.history[addr];
-    if (h === undefined) {
-      this.pickedTs = this.latestTs[addr];
-      return this.latest[addr];
-    }
-    // Newest entry with ts <= lower (histories are short and the answer is usually near the end).
-    let i = h.length - 2;
-    while (i > 0 && h[i] > lower) i -= 2;
-    const choices = (h.length - i) >> 1;
+    // Count the stores newer than `lower`, plus the one current at `lower`.
+    const prev = this.prevByTs;
+    let choices = 1;
+    for (let ts = newest; ts > lower && choices <= this.historyLimit; ts = prev[ts]) choices++;
     // Choice 0 is the newest value, so an all-zero decision stream is the sequentially
     // consistent run (what shrinking moves towards).
-    const j = h.length - 2 - 2 * this.choice.int(choices, 'load');
-    this.pickedTs = h[j];
-    return h[j + 1];
+    let ts = newest;
+    for (let k = this.choice.int(choices, 'load'); k > 0; k--) ts = prev[ts];
+    this.pickedTs = ts;
+    return this.valueAt(addr, ts);
+  }
+
+  private valueAt(addr: number, ts: number): number {
+    return ts > 0 ? this.valueByTs[ts] : (this.initial.get(addr) ?? 0);
+  }
+
+  private growHistory(): void {
+    const n = this.valueByTs.length * 2;
+    const grow = <T extends Uint32Array | Int32Array>(old: T, fresh: T): T => {
+      fresh.set(old);
+      return fresh;
+    };
+    this.valueByTs = grow(this.valueByTs, new Uint32Array(n));
+    this.prevByTs = grow(this.prevByTs, new Uint32Array(n));
+    this.tagByTs = grow(this.tagByTs, new Int32Array(n));
+    this.originByTs = grow(this.originByTs, new Int32Array(n));
   }
 
   get lastPickedTs(): number {
     return this.pickedTs;
-  }
-
-  /** Drops history entries that no thread may read any more (older than every thread's view). */
-  private prune(h: number[]): void {
-    let minView = this.clock;
-    for (const t of this.threads) if (t.view < minView) minView = t.view;
-    let i = h.length - 2;
-    while (i > 0 && h[i] > minView) i -= 2;
-    if (i > 0) h.splice(0, i);
   }
 
   checkAddr(addr: number): void {
@@ -288,7 +332,6 @@ export class SimWorld {
   }
 }
 
-const INITIAL_BUFFER = 16;
 /** `readFrom` reported to tracers for stores and barriers. */
 export const NOT_A_LOAD = -2;
 
@@ -303,17 +346,14 @@ export class SimulatedMemory implements Memory {
   lastReadFrom = 0;
   /** Called after each of this thread's stores drains (the scheduler's bookkeeping); null for none. */
   onDrained: (() => void) | null = null;
+  /**
+   * Sequential mode: stores reach memory at once, in program order (a harness's setup phase, before
+   * any other thread exists). Off by default.
+   */
+  direct = false;
   /** Per-address coherence floor: timestamp of the newest store this thread read or drained there. */
   private readonly floor: Uint32Array;
-
-  // The store buffer, oldest first, as parallel typed arrays (no allocation per store).
-  private bufAddr: Int32Array;
-  private bufValue: Uint32Array;
-  private bufEpoch: Uint32Array;
-  private bufTag: Int32Array;
-  private bufOrigin: Int32Array;
-  private bufSeq: Float64Array;
-  private len = 0;
+  private readonly buffer: StoreBuffer;
   /** Epoch of the next plain store; wmb and publish start a new one. */
   private epoch = 0;
 
@@ -322,32 +362,23 @@ export class SimulatedMemory implements Memory {
     readonly id: number,
     readonly name: string,
   ) {
-    this.floor = new Uint32Array(world.words);
-    this.bufAddr = new Int32Array(INITIAL_BUFFER);
-    this.bufValue = new Uint32Array(INITIAL_BUFFER);
-    this.bufEpoch = new Uint32Array(INITIAL_BUFFER);
-    this.bufTag = new Int32Array(INITIAL_BUFFER);
-    this.bufOrigin = new Int32Array(INITIAL_BUFFER);
-    this.bufSeq = new Float64Array(INITIAL_BUFFER);
+    this.floor = takeArray(world.words);
+    this.buffer = new StoreBuffer(world.words, takeArray);
   }
 
   /** Stores waiting in this thread's buffer. */
   get buffered(): number {
-    return this.len;
+    return this.buffer.size;
   }
 
   /** Sequence number (SimWorld.pushed order) of the oldest buffered store; Infinity when empty. */
   get oldestPendingSeq(): number {
-    return this.len > 0 ? this.bufSeq[0] : Infinity;
+    return this.buffer.oldestSeq;
   }
 
   /** The buffered stores, oldest first (for tests and traces). */
   bufferContents(): Array<{ addr: number; value: number; epoch: number }> {
-    const out: Array<{ addr: number; value: number; epoch: number }> = [];
-    for (let i = 0; i < this.len; i++) {
-      out.push({ addr: this.bufAddr[i], value: this.bufValue[i], epoch: this.bufEpoch[i] });
-    }
-    return out;
+    return this.buffer.contents();
   }
 
   // ---- the Memory contract ---------------------------------------------------------------------
@@ -444,6 +475,13 @@ export class SimulatedMemory implements Memory {
     if (world.tracer !== null) world.tracer(this, 'mb', -1, 0, NOT_A_LOAD);
   }
 
+  /** Called by SimWorld.dispose. */
+  dispose(): void {
+    giveArray(this.floor);
+    const counts = this.buffer.release();
+    if (counts !== null) giveArray(counts);
+  }
+
   // ---- for schedulers: ordering that is not one of the tree's accesses -------------------------
 
   /**
@@ -460,7 +498,7 @@ export class SimulatedMemory implements Memory {
    * between two operations: release then acquire, which orders stores before stores).
    */
   orderStores(): void {
-    if (this.len > 0) this.epoch++;
+    if (this.buffer.size > 0) this.epoch++;
   }
 
   /** Raise the view to a timestamp (a synchronisation the harness models, e.g. a grace period). */
@@ -474,11 +512,10 @@ export class SimulatedMemory implements Memory {
   private load(addr: number, dependsOn = 0): number {
     this.world.checkAddr(addr);
     // Store forwarding: the own newest buffered store to this address wins.
-    for (let i = this.len - 1; i >= 0; i--) {
-      if (this.bufAddr[i] === addr) {
-        this.lastReadFrom = FORWARDED;
-        return this.bufValue[i];
-      }
+    const own = this.buffer.newestFor(addr);
+    if (own >= 0) {
+      this.lastReadFrom = FORWARDED;
+      return this.buffer.value[own];
     }
     let lower = this.floor[addr];
     if (this.view > lower) lower = this.view;
@@ -501,35 +538,19 @@ export class SimulatedMemory implements Memory {
   }
 
   private push(addr: number, value: number): void {
-    if (this.len === this.bufAddr.length) this.grow();
     const world = this.world;
-    const at = this.len;
-    this.bufAddr[at] = addr;
-    this.bufValue[at] = value;
-    this.bufEpoch[at] = this.epoch;
-    this.bufTag[at] = world.storeTag !== null ? world.storeTag(addr) : 0;
-    this.bufOrigin[at] = world.storeOrigin;
-    this.bufSeq[at] = world.pushed++;
-    this.len = at + 1;
-  }
-
-  private grow(): void {
-    const n = this.bufAddr.length * 2;
-    const grown = <T extends Int32Array | Uint32Array | Float64Array>(old: T, fresh: T): T => {
-      fresh.set(old);
-      return fresh;
-    };
-    this.bufAddr = grown(this.bufAddr, new Int32Array(n));
-    this.bufValue = grown(this.bufValue, new Uint32Array(n));
-    this.bufEpoch = grown(this.bufEpoch, new Uint32Array(n));
-    this.bufTag = grown(this.bufTag, new Int32Array(n));
-    this.bufOrigin = grown(this.bufOrigin, new Int32Array(n));
-    this.bufSeq = grown(this.bufSeq, new Float64Array(n));
+    const tag = world.storeTag !== null ? world.storeTag(addr) : 0;
+    if (this.direct) {
+      this.floor[addr] = world.commit(addr, value, tag, world.storeOrigin);
+      world.pushed++;
+      return;
+    }
+    this.buffer.push(addr, value, tag, world.storeOrigin, world.pushed++, this.epoch);
   }
 
   /** Drains every own buffered store, in a seeded order the barriers allow. */
   private drainMine(): void {
-    while (this.len > 0) this.drainOneStore();
+    while (this.buffer.size > 0) this.drainOneStore();
   }
 
   /**
@@ -538,32 +559,14 @@ export class SimulatedMemory implements Memory {
    * all-zero decision stream drains in program order. Called through SimWorld.drainOne.
    */
   drainOneStore(): boolean {
-    const len = this.len;
-    if (len === 0) return false;
-    const oldest = this.bufEpoch[0];
-    let eligible = 0;
-    for (let i = 0; i < len && this.bufEpoch[i] === oldest; i++) {
-      if (this.firstForAddr(i)) eligible++;
-    }
-    let k = eligible === 1 ? 0 : this.world.choice.int(eligible, 'drain');
-    let at = 0;
-    for (let i = 0; i < len; i++) {
-      if (this.firstForAddr(i) && k-- === 0) {
-        at = i;
-        break;
-      }
-    }
-    const addr = this.bufAddr[at];
-    const value = this.bufValue[at];
-    const tag = this.bufTag[at];
-    const origin = this.bufOrigin[at];
-    this.bufAddr.copyWithin(at, at + 1, len);
-    this.bufValue.copyWithin(at, at + 1, len);
-    this.bufEpoch.copyWithin(at, at + 1, len);
-    this.bufTag.copyWithin(at, at + 1, len);
-    this.bufOrigin.copyWithin(at, at + 1, len);
-    this.bufSeq.copyWithin(at, at + 1, len);
-    this.len = len - 1;
+    const buffer = this.buffer;
+    if (buffer.size === 0) return false;
+    const at = buffer.drainable(this.pickDrain);
+    const addr = buffer.addr[at];
+    const value = buffer.value[at];
+    const tag = buffer.tag[at];
+    const origin = buffer.origin[at];
+    buffer.remove(at);
     // Own stores are coherent too: once drained, this thread never reads older there.
     const ts = this.world.commit(addr, value, tag, origin);
     this.floor[addr] = ts;
@@ -572,9 +575,5 @@ export class SimulatedMemory implements Memory {
     return true;
   }
 
-  private firstForAddr(i: number): boolean {
-    const addr = this.bufAddr[i];
-    for (let j = 0; j < i; j++) if (this.bufAddr[j] === addr) return false;
-    return true;
-  }
+  private readonly pickDrain = (n: number): number => this.world.choice.int(n, 'drain');
 }

@@ -85,11 +85,12 @@ export class Slab {
     this.states = new Uint8Array(buffers.control, (HEADER_WORDS + 3 * cap + 2) * 4, cap + 1);
   }
 
-  static create(capacity: number): Slab {
+  /** `nodeBuffer` false: no node buffer (the nodes' words live in a simulated memory instead). */
+  static create(capacity: number, nodeBuffer = true): Slab {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
       throw new RangeError(`capacity must be an integer in [1, ${MAX_CAPACITY}] nodes, got ${capacity}`);
     }
-    const nodes = new SharedArrayBuffer((capacity + 1) * NODE_BYTES);
+    const nodes = new SharedArrayBuffer(nodeBuffer ? (capacity + 1) * NODE_BYTES : 0);
     const control = new SharedArrayBuffer((HEADER_WORDS + 3 * capacity + 2) * 4 + ((capacity + 4) & ~3));
     const words = new Int32Array(control, 0, HEADER_WORDS);
     words[CAPACITY] = capacity;

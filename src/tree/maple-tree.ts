@@ -28,6 +28,11 @@ export interface MapleTreeOptions {
   allocRange?: boolean;
   /** RCU mode: never edit a node a reader could be walking, except where the kernel allows. Default true. */
   rcu?: boolean;
+  /**
+   * Allocate the shared node buffer. Default true; false when the `memory` given at creation keeps
+   * the words elsewhere (the weak-memory simulator's world), which saves allocating it.
+   */
+  nodeBuffer?: boolean;
 }
 
 /** Frees a dead subtree after its grace period, calling release for each node. */
@@ -68,7 +73,7 @@ export class MapleTree implements CursorWriter {
   readonly nodeLimit: number;
   readonly bugs: number;
   readonly lockdep: Lockdep;
-  private readonly writer: TreeWriter;
+  private writerRef: TreeWriter | null = null;
   private readonly reclaimerRef: Reclaimer;
   /** The facade's own cursor for one-shot reads (reset before each use). */
   private readonly reader: MapleCursor;
@@ -87,12 +92,17 @@ export class MapleTree implements CursorWriter {
       ? options.reclaimer({ mem, slab, freeWalk: walk, lockdep })
       : new EndOfOpReclaimer(mem, slab, walk, lockdep);
     this.reclaimerRef = reclaimer;
-    this.writer = new TreeWriter(this.mem, slab, reclaimer, this.bugs, this.lockdep);
+
     this.reader = new MapleCursor(this);
   }
 
+  /** The write side, built at the first write (a reader's attached tree never needs one). */
+  private get writer(): TreeWriter {
+    return (this.writerRef ??= new TreeWriter(this.mem, this.slab, this.reclaimerRef, this.bugs, this.lockdep));
+  }
+
   static create(opts: MapleTreeOptions = {}, attach: AttachOptions = {}): MapleTree {
-    const slab = Slab.create(opts.capacity ?? 4096);
+    const slab = Slab.create(opts.capacity ?? 4096, opts.nodeBuffer ?? true);
     const tree = new MapleTree(slab, attach);
     let flags = 0;
     if (opts.rcu ?? true) flags |= FLAG_RCU;

@@ -2,14 +2,18 @@
 import type { LatencySummary } from '../harness/types.js';
 
 export class LatencySampler {
-  private readonly samples: Float64Array;
+  // Grows by doubling up to `size` (a power of two): short-lived samplers cost little.
+  private samples = new Float64Array(64);
   private count = 0;
 
-  constructor(size = 1 << 15) {
-    this.samples = new Float64Array(size);
-  }
+  constructor(private readonly size = 1 << 15) {}
 
   add(ns: number): void {
+    if (this.count === this.samples.length && this.count < this.size) {
+      const grown = new Float64Array(this.samples.length * 2);
+      grown.set(this.samples);
+      this.samples = grown;
+    }
     this.samples[this.count++ & (this.samples.length - 1)] = ns;
   }
 

@@ -55,7 +55,7 @@ export interface ScheduleSpec {
   script?: number[];
 }
 
-export const DEFAULT_SHAPE = { readers: 2, writerOps: 24, readerOps: 16, depth: 3, stepBound: 200_000, pctSteps: 4000 } as const;
+export const DEFAULT_SHAPE = { readers: 2, writerOps: 12, readerOps: 8, depth: 3, stepBound: 200_000, pctSteps: 4000 } as const;
 
 /** One line of a trace: an access (after it completed), a drain, or a violation found. */
 export interface TraceEvent {
@@ -219,7 +219,7 @@ class Schedule implements SchedulerView {
     });
     const mask = bugMask(spec.bugs);
     const tree = MapleTree.create(
-      { capacity: shape.capacity, allocRange: workload.allocRange, rcu: !spec.bugs.includes('rcu-off') },
+      { capacity: shape.capacity, allocRange: workload.allocRange, rcu: !spec.bugs.includes('rcu-off'), nodeBuffer: false },
       {
         bugs: mask,
         reclaimer: (p) => new RcuReclaimer(p.mem, p.slab, gp, p.freeWalk, p.lockdep, spec.bugs.includes('no-grace-period')),
@@ -230,15 +230,17 @@ class Schedule implements SchedulerView {
     const generations = slab.generations;
     // Every store carries the generation its node had when it was made (the stale-read detector's key).
     world.storeTag = (addr) => generations[addr >>> 6];
-    const log = VersionLog.create(spec.readers, 1 << 12);
+    const log = VersionLog.create(spec.readers, 1 << 11);
     const report = (kind: ViolationKind, op: string, seen: string, expected: string[] = []): void => {
       this.addViolation({ kind, thread: 'writer', op, seen, expected });
     };
     const checks = new WriterChecks(tree, report, 8);
     const mutator = createMutator({ tree, log, keyspace: shape.keyspace, rng: new Rng(spec.seed, 1), backpressure: false, stopping: () => true });
 
-    // Setup runs sequentially, then everything is visible to everyone.
+    // Setup runs sequentially (stores straight to memory), then everything is visible to everyone.
+    writerMem.direct = true;
     workload.setup(mutator);
+    writerMem.direct = false;
     writerMem.fence();
     const windows = new VersionWindows(log, writerMem, world);
 
@@ -330,6 +332,7 @@ class Schedule implements SchedulerView {
       checks.endOfRun();
     }
     world.tracer = null;
+    world.dispose();
     return {
       violations: this.violations,
       steps: this.steps,
