@@ -55,7 +55,7 @@ export function parseDuration(flag: string, text: string): number {
   return ms;
 }
 
-function parseInteger(flag: string, text: string, min: number, max: number): number {
+export function parseInteger(flag: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} must be an integer, got '${text}'`);
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`${flag} must be in [${min}, ${max}], got ${n}`);

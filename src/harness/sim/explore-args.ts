@@ -1,0 +1,121 @@
+/** Command-line parsing for `npm run explore`: every flag checked, errors say what is wrong. */
+import { parseArgs } from 'node:util';
+import { UsageError, parseDuration, parseInteger } from '../cli-args.js';
+import { CATALOG, findBug } from '../catalog.js';
+import { SCENARIOS } from './scenarios.js';
+import type { ScenarioName } from './scenarios.js';
+import { STRATEGIES } from './strategies.js';
+import { DEFAULT_EXPLORE } from './explore.js';
+import type { ExploreConfig, StrategyChoice } from './explore.js';
+
+export const EXPLORE_HELP = `Usage: npm run explore -- [options]
+
+Runs many short schedules of small maple-tree scenarios on the weak-memory simulator (store
+buffers, stale loads, barriers with their Linux-kernel-memory-model meaning), one thread, every
+decision drawn from the seed. The first failure is shrunk and printed as a trace with a replay
+token that reproduces it step for step.
+
+Options:
+  --bug NAME          switch a catalog bug back in (repeatable); see npm run stress -- --list-bugs
+  --schedules N       schedules to run (default ${DEFAULT_EXPLORE.schedules})
+  --seed N            master seed (default: chosen and printed)
+  --strategy NAME     random, pct or mixed (alternate; default ${DEFAULT_EXPLORE.strategy})
+  --depth D           PCT depth: D - 1 priority change points (default ${DEFAULT_EXPLORE.depth})
+  --scenario NAME     ${SCENARIOS.join(', ')} (repeatable; default all, in rotation)
+  --readers N         reader threads per schedule (default ${DEFAULT_EXPLORE.readers})
+  --writer-ops N      writer operations per schedule (default ${DEFAULT_EXPLORE.writerOps})
+  --reader-ops N      operations per reader per schedule (default ${DEFAULT_EXPLORE.readerOps})
+  --step-bound N      accesses after which a schedule turns fair so it ends (default ${DEFAULT_EXPLORE.stepBound})
+  --time-limit TIME   stop after this long even if schedules remain (e.g. 60s; default none)
+  --replay TOKEN      run the one schedule a token names, with its trace, and exit
+  --no-shrink         report the failure as found, without shrinking it
+  --trace-lines N     trace rows shown before the violation (default ${DEFAULT_EXPLORE.traceLines})
+  --out FILE          where the results JSON goes (default results/<run-id>.json)
+  --json              also print the results JSON on stdout
+  --help              this text
+
+Exit status: 0 clean, 1 violation, 2 usage error, 3 internal failure.`;
+
+export interface ExploreCli {
+  help: boolean;
+  json: boolean;
+  out?: string;
+  replay?: string;
+  seedChosen: boolean;
+  config: ExploreConfig;
+}
+
+export function parseExploreCli(argv: string[]): ExploreCli {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        bug: { type: 'string', multiple: true },
+        schedules: { type: 'string' },
+        seed: { type: 'string' },
+        strategy: { type: 'string' },
+        depth: { type: 'string' },
+        scenario: { type: 'string', multiple: true },
+        readers: { type: 'string' },
+        'writer-ops': { type: 'string' },
+        'reader-ops': { type: 'string' },
+        'step-bound': { type: 'string' },
+        'time-limit': { type: 'string' },
+        replay: { type: 'string' },
+        'no-shrink': { type: 'boolean' },
+        'trace-lines': { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error));
+  }
+  const v = parsed.values;
+  const bugs = v.bug ?? [];
+  for (const name of bugs) {
+    if (!findBug(name)) throw new UsageError(`--bug: unknown bug '${name}'; known: ${CATALOG.map((b) => b.name).join(', ')}`);
+  }
+  const scenarios = (v.scenario ?? [...SCENARIOS]) as ScenarioName[];
+  for (const s of scenarios) {
+    if (!SCENARIOS.includes(s)) throw new UsageError(`--scenario: unknown scenario '${s}'; known: ${SCENARIOS.join(', ')}`);
+  }
+  const strategy = (v.strategy ?? DEFAULT_EXPLORE.strategy) as StrategyChoice;
+  if (strategy !== 'mixed' && !STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be random, pct or mixed, got '${strategy}'`);
+  const seedChosen = v.seed === undefined;
+  const config: ExploreConfig = {
+    ...DEFAULT_EXPLORE,
+    scenarios,
+    bugs,
+    seed: v.seed !== undefined ? parseInteger('--seed', v.seed, 0, 0xffffffff) : (Date.now() ^ (process.pid << 16)) >>> 0,
+    schedules: v.schedules !== undefined ? parseInteger('--schedules', v.schedules, 1, 1e9) : DEFAULT_EXPLORE.schedules,
+    strategy,
+    depth: v.depth !== undefined ? parseInteger('--depth', v.depth, 1, 32) : DEFAULT_EXPLORE.depth,
+    readers: v.readers !== undefined ? parseInteger('--readers', v.readers, 1, 8) : DEFAULT_EXPLORE.readers,
+    writerOps: v['writer-ops'] !== undefined ? parseInteger('--writer-ops', v['writer-ops'], 0, 100_000) : DEFAULT_EXPLORE.writerOps,
+    readerOps: v['reader-ops'] !== undefined ? parseInteger('--reader-ops', v['reader-ops'], 0, 100_000) : DEFAULT_EXPLORE.readerOps,
+    stepBound: v['step-bound'] !== undefined ? parseInteger('--step-bound', v['step-bound'], 100, 1e9) : DEFAULT_EXPLORE.stepBound,
+    timeLimitMs: v['time-limit'] !== undefined ? parseDuration('--time-limit', v['time-limit']) : 0,
+    shrink: v['no-shrink'] !== true,
+    traceLines: v['trace-lines'] !== undefined ? parseInteger('--trace-lines', v['trace-lines'], 1, 100_000) : DEFAULT_EXPLORE.traceLines,
+  };
+  return { help: v.help === true, json: v.json === true, out: v.out, replay: v.replay, seedChosen, config };
+}
+
+/** The command that reruns an exploration. */
+export function exploreCommand(c: ExploreConfig): string {
+  const parts = ['npm run explore --', `--seed ${c.seed}`, `--schedules ${c.schedules}`, `--strategy ${c.strategy}`];
+  for (const b of c.bugs) parts.push(`--bug ${b}`);
+  if (c.scenarios.length !== 6) for (const s of c.scenarios) parts.push(`--scenario ${s}`);
+  if (c.depth !== DEFAULT_EXPLORE.depth) parts.push(`--depth ${c.depth}`);
+  if (c.readers !== DEFAULT_EXPLORE.readers) parts.push(`--readers ${c.readers}`);
+  if (c.writerOps !== DEFAULT_EXPLORE.writerOps) parts.push(`--writer-ops ${c.writerOps}`);
+  if (c.readerOps !== DEFAULT_EXPLORE.readerOps) parts.push(`--reader-ops ${c.readerOps}`);
+  if (c.stepBound !== DEFAULT_EXPLORE.stepBound) parts.push(`--step-bound ${c.stepBound}`);
+  if (c.timeLimitMs > 0) parts.push(`--time-limit ${c.timeLimitMs}ms`);
+  return parts.join(' ');
+}

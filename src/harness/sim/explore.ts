@@ -1,0 +1,235 @@
+/**
+ * The explorer: many short schedules of the small scenarios under the simulator, each from a seed
+ * derived from the master seed and its index, until one fails or the budget ends. A failure is
+ * re-run with its decisions recorded, shrunk, and re-run once more with a trace; the result holds
+ * the replay tokens (original and shrunk) and the trace around the violation.
+ */
+import type { Violation } from '../types.js';
+import { runSchedule, DEFAULT_SHAPE } from './schedule.js';
+import type { ScheduleOutcome, ScheduleSpec } from './schedule.js';
+import type { ScenarioName } from './scenarios.js';
+import type { StrategyName } from './strategies.js';
+import { encodeToken } from './token.js';
+import { shrink } from './shrink.js';
+import { traceWindow } from './trace.js';
+import type { TraceRow } from './trace.js';
+
+export type StrategyChoice = StrategyName | 'mixed';
+
+export interface ExploreConfig {
+  scenarios: ScenarioName[];
+  bugs: string[];
+  seed: number;
+  schedules: number;
+  /** random, pct, or mixed (alternating). */
+  strategy: StrategyChoice;
+  depth: number;
+  readers: number;
+  writerOps: number;
+  readerOps: number;
+  stepBound: number;
+  /** Stop after this long even if schedules remain (0: no limit). */
+  timeLimitMs: number;
+  shrink: boolean;
+  /** Trace rows shown before the violation. */
+  traceLines: number;
+}
+
+export interface ExploreFailure {
+  /** Index of the failing schedule. */
+  schedule: number;
+  violation: Violation;
+  /** Replays the failing schedule as found. */
+  token: string;
+  original: { readers: number; writerOps: number; readerOps: number; steps: number; decisions: number };
+  /** The shrunk case (the same as the original when shrinking is off or found nothing smaller). */
+  shrunk: {
+    token: string;
+    violation: Violation;
+    readers: number;
+    writerOps: number;
+    readerOps: number;
+    steps: number;
+    /** Non-default decisions left (switches, drains, stale values). */
+    decisions: number;
+    runs: number;
+  };
+  spec: ScheduleSpec;
+  trace: TraceRow[];
+}
+
+export interface ExploreResult {
+  schema: 1;
+  kind: 'explore';
+  runId: string;
+  tool: { name: string; version: string; node: string };
+  startedAt: string;
+  config: ExploreConfig;
+  elapsedMs: number;
+  stoppedBy: 'schedules' | 'violation' | 'time' | 'signal';
+  schedulesRun: number;
+  schedulesPerSecond: number;
+  /** Seconds from the start to the first failing schedule (before shrinking), when one failed. */
+  secondsToDetect?: number;
+  totals: { steps: number; switches: number; drains: number; readerOps: number; writerOps: number; rewalks: number; discardedTaint: number; fairRuns: number };
+  failure?: ExploreFailure;
+  /** The command that replays the (shrunk) failure. */
+  replay?: string;
+}
+
+export interface ExploreProgress {
+  schedules: number;
+  ms: number;
+  steps: number;
+}
+
+export interface ExploreHooks {
+  onProgress?: (p: ExploreProgress) => void;
+  progressEveryMs?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_EXPLORE: Omit<ExploreConfig, 'scenarios' | 'bugs' | 'seed'> = {
+  schedules: 100_000,
+  strategy: 'mixed',
+  depth: DEFAULT_SHAPE.depth,
+  readers: DEFAULT_SHAPE.readers,
+  writerOps: DEFAULT_SHAPE.writerOps,
+  readerOps: DEFAULT_SHAPE.readerOps,
+  stepBound: DEFAULT_SHAPE.stepBound,
+  timeLimitMs: 0,
+  shrink: true,
+  traceLines: 40,
+};
+
+/** The seed of schedule i: a splitmix of the master seed and the index, so schedules never repeat. */
+export function scheduleSeed(master: number, index: number): number {
+  let z = (master + Math.imul(index + 1, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/** The spec of schedule i of an exploration. */
+export function scheduleSpec(config: ExploreConfig, index: number, pctSteps: number): ScheduleSpec {
+  const strategy: StrategyName = config.strategy === 'mixed' ? (index % 2 === 0 ? 'random' : 'pct') : config.strategy;
+  return {
+    scenario: config.scenarios[index % config.scenarios.length],
+    bugs: config.bugs,
+    seed: scheduleSeed(config.seed, index),
+    strategy,
+    depth: config.depth,
+    readers: config.readers,
+    writerOps: config.writerOps,
+    readerOps: config.readerOps,
+    stepBound: config.stepBound,
+    pctSteps,
+  };
+}
+
+export function replayCommand(token: string): string {
+  return `npm run explore -- --replay ${token}`;
+}
+
+export function explore(config: ExploreConfig, hooks: ExploreHooks = {}): ExploreResult {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const totals = { steps: 0, switches: 0, drains: 0, readerOps: 0, writerOps: 0, rewalks: 0, discardedTaint: 0, fairRuns: 0 };
+  // PCT's change points fall within the expected run length: the last run's, per scenario.
+  const expectedSteps = new Map<ScenarioName, number>();
+  let stoppedBy: ExploreResult['stoppedBy'] = 'schedules';
+  let failing: { index: number; spec: ScheduleSpec; outcome: ScheduleOutcome; atMs: number } | null = null;
+  let lastProgress = 0;
+  const every = hooks.progressEveryMs ?? 500;
+  let i = 0;
+  for (; i < config.schedules; i++) {
+    if ((i & 15) === 0) {
+      const ms = performance.now() - t0;
+      if (hooks.signal?.aborted) {
+        stoppedBy = 'signal';
+        break;
+      }
+      if (config.timeLimitMs > 0 && ms >= config.timeLimitMs) {
+        stoppedBy = 'time';
+        break;
+      }
+      if (hooks.onProgress && ms - lastProgress >= every) {
+        lastProgress = ms;
+        hooks.onProgress({ schedules: i, ms, steps: totals.steps });
+      }
+    }
+    const scenario = config.scenarios[i % config.scenarios.length];
+    const spec = scheduleSpec(config, i, expectedSteps.get(scenario) ?? DEFAULT_SHAPE.pctSteps);
+    const outcome = runSchedule(spec);
+    expectedSteps.set(scenario, Math.max(100, outcome.steps));
+    totals.steps += outcome.steps;
+    totals.switches += outcome.switches;
+    totals.drains += outcome.drains;
+    totals.readerOps += outcome.readerOps;
+    totals.writerOps += outcome.writerOps;
+    totals.rewalks += outcome.rewalks;
+    totals.discardedTaint += outcome.discardedTaint;
+    if (outcome.fair) totals.fairRuns++;
+    if (outcome.violations.length > 0) {
+      failing = { index: i, spec, outcome, atMs: performance.now() - t0 };
+      stoppedBy = 'violation';
+      i++;
+      break;
+    }
+  }
+  const schedulesRun = i;
+  const exploreMs = failing?.atMs ?? performance.now() - t0;
+  const result: ExploreResult = {
+    schema: 1,
+    kind: 'explore',
+    runId: `explore-${startedAt.toISOString().replace(/[:.]/g, '-')}-${config.seed}`,
+    tool: { name: 'maple-torture', version: '0.1.0', node: process.version },
+    startedAt: startedAt.toISOString(),
+    config,
+    elapsedMs: 0,
+    stoppedBy,
+    schedulesRun,
+    schedulesPerSecond: schedulesRun / Math.max(exploreMs / 1000, 1e-6),
+    totals,
+  };
+  if (failing !== null) {
+    result.secondsToDetect = failing.atMs / 1000;
+    result.failure = describeFailure(config, failing.index, failing.spec, failing.outcome);
+    result.replay = replayCommand(result.failure.shrunk.token);
+  }
+  result.elapsedMs = performance.now() - t0;
+  return result;
+}
+
+/** Record, shrink and trace a failing schedule. */
+export function describeFailure(config: Pick<ExploreConfig, 'shrink' | 'traceLines'>, index: number, spec: ScheduleSpec, outcome: ScheduleOutcome): ExploreFailure {
+  const violation = outcome.violations[0];
+  let shrunkSpec: ScheduleSpec = spec;
+  let runs = 0;
+  if (config.shrink) {
+    const shrunk = shrink(spec, violation.kind, { runs: 3000, ms: 30_000 });
+    shrunkSpec = shrunk.spec;
+    runs = shrunk.runs;
+  }
+  const traced = runSchedule(shrunkSpec, { trace: true });
+  const tracedViolation = traced.violations[0] ?? violation;
+  const nonDefault = shrunkSpec.script?.reduce((n, d) => n + (d !== 0 ? 1 : 0), 0) ?? traced.decisions;
+  return {
+    schedule: index,
+    violation,
+    token: encodeToken(spec),
+    original: { readers: spec.readers, writerOps: spec.writerOps, readerOps: spec.readerOps, steps: outcome.steps, decisions: outcome.decisions },
+    shrunk: {
+      token: encodeToken(shrunkSpec),
+      violation: tracedViolation,
+      readers: shrunkSpec.readers,
+      writerOps: shrunkSpec.writerOps,
+      readerOps: shrunkSpec.readerOps,
+      steps: traced.steps,
+      decisions: nonDefault,
+      runs,
+    },
+    spec: shrunkSpec,
+    trace: traceWindow(traced.trace ?? [], traced.violationAt, config.traceLines),
+  };
+}
