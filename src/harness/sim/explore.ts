@@ -112,7 +112,9 @@ export function scheduleSeed(master: number, index: number): number {
 
 /** The spec of schedule i of an exploration. */
 export function scheduleSpec(config: ExploreConfig, index: number, pctSteps: number): ScheduleSpec {
-  const strategy: StrategyName = config.strategy === 'mixed' ? (index % 2 === 0 ? 'random' : 'pct') : config.strategy;
+  // mixed: each round over the scenarios alternates the strategy, so every scenario gets both.
+  const round = Math.floor(index / config.scenarios.length);
+  const strategy: StrategyName = config.strategy === 'mixed' ? (round % 2 === 0 ? 'random' : 'pct') : config.strategy;
   return {
     scenario: config.scenarios[index % config.scenarios.length],
     bugs: config.bugs,
@@ -211,8 +213,14 @@ export function describeFailure(config: Pick<ExploreConfig, 'shrink' | 'traceLin
     shrunkSpec = shrunk.spec;
     runs = shrunk.runs;
   }
-  const traced = runSchedule(shrunkSpec, { trace: true });
-  const tracedViolation = traced.violations[0] ?? violation;
+  let traced = runSchedule(shrunkSpec, { trace: true });
+  if (traced.violations.length === 0) {
+    // Cannot happen (runs are deterministic); if it did, report the case as found, which fails.
+    shrunkSpec = spec;
+    traced = runSchedule(spec, { trace: true });
+    if (traced.violations.length === 0) throw new Error('explore: a failing schedule passed when re-run (the simulator is not deterministic)');
+  }
+  const tracedViolation = traced.violations[0];
   const nonDefault = shrunkSpec.script?.reduce((n, d) => n + (d !== 0 ? 1 : 0), 0) ?? traced.decisions;
   return {
     schedule: index,

@@ -23,9 +23,13 @@ function sparse(script: readonly number[]): number[] {
   return out;
 }
 
-function dense(encoded: unknown): number[] {
+/** A run makes a few decisions per step at most, and at most four step bounds of steps. */
+function dense(encoded: unknown, stepBound: number): number[] {
   if (!Array.isArray(encoded) || encoded.length % 2 !== 1 || !encoded.every((x) => Number.isInteger(x) && x >= 0)) {
     throw new TokenError('the decision script is malformed');
+  }
+  if ((encoded[0] as number) > 16 * stepBound) {
+    throw new TokenError(`the decision script is longer (${encoded[0]}) than a run with step bound ${stepBound} can use`);
   }
   const script = new Array<number>(encoded[0] as number).fill(0);
   for (let i = 1; i < encoded.length; i += 2) {
@@ -45,18 +49,20 @@ export function encodeToken(spec: ScheduleSpec): string {
 export function decodeToken(token: string): ScheduleSpec {
   const text = token.trim();
   if (!text.startsWith(PREFIX)) throw new TokenError(`a replay token starts with '${PREFIX}' (got '${text.slice(0, 12)}...')`);
-  let parsed: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(inflateRawSync(Buffer.from(text.slice(PREFIX.length), 'base64url')).toString()) as Record<string, unknown>;
+    parsed = JSON.parse(inflateRawSync(Buffer.from(text.slice(PREFIX.length), 'base64url'), { maxOutputLength: 1 << 26 }).toString());
   } catch {
     throw new TokenError('the replay token is damaged (it does not decode); copy it whole from the report');
   }
-  const spec = { ...parsed, script: parsed.script === undefined ? undefined : dense(parsed.script) } as ScheduleSpec;
-  if (spec.script === undefined) delete spec.script;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TokenError('the replay token holds no schedule');
+  const { script, ...rest } = parsed as Record<string, unknown>;
+  const spec = rest as unknown as ScheduleSpec;
   try {
     checkSpec(spec);
   } catch (error) {
     throw new TokenError(`the replay token holds a bad schedule: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (script !== undefined) spec.script = dense(script, spec.stepBound);
   return spec;
 }
