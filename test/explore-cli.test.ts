@@ -4,7 +4,7 @@
  * their results JSON, each checked against the library run in this process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,5 +153,28 @@ describe('the explore CLI as a child process', () => {
     expect(f.shrunk.readers).toBeLessThanOrEqual(f.original.readers);
     expect(f.shrunk.writerOps).toBeLessThanOrEqual(f.original.writerOps);
     expect(f.shrunk.readerOps).toBeLessThanOrEqual(f.original.readerOps);
+  }, 70_000);
+
+  it('SIGINT stops a long exploration: exit 0, results written with stoppedBy signal', async () => {
+    const out = join(dir, 'interrupted.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/harness/sim/explore-cli.ts', '--seed', '5', '--schedules', '100000000', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // Wait until the exploration is under way (its rerun line is printed before the first schedule).
+    for (let waited = 0; !stderr.includes('rerun:') && waited < 40_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('stopping (SIGINT)');
+    const result = JSON.parse(readFileSync(out, 'utf8')) as ExploreResult;
+    expect(result.stoppedBy).toBe('signal');
+    expect(result.schedulesRun).toBeGreaterThan(0);
+    expect(result.schedulesRun).toBeLessThan(100000000);
   }, 70_000);
 });

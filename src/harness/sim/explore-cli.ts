@@ -6,7 +6,7 @@ import { humanRate } from '../status.js';
 import type { Violation } from '../types.js';
 import { CATALOG } from '../catalog.js';
 import { EXPLORE_HELP, exploreCommand, parseExploreCli } from './explore-args.js';
-import { explore, replayCommand } from './explore.js';
+import { exploreAsync, replayCommand } from './explore.js';
 import type { ExploreFailure, ExploreResult } from './explore.js';
 import { runSchedule } from './schedule.js';
 import { TokenError, decodeToken } from './token.js';
@@ -61,7 +61,7 @@ function replay(token: string, traceLines: number, json: boolean): number {
   return 1;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let options;
   try {
     options = parseExploreCli(argv);
@@ -97,11 +97,14 @@ function main(argv: string[]): number {
   const tty = process.stderr.isTTY === true;
   let lastPlain = 0;
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
+  const onSignal = (): void => {
+    log('\nstopping (SIGINT): finishing the current schedule and writing results...');
+    controller.abort();
+  };
   process.once('SIGINT', onSignal);
   let result: ExploreResult;
   try {
-    result = explore(config, {
+    result = await exploreAsync(config, {
       signal: controller.signal,
       progressEveryMs: 500,
       onProgress: (p) => {
@@ -131,9 +134,12 @@ function main(argv: string[]): number {
   return result.failure ? 1 : 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`explore: internal failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 3;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`explore: internal failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 3;
+  },
+);

@@ -133,74 +133,107 @@ export function replayCommand(token: string): string {
   return `npm run explore -- --replay ${token}`;
 }
 
-export function explore(config: ExploreConfig, hooks: ExploreHooks = {}): ExploreResult {
-  const startedAt = new Date();
-  const t0 = performance.now();
-  const totals = { steps: 0, switches: 0, drains: 0, readerOps: 0, writerOps: 0, rewalks: 0, discardedTaint: 0, fairRuns: 0 };
+/** Runs an exploration: synchronously, or in slices that let the event loop run (signals, timers). */
+class Exploration {
+  private readonly startedAt = new Date();
+  private readonly t0 = performance.now();
+  private readonly totals = { steps: 0, switches: 0, drains: 0, readerOps: 0, writerOps: 0, rewalks: 0, discardedTaint: 0, fairRuns: 0 };
   // PCT's change points fall within the expected run length: the last run's, per scenario.
-  const expectedSteps = new Map<ScenarioName, number>();
-  let stoppedBy: ExploreResult['stoppedBy'] = 'schedules';
-  let failing: { index: number; spec: ScheduleSpec; outcome: ScheduleOutcome; atMs: number } | null = null;
-  let lastProgress = 0;
-  const every = hooks.progressEveryMs ?? 500;
-  let i = 0;
-  for (; i < config.schedules; i++) {
-    if ((i & 15) === 0) {
-      const ms = performance.now() - t0;
-      if (hooks.signal?.aborted) {
-        stoppedBy = 'signal';
-        break;
+  private readonly expectedSteps = new Map<ScenarioName, number>();
+  private stoppedBy: ExploreResult['stoppedBy'] | null = null;
+  private failing: { index: number; spec: ScheduleSpec; outcome: ScheduleOutcome; atMs: number } | null = null;
+  private lastProgress = 0;
+  private next = 0;
+
+  constructor(private readonly config: ExploreConfig, private readonly hooks: ExploreHooks) {}
+
+  /** Run schedules until the exploration ends or `sliceMs` passes; true once it has ended. */
+  runSlice(sliceMs: number): boolean {
+    const { config, hooks, totals } = this;
+    const sliceEnd = performance.now() + sliceMs;
+    const every = hooks.progressEveryMs ?? 500;
+    for (; this.next < config.schedules; ) {
+      const i = this.next;
+      if ((i & 15) === 0) {
+        const now = performance.now();
+        const ms = now - this.t0;
+        if (hooks.signal?.aborted) {
+          this.stoppedBy = 'signal';
+          return true;
+        }
+        if (config.timeLimitMs > 0 && ms >= config.timeLimitMs) {
+          this.stoppedBy = 'time';
+          return true;
+        }
+        if (hooks.onProgress && ms - this.lastProgress >= every) {
+          this.lastProgress = ms;
+          hooks.onProgress({ schedules: i, ms, steps: totals.steps });
+        }
+        if (i > 0 && now >= sliceEnd) return false;
       }
-      if (config.timeLimitMs > 0 && ms >= config.timeLimitMs) {
-        stoppedBy = 'time';
-        break;
-      }
-      if (hooks.onProgress && ms - lastProgress >= every) {
-        lastProgress = ms;
-        hooks.onProgress({ schedules: i, ms, steps: totals.steps });
+      const scenario = config.scenarios[i % config.scenarios.length];
+      const spec = scheduleSpec(config, i, this.expectedSteps.get(scenario) ?? DEFAULT_SHAPE.pctSteps);
+      const outcome = runSchedule(spec);
+      this.next = i + 1;
+      this.expectedSteps.set(scenario, Math.max(100, outcome.steps));
+      totals.steps += outcome.steps;
+      totals.switches += outcome.switches;
+      totals.drains += outcome.drains;
+      totals.readerOps += outcome.readerOps;
+      totals.writerOps += outcome.writerOps;
+      totals.rewalks += outcome.rewalks;
+      totals.discardedTaint += outcome.discardedTaint;
+      if (outcome.fair) totals.fairRuns++;
+      if (outcome.violations.length > 0) {
+        this.failing = { index: i, spec, outcome, atMs: performance.now() - this.t0 };
+        this.stoppedBy = 'violation';
+        return true;
       }
     }
-    const scenario = config.scenarios[i % config.scenarios.length];
-    const spec = scheduleSpec(config, i, expectedSteps.get(scenario) ?? DEFAULT_SHAPE.pctSteps);
-    const outcome = runSchedule(spec);
-    expectedSteps.set(scenario, Math.max(100, outcome.steps));
-    totals.steps += outcome.steps;
-    totals.switches += outcome.switches;
-    totals.drains += outcome.drains;
-    totals.readerOps += outcome.readerOps;
-    totals.writerOps += outcome.writerOps;
-    totals.rewalks += outcome.rewalks;
-    totals.discardedTaint += outcome.discardedTaint;
-    if (outcome.fair) totals.fairRuns++;
-    if (outcome.violations.length > 0) {
-      failing = { index: i, spec, outcome, atMs: performance.now() - t0 };
-      stoppedBy = 'violation';
-      i++;
-      break;
+    this.stoppedBy = 'schedules';
+    return true;
+  }
+
+  result(): ExploreResult {
+    const { config, failing } = this;
+    const exploreMs = failing?.atMs ?? performance.now() - this.t0;
+    const result: ExploreResult = {
+      schema: 1,
+      kind: 'explore',
+      runId: `explore-${this.startedAt.toISOString().replace(/[:.]/g, '-')}-${config.seed}`,
+      tool: { name: 'maple-torture', version: '0.1.0', node: process.version },
+      startedAt: this.startedAt.toISOString(),
+      config,
+      elapsedMs: 0,
+      stoppedBy: this.stoppedBy ?? 'schedules',
+      schedulesRun: this.next,
+      schedulesPerSecond: this.next / Math.max(exploreMs / 1000, 1e-6),
+      totals: this.totals,
+    };
+    if (failing !== null) {
+      result.secondsToDetect = failing.atMs / 1000;
+      result.failure = describeFailure(config, failing.index, failing.spec, failing.outcome);
+      result.replay = replayCommand(result.failure.shrunk.token);
     }
+    result.elapsedMs = performance.now() - this.t0;
+    return result;
   }
-  const schedulesRun = i;
-  const exploreMs = failing?.atMs ?? performance.now() - t0;
-  const result: ExploreResult = {
-    schema: 1,
-    kind: 'explore',
-    runId: `explore-${startedAt.toISOString().replace(/[:.]/g, '-')}-${config.seed}`,
-    tool: { name: 'maple-torture', version: '0.1.0', node: process.version },
-    startedAt: startedAt.toISOString(),
-    config,
-    elapsedMs: 0,
-    stoppedBy,
-    schedulesRun,
-    schedulesPerSecond: schedulesRun / Math.max(exploreMs / 1000, 1e-6),
-    totals,
-  };
-  if (failing !== null) {
-    result.secondsToDetect = failing.atMs / 1000;
-    result.failure = describeFailure(config, failing.index, failing.spec, failing.outcome);
-    result.replay = replayCommand(result.failure.shrunk.token);
+}
+
+/** Explore synchronously (tests, benchmarks). */
+export function explore(config: ExploreConfig, hooks: ExploreHooks = {}): ExploreResult {
+  const run = new Exploration(config, hooks);
+  while (!run.runSlice(Infinity)) {
+    // one slice runs to the end
   }
-  result.elapsedMs = performance.now() - t0;
-  return result;
+  return run.result();
+}
+
+/** Explore in slices of about 100 ms, letting the event loop run between them (a CLI's SIGINT). */
+export async function exploreAsync(config: ExploreConfig, hooks: ExploreHooks = {}): Promise<ExploreResult> {
+  const run = new Exploration(config, hooks);
+  while (!run.runSlice(100)) await new Promise<void>((resolve) => setImmediate(resolve));
+  return run.result();
 }
 
 /** Record, shrink and trace a failing schedule. */
