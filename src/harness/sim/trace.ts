@@ -6,6 +6,7 @@
 import type { TraceEvent } from './schedule.js';
 import { NODE_WORDS } from '../../shared-heap/slab.js';
 import { FORWARDED } from '../../shared-heap/simulated-memory.js';
+import { ARANGE_64, ARANGE_GAPS_AT, ARANGE_SLOTS_AT, LAST_WORD, PIVOTS, RANGE_SLOTS_AT } from '../../tree/layout.js';
 
 export interface TraceRow {
   step: number;
@@ -17,20 +18,47 @@ export interface TraceRow {
   readFrom: string;
 }
 
-/** A word's name: node id and word (parent, meta, or its index; pivots and slots depend on the type). */
-export function wordName(addr: number): string {
+/**
+ * A word's name: node id and field (parent, meta, piv3, slot5, gap2), the fields depending on the
+ * node's type when the trace shows it (`types`: node id -> type, from the node references it
+ * carries); otherwise the word index.
+ */
+export function wordName(addr: number, types: ReadonlyMap<number, number> = new Map()): string {
   if (addr < 0) return '';
   const node = Math.floor(addr / NODE_WORDS);
   const word = addr % NODE_WORDS;
   if (node === 0) return word === 0 ? 'root' : `header w${word}`;
-  return `n${node}.${word === 0 ? 'parent' : word === 1 ? 'meta' : `w${word}`}`;
+  return `n${node}.${fieldName(word, types.get(node))}`;
+}
+
+function fieldName(word: number, type: number | undefined): string {
+  if (word === 0) return 'parent';
+  if (word === 1) return 'meta';
+  if (type === undefined || word > LAST_WORD) return `w${word}`;
+  if (type === ARANGE_64) {
+    if (word < ARANGE_SLOTS_AT) return `piv${word - PIVOTS}`;
+    if (word < ARANGE_GAPS_AT) return `slot${word - ARANGE_SLOTS_AT}`;
+    return `gap${word - ARANGE_GAPS_AT}`;
+  }
+  return word < RANGE_SLOTS_AT ? `piv${word - PIVOTS}` : `slot${word - RANGE_SLOTS_AT}`;
+}
+
+/** Node types learnt from the node references (id << 4 | type << 2 | 2) the trace's values carry. */
+export function nodeTypes(trace: readonly TraceEvent[]): Map<number, number> {
+  const types = new Map<number, number>();
+  for (const e of trace) {
+    if ((e.kind === 'deref' || e.kind === 'publish') && (e.value & 3) === 2 && e.value >>> 4 > 0) {
+      types.set(e.value >>> 4, (e.value >>> 2) & 3);
+    }
+  }
+  return types;
 }
 
 function hex(v: number): string {
   return v < 4096 ? String(v) : `0x${(v >>> 0).toString(16)}`;
 }
 
-export function toRow(e: TraceEvent): TraceRow {
+export function toRow(e: TraceEvent, types: ReadonlyMap<number, number> = new Map()): TraceRow {
   const load = e.kind === 'read' || e.kind === 'deref' || e.kind === 'loadAtomic';
   let readFrom = '';
   if (e.kind === 'violation') readFrom = '';
@@ -41,7 +69,7 @@ export function toRow(e: TraceEvent): TraceRow {
     thread: e.thread,
     op: e.op,
     access: e.kind === 'violation' ? '>>> VIOLATION' : e.kind,
-    where: wordName(e.addr),
+    where: wordName(e.addr, types),
     value: e.addr < 0 ? '' : hex(e.value),
     readFrom,
   };
@@ -50,7 +78,8 @@ export function toRow(e: TraceEvent): TraceRow {
 /** The rows of the last `lines` events up to and including the violation marker. */
 export function traceWindow(trace: readonly TraceEvent[], violationAt: number | undefined, lines: number): TraceRow[] {
   const end = violationAt === undefined ? trace.length : violationAt + 1;
-  return trace.slice(Math.max(0, end - lines), end).map(toRow);
+  const types = nodeTypes(trace.slice(0, end));
+  return trace.slice(Math.max(0, end - lines), end).map((e) => toRow(e, types));
 }
 
 export function formatTraceTable(rows: readonly TraceRow[]): string {
