@@ -109,13 +109,15 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
   };
   hooks.signal?.addEventListener('abort', abort);
 
-  const sample = (): StatusSample => {
+  const sample = (): StatusSample & { threadOps: number[] } => {
     let readerOps = 0;
     let rewalks = 0;
     let discarded = 0;
     let violations = 0;
+    const threadOps = new Array<number>(threads);
     for (let t = 0; t < threads; t++) {
-      if (t > 0) readerOps += control.get(t, OPS);
+      threadOps[t] = control.get(t, OPS);
+      if (t > 0) readerOps += threadOps[t];
       rewalks += control.get(t, REWALKS);
       discarded += control.get(t, DISCARDED);
       violations += control.get(t, VIOLATIONS);
@@ -123,11 +125,12 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
     return {
       ms: Date.now() - goAt,
       readerOps,
-      writerOps: control.get(0, OPS),
+      writerOps: threadOps[0],
       rewalks,
       gracePeriods: control.get(0, GRACE_PERIODS),
       discardedTaint: discarded,
       violations: Math.max(violations, control.flagged),
+      threadOps,
     };
   };
 
@@ -167,7 +170,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
     }
     if (now >= nextStatus) {
       const s = sample();
-      timeline.push({ ms: s.ms, readerOps: s.readerOps, writerOps: s.writerOps, rewalks: s.rewalks, gracePeriods: s.gracePeriods, discardedTaint: s.discardedTaint });
+      timeline.push({ ms: s.ms, readerOps: s.readerOps, writerOps: s.writerOps, rewalks: s.rewalks, gracePeriods: s.gracePeriods, discardedTaint: s.discardedTaint, threadOps: s.threadOps });
       hooks.onStatus?.(s);
       nextStatus += everyMs;
     }

@@ -95,5 +95,21 @@ export interface RunResult {
   tree: { height: number; nodes: number; entries: number; fill: number };
   violations: Violation[];
   /** Periodic samples for reports: elapsed ms, cumulative reader ops, writer ops, rewalks, grace periods. */
-  timeline: Array<{ ms: number; readerOps: number; writerOps: number; rewalks: number; gracePeriods: number; discardedTaint: number }>;
+  timeline: TimelineSample[];
+}
+
+/** One timeline sample: cumulative counts since the threads started, `ms` after they started. */
+export interface TimelineSample {
+  ms: number;
+  readerOps: number;
+  writerOps: number;
+  rewalks: number;
+  gracePeriods: number;
+  discardedTaint: number;
+  /**
+   * Cumulative ops per thread, in the control block's order: index 0 is the writer, index 1 + r is
+   * reader r (the order of `threads` when every thread returned). Absent in files written before
+   * it was recorded; reports then fall back to the reader and writer totals.
+   */
+  threadOps?: number[];
 }
