@@ -38,6 +38,7 @@ describe('parseCli: defaults', () => {
     expect(o.help).toBe(false);
     expect(o.listBugs).toBe(false);
     expect(o.json).toBe(false);
+    expect(o.report).toBe(false);
     expect(o.out).toBeUndefined();
     const { seed, ...rest } = o.config;
     expect(rest).toEqual({
@@ -86,6 +87,7 @@ describe('parseCli: every flag', () => {
       '--stall', '1500ms',
       '--out', 'results/x.json',
       '--json',
+      '--report',
       '--keep-going',
       '--list-bugs',
       '--help',
@@ -94,6 +96,7 @@ describe('parseCli: every flag', () => {
       help: true,
       listBugs: true,
       json: true,
+      report: true,
       out: 'results/x.json',
       config: {
         durationMs: 120_000,

@@ -31,6 +31,8 @@ Options:
   --stall TIME        a thread making no progress this long is a stall (default 10s)
   --out FILE          where the results JSON goes (default results/<run-id>.json)
   --json              also print the results JSON on stdout
+  --report            also write the HTML report (charts, violations) next to the results
+                      JSON (same name, .html; never overwriting) and print its path
   --keep-going        do not stop at the first violation
   --list-bugs         print the bug catalog (with --json: as a JSON array) and exit
   --help              this text
@@ -41,6 +43,8 @@ export interface CliOptions {
   help: boolean;
   listBugs: boolean;
   json: boolean;
+  /** Also write the HTML report next to the results JSON. */
+  report: boolean;
   out?: string;
   config: RunConfig;
 }
@@ -82,6 +86,7 @@ export function parseCli(argv: string[]): CliOptions {
         stall: { type: 'string' },
         out: { type: 'string' },
         json: { type: 'boolean' },
+        report: { type: 'boolean' },
         'keep-going': { type: 'boolean' },
         'list-bugs': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -126,7 +131,7 @@ export function parseCli(argv: string[]): CliOptions {
     keepGoing: v['keep-going'] ?? false,
     stallMs: v.stall !== undefined ? parseDuration('--stall', v.stall) : 10_000,
   };
-  return { help: v.help ?? false, listBugs: v['list-bugs'] ?? false, json: v.json ?? false, out: v.out, config };
+  return { help: v.help ?? false, listBugs: v['list-bugs'] ?? false, json: v.json ?? false, report: v.report ?? false, out: v.out, config };
 }
 
 /** The command that reruns a configuration exactly (same seed, same switches). */

@@ -83,6 +83,12 @@ async function main(argv: string[]): Promise<number> {
   if (result.violations.length > 20) log(`\n... and ${result.violations.length - 20} more in the results file`);
   const path = writeJson(options.out ?? `results/${result.runId}.json`, result);
   log(`\nresults: ${path}`);
+  if (options.report) {
+    // Loaded only when asked for: the charting libraries take a moment to import.
+    const { reportPathNextTo, writeReport } = await import('./report/report.js');
+    const html = await writeReport({ kind: 'stress', data: result }, reportPathNextTo(path));
+    log(`report: ${html}`);
+  }
   if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   return result.violations.length > 0 ? 1 : 0;
 }
