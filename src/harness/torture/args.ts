@@ -1,0 +1,112 @@
+/** Command-line parsing for `npm run torture`: every flag checked, errors say what is wrong. */
+import { parseArgs } from 'node:util';
+import { UsageError, parseDuration, parseInteger } from '../cli-args.js';
+import { SCENARIOS } from '../sim/scenarios.js';
+import { WORKLOADS } from '../types.js';
+import { CATALOG_CAP_MS, SIMULATOR_FLOOR_MS, SIMULATOR_READERS, THREADS_FLOOR_MS, THREAD_READERS, formatBudget } from './matrix.js';
+
+export const DEFAULT_BUDGET_MS = 10 * 60_000;
+
+export const TORTURE_HELP = `Usage: npm run torture -- [options]
+
+Runs a matrix of stress cells on the correct build and writes OUT/torture-<id>.json and a JUnit
+OUT/torture-<id>.xml:
+  threads/<workload>/r<N>     real reader threads and one writer (npm run stress), workloads
+                              ${WORKLOADS.join(', ')}; readers ${THREAD_READERS.join(', ')}
+  simulator/<scenario>/r<N>   the weak-memory explorer on one scenario (npm run explore),
+                              scenarios ${SCENARIOS.join(', ')}; readers ${SIMULATOR_READERS.join(', ')}
+Each cell gets budget / cells (at least ${formatBudget(THREADS_FLOOR_MS)} if threads cells run, else ${formatBudget(SIMULATOR_FLOOR_MS)}) and a seed
+derived from the master seed, the shard and the cell, so shards never repeat each other's work.
+
+Options:
+  --budget TIME       total time over all cells: 10m (default), 90s, 1h
+  --seed N            master seed, an integer up to 2^53 - 1 (default: chosen and printed)
+  --shard K/N         this is shard K of N (default 1/1); every shard runs every cell
+  --out DIR           where the JSON and the JUnit XML go (default results/)
+  --cells PREFIX      run only the cells whose id starts with PREFIX (repeatable, or
+                      comma-separated), e.g. --cells simulator/ or --cells threads/random/r2
+  --catalog           score the tester instead: every catalog bug in the mode that exposes it
+                      (threads bugs: its catalog workload, 2 readers; simulator bugs: every
+                      scenario), each for min(${formatBudget(CATALOG_CAP_MS)}, budget / bugs); cells are catalog/<bug>
+  --json              also print the result JSON on stdout
+  --help              this text
+
+Ctrl-C stops after the current cell (twice: stops the current cell too), marks the rest
+skipped and still writes both files. With $GITHUB_STEP_SUMMARY set (GitHub Actions) the summary
+table is also appended there.
+
+Exit status: 0 clean (with --catalog: every bug detected), 1 violation (with --catalog: a bug
+missed), 2 usage error, 3 internal failure.`;
+
+export interface TortureOptions {
+  help: boolean;
+  json: boolean;
+  catalog: boolean;
+  budgetMs: number;
+  seed: number;
+  seedChosen: boolean;
+  shard: { index: number; count: number };
+  out: string;
+  cells: string[];
+}
+
+/** `K/N` with 1 <= K <= N. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new UsageError(`--shard must be K/N (shard K of N), like 2/4, got '${text}'`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > 10_000) throw new UsageError(`--shard: N must be in [1, 10000], got '${text}'`);
+  if (index < 1 || index > count) throw new UsageError(`--shard: K must be in [1, N] (1 <= K <= ${count}), got '${text}'`);
+  return { index, count };
+}
+
+export function parseTortureCli(argv: string[]): TortureOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        budget: { type: 'string' },
+        seed: { type: 'string' },
+        shard: { type: 'string' },
+        out: { type: 'string' },
+        cells: { type: 'string', multiple: true },
+        catalog: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error));
+  }
+  const v = parsed.values;
+  const seedChosen = v.seed === undefined;
+  const out = v.out ?? 'results/';
+  if (out.trim() === '') throw new UsageError('--out must name a directory');
+  const cells = (v.cells ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (v.cells !== undefined && cells.length === 0) throw new UsageError('--cells needs at least one cell id prefix, like simulator/');
+  return {
+    help: v.help === true,
+    json: v.json === true,
+    catalog: v.catalog === true,
+    budgetMs: v.budget !== undefined ? parseDuration('--budget', v.budget) : DEFAULT_BUDGET_MS,
+    seed: v.seed !== undefined ? parseInteger('--seed', v.seed, 0, Number.MAX_SAFE_INTEGER) : (Date.now() ^ (process.pid << 16)) >>> 0,
+    seedChosen,
+    shard: v.shard !== undefined ? parseShard(v.shard) : { index: 1, count: 1 },
+    out,
+    cells,
+  };
+}
+
+/** The command that reruns a torture run (this shard). */
+export function tortureCommand(o: Pick<TortureOptions, 'budgetMs' | 'seed' | 'shard' | 'catalog' | 'cells' | 'out'>): string {
+  const parts = ['npm run torture --'];
+  if (o.catalog) parts.push('--catalog');
+  parts.push(`--budget ${formatBudget(o.budgetMs)}`, `--seed ${o.seed}`, `--shard ${o.shard.index}/${o.shard.count}`);
+  if (o.cells.length > 0) parts.push(`--cells ${o.cells.join(',')}`);
+  if (o.out !== 'results/' && o.out !== 'results') parts.push(`--out ${o.out}`);
+  return parts.join(' ');
+}
