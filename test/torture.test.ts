@@ -31,7 +31,8 @@ import { toJUnit, xmlEscape } from '../src/harness/torture/junit.js';
 import { MergeInputError, asTortureResult, mergeCatalog, mergeTorture, parseTortureFile } from '../src/harness/torture/merge.js';
 import { InputPathError, collectTortureFiles, writeResultPair } from '../src/harness/torture/files.js';
 import { markdownTable, summaryTable } from '../src/harness/torture/format.js';
-import { exitCodeOf, scoreOf, summarize } from '../src/harness/torture/torture.js';
+import { exitCodeOf, scoreOf } from '../src/harness/torture/torture.js';
+import { summarize } from '../src/harness/torture/summary.js';
 import type { CatalogScore, TortureCell, TortureResult } from '../src/harness/torture/types.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -5,6 +5,7 @@
  */
 import type { CatalogScore, ShardRef, TortureCell, TortureResult } from './types.js';
 import { formatBudget } from './matrix.js';
+import { summarize } from './summary.js';
 
 /** An input that is not a torture result (or not JSON); the CLI exits 2 naming the file. */
 export class MergeInputError extends Error {
@@ -151,7 +152,6 @@ export function mergeTorture(inputs: readonly MergeInput[], options: MergeOption
     shards.push({ file, shard: { index: result.config.shard.index, count: result.config.shard.count }, runId: result.runId });
     for (const cell of result.cells) cells.push({ ...cell, shard: result.config.shard.index });
   }
-  const count = (s: TortureCell['status']): number => cells.filter((c) => c.status === s).length;
   const first = sorted[0].result;
   const stoppedBy: TortureResult['stoppedBy'] = sorted.some((i) => i.result.stoppedBy === 'signal')
     ? 'signal'
@@ -175,14 +175,7 @@ export function mergeTorture(inputs: readonly MergeInput[], options: MergeOption
     config: { budgetMs: Math.max(...sorted.map((i) => i.result.config.budgetMs)), seed: first.config.seed, shard: { index: 0, count: sorted.length }, catalog, out: options.out },
     stoppedBy,
     cells,
-    summary: {
-      cells: cells.length,
-      passed: count('passed'),
-      failed: count('failed'),
-      skipped: count('skipped'),
-      violations: cells.reduce((n, c) => n + (c.violationCount ?? c.violations.length), 0),
-      errors: count('error'),
-    },
+    summary: summarize(cells),
     shards,
   };
   if (first.config.cells) result.config.cells = first.config.cells;

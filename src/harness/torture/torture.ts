@@ -16,6 +16,7 @@ import type { ScenarioName } from '../sim/scenarios.js';
 import type { PlannedCell } from './matrix.js';
 import type { CatalogScore, TortureCell, TortureResult } from './types.js';
 import { toolVersion } from './version.js';
+import { summarize } from './summary.js';
 
 /** Violations kept in a cell (the full list stays in its result). */
 export const CELL_VIOLATIONS = 5;
@@ -184,17 +185,6 @@ export function scoreOf(cell: TortureCell): CatalogScore {
   return score;
 }
 
-export function summarize(cells: readonly TortureCell[]): TortureResult['summary'] {
-  const count = (s: TortureCell['status']): number => cells.filter((c) => c.status === s).length;
-  return {
-    cells: cells.length,
-    passed: count('passed'),
-    failed: count('failed'),
-    skipped: count('skipped'),
-    violations: cells.reduce((n, c) => n + (c.violationCount ?? c.violations.length), 0),
-    errors: count('error'),
-  };
-}
 
 export function runIdOf(startedAt: Date, run: Pick<TortureRun, 'seed' | 'shard' | 'catalog'>): string {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
