@@ -140,19 +140,21 @@ export class RangeMap {
     if (forward) key = start && start[1][0] >= from ? start[0] : from;
     else key = start ? start[0] : -1;
     if (!forward && key < 0) return count === 1 && entries[0] === 0;
-    const it = forward ? this.map.entries(key, this.iterPair) : this.map.entriesReversed(key, this.iterPair);
+    // Step with point lookups into a reused pair: no iterator objects on this hot path.
+    const map = this.map;
+    const pair = this.pair;
     for (let s = 0; s < count; s++) {
-      const next = it.next();
-      const inBound = !next.done && (forward ? next.value[0] <= bound : next.value[1][0] >= bound);
+      const next = key < 0 || key > MAX_INDEX ? undefined : forward ? map.getPairOrNextHigher(key, pair) : map.getPairOrNextLower(key, pair);
+      const inBound = next !== undefined && (forward ? next[0] <= bound : next[1][0] >= bound);
       if (entries[s] === 0) return !inBound;
       if (!inBound) return false;
-      const [first, [last, entry]] = next.value;
-      if (entry !== entries[s] || first !== firsts[s] || last !== lasts[s]) return false;
+      const first = next[0];
+      const span = next[1];
+      if (span[1] !== entries[s] || first !== firsts[s] || span[0] !== lasts[s]) return false;
+      key = forward ? first + 1 : first - 1;
     }
     return true;
   }
-
-  private readonly iterPair: (number | Span)[] = [];
 
   /** Lowest (or highest with rev) s with [s, s+size-1] free inside [min, max]; -1 if none. */
   emptyArea(min: number, max: number, size: number, rev: boolean): number {
