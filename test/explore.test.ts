@@ -146,6 +146,43 @@ describe('shrinking', () => {
     expect(b.outcome.violations).toEqual(a.outcome.violations);
   }, 60_000);
 
+  it('stays within its budget on a stall, whose decision script is long', () => {
+    // Far more operations than the step bound lets finish: the run stalls at four times the bound,
+    // with tens of thousands of non-default decisions recorded.
+    const spec: ScheduleSpec = { ...scheduleSpec(config({ seed: 5 }), 1, DEFAULT_SHAPE.pctSteps), strategy: 'random', writerOps: 100_000, readerOps: 100_000, stepBound: 20_000 };
+    const recorded = runSchedule(spec, { record: true });
+    expect(recorded.violations[0].kind).toBe('stall');
+    expect(nonZero(recorded.script!)).toBeGreaterThan(20_000);
+    // Two runs: the first and one candidate. Once they are spent, nothing else may take time (it
+    // used to copy the whole script once per chunk of decisions: tens of seconds here, hours for a
+    // stall at the default step bound).
+    const t0 = performance.now();
+    const shrunk = shrink(spec, 'stall', { runs: 2, ms: 600_000 });
+    const ms = performance.now() - t0;
+    expect(shrunk.runs).toBe(2);
+    expect(shrunk.outcome.violations[0].kind).toBe('stall');
+    expect(ms).toBeLessThan(5_000);
+  }, 60_000);
+
+  it('tries zeroing a lone non-default decision', () => {
+    // A shrunk case that fails with no non-default decision at all, given one harmless one back.
+    const { spec, outcome } = firstFailing(config({ bugs: ['untyped-free-walk'], seed: 11 }), 500);
+    const kind = outcome.violations[0].kind;
+    const base = shrink(spec, kind, { runs: 3000, ms: 60_000 }).spec;
+    expect(nonZero(base.script!)).toBe(0);
+    expect(base.script!.length).toBeGreaterThan(0);
+    let one: ScheduleSpec | null = null;
+    for (let p = 0; p < base.script!.length && one === null; p++) {
+      const script = base.script!.slice();
+      script[p] = 1;
+      const candidate = { ...base, script };
+      if (runSchedule(candidate).violations[0]?.kind === kind) one = candidate;
+    }
+    expect(one).not.toBeNull();
+    const shrunk = shrink(one!, kind, { runs: 3000, ms: 60_000 });
+    expect(caseSize(shrunk.spec).decisions).toBe(0);
+  }, 60_000);
+
   it('refuses a case that does not fail', () => {
     const spec = scheduleSpec(config({ seed: 11 }), 0, DEFAULT_SHAPE.pctSteps);
     expect(runSchedule(spec).violations).toEqual([]);

@@ -41,8 +41,9 @@ function noLarger(a: ScheduleSpec, b: ScheduleSpec): boolean {
 export function shrink(spec: ScheduleSpec, kind: ViolationKind, budget: ShrinkBudget): ShrinkResult {
   const deadline = Date.now() + budget.ms;
   let runs = 0;
+  const spent = (): boolean => runs >= budget.runs || Date.now() > deadline;
   const attempt = (candidate: ScheduleSpec): { spec: ScheduleSpec; outcome: ScheduleOutcome } | null => {
-    if (runs >= budget.runs || Date.now() > deadline) return null;
+    if (spent()) return null;
     runs++;
     const outcome = runSchedule(candidate, { record: true });
     if (outcome.violations.length === 0 || outcome.violations[0].kind !== kind) return null;
@@ -62,7 +63,7 @@ export function shrink(spec: ScheduleSpec, kind: ViolationKind, budget: ShrinkBu
   };
 
   let progress = true;
-  while (progress && runs < budget.runs && Date.now() <= deadline) {
+  while (progress && !spent()) {
     progress = false;
     // Fewer threads.
     for (let readers = 1; readers < cur.spec.readers; readers++) {
@@ -80,12 +81,14 @@ export function shrink(spec: ScheduleSpec, kind: ViolationKind, budget: ShrinkBu
         } else n = n + Math.max(1, (cur.spec[field] - n) >> 1);
       }
     }
-    // Fewer non-default decisions: zero them in chunks, large to small.
+    // Fewer non-default decisions: zero them in chunks, large to small, down to a lone one. Each
+    // candidate copies the whole script, so stop as soon as the budget is spent: a stall's script
+    // has hundreds of thousands of decisions, and copying it once per chunk would take hours.
     const script = cur.spec.script as number[];
     const nonzero: number[] = [];
     script.forEach((d, i) => d !== 0 && nonzero.push(i));
-    for (let chunk = nonzero.length >> 1; chunk >= 1; chunk >>= 1) {
-      for (let start = 0; start < nonzero.length; start += chunk) {
+    for (let chunk = Math.max(1, nonzero.length >> 1); chunk >= 1 && !spent(); chunk >>= 1) {
+      for (let start = 0; start < nonzero.length && !spent(); start += chunk) {
         const next = (cur.spec.script as number[]).slice();
         let changed = false;
         for (let k = start; k < start + chunk && k < nonzero.length; k++) {
