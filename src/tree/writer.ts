@@ -767,7 +767,7 @@ export class TreeWriter {
     const id = this.slab.alloc();
     const base = nodeBase(id);
     const enode = mkEnode(id, type);
-    this.clearNode(base);
+    this.fresh[id] = this.epoch;
     const slots = slotsAt(type);
     const leaf = type === LEAF_64;
     let bestGap = 0;
@@ -793,6 +793,12 @@ export class TreeWriter {
       lo = hi + 1;
     }
     mem.write(base + META, mkMeta(take - 1, type === ARANGE_64 ? bestAt : 0));
+    // Zero every word the items did not write (a new node is all zeroes past its data, as the
+    // kernel's zeroed allocation; writing each word once halves the stores of a new node).
+    for (let w = PIVOTS + (take > 0 ? take - 1 : 0); w < slots; w++) mem.write(base + w, 0);
+    const slotsEnd = type === ARANGE_64 ? ARANGE_GAPS_AT : LAST_WORD + 1;
+    for (let w = slots + take; w < slotsEnd; w++) mem.write(base + w, 0);
+    if (type === ARANGE_64) for (let w = ARANGE_GAPS_AT + take; w <= LAST_WORD; w++) mem.write(base + w, 0);
     this.lastGap = bestGap;
     return enode;
   }
