@@ -659,3 +659,34 @@ describe('property: the model at any version of the window is accepted, a fabric
     );
   });
 });
+
+describe('torn bounds (weak memory only)', () => {
+  // The anomaly the simulator found: two in-place slot stores to one leaf; a reader reads the
+  // pivot the later one wrote and, unordered, the neighbouring pivot from before the earlier one.
+  //   v2: 201 [1772, 1774], 202 [1775, 1779]
+  //   v3: 201 [1772, 1774], 202 [1775, 1777], 203 [1778, 1779]   (a pivot moves down)
+  //   v4: 204 [1772, 1777], 203 [1778, 1779]                     (the next store takes [1772, 1777])
+  const log = history([
+    [1772, 1774, 201],
+    [1775, 1779, 202],
+    [1778, 1779, 203],
+    [1772, 1777, 204],
+  ]);
+  // Seen: 204 over [1772, 1779]: the entry of v4 with the upper bound of v2.
+  const seen: [number, number, number] = [204, 1772, 1779];
+
+  it('is rejected by the default oracle', () => {
+    rejected(new ResultOracle(log, 0).walk(1775, ...seen, 2, 4), [2, 4]);
+  });
+
+  it('is accepted with torn bounds when the window holds both bounds and the entry', () => {
+    expect(new ResultOracle(log, 0, true).walk(1775, ...seen, 2, 4)).toBeNull();
+  });
+
+  it('still rejects a bound no version of the window had, or the wrong entry', () => {
+    const torn = (): ResultOracle => new ResultOracle(log, 0, true);
+    rejected(torn().walk(1775, 204, 1772, 1780, 2, 4), [2, 4]); // 1780 never ended a range
+    rejected(torn().walk(1775, 203, 1772, 1779, 2, 4), [2, 4]); // 203 never held 1775
+    rejected(torn().walk(1775, ...seen, 4, 4), [4, 4]); // no write in the window: exact only
+  });
+});

@@ -44,6 +44,8 @@ export interface ProbeOptions {
    * still sit in the writer's store buffer.
    */
   oldestVisible?: () => number;
+  /** Weak memory (the simulator): the oracle accepts ranges with torn bounds (result-oracle.ts). */
+  weakMemory?: boolean;
   /** Called when an operation starts (op code and first argument), for the stall watchdog. */
   onOp?: (opCode: number, index: number) => void;
 }
@@ -77,7 +79,7 @@ export class ReaderProbe {
   constructor(private readonly o: ProbeOptions) {
     this.cursor = o.tree.cursor();
     this.oldestVisible = o.oldestVisible ?? null;
-    this.oracle = o.check !== 'off' ? new ResultOracle(o.log, o.reader) : null;
+    this.oracle = o.check !== 'off' ? new ResultOracle(o.log, o.reader, o.weakMemory === true) : null;
   }
 
   get discardedTaint(): number {

@@ -21,6 +21,12 @@
  * (ve > vs), a sub-range that still holds the queried index is accepted. A stale read cannot hide
  * behind this for non-NULL entries: every store uses a fresh entry, so an entry's range only ever
  * shrinks, and a stale range is a super-range.
+ *
+ * Under a weak memory model (the simulator) a second leniency: a node's pivots are plain loads
+ * with nothing ordering them, so after two in-place slot stores to one node a reader may combine a
+ * pivot written by the later with one from before the earlier (LKMM allows it; x86 does not). A
+ * range is then accepted when its entry held the index at some version of the window and each of
+ * its bounds was a range boundary at some version of the window ("torn bounds").
  */
 import type { VersionLog } from '../version-log.js';
 import { RangeMap } from './range-map.js';
@@ -55,7 +61,12 @@ export class ResultOracle {
   private seenLast = 0;
   private lenient = false;
 
-  constructor(private readonly log: VersionLog, private readonly reader: number) {}
+  /** `tornBounds`: accept ranges whose two bounds come from different versions (weak memory). */
+  constructor(
+    private readonly log: VersionLog,
+    private readonly reader: number,
+    private readonly tornBounds = false,
+  ) {}
 
   /** Replay the log up to `to` (the start of an operation's window). */
   advance(to: number): void {
@@ -135,7 +146,23 @@ export class ResultOracle {
     } else if (!iterating && ve > vs && this.atSomeVersion(vs, ve, () => this.holds())) {
       return null;
     }
+    if (this.tornBounds && ve > vs && this.torn(vs, ve)) return null;
     return this.verdict(vs, ve);
+  }
+
+  /** Torn bounds (see the header): the entry is right for the index, each bound real at some version. */
+  private torn(vs: number, ve: number): boolean {
+    if (this.op === EMPTY_AREA || this.op === EMPTY_AREA_REV || this.seenFirst > this.seenLast) return false;
+    const first = this.seenFirst;
+    const last = this.seenLast;
+    const x = this.a < first ? first : this.a > last ? last : this.a;
+    const f = this.found;
+    const entry = this.seenEntry;
+    return (
+      this.atSomeVersion(vs, ve, () => this.model.walk(x, f).entry === entry) &&
+      this.atSomeVersion(vs, ve, () => this.model.walk(first, f).first === first) &&
+      this.atSomeVersion(vs, ve, () => this.model.walk(last, f).last === last)
+    );
   }
 
   private verdict(vs: number, ve: number): OracleVerdict {
