@@ -363,7 +363,7 @@ export class TreeWriter {
     // The slot first, then smp_wmb, then the pivot. The kernel has no barrier here: under LKMM
     // its pivot store may become visible before the slot store (a release orders only what comes
     // before it), and a reader then sees the neighbour's old entry over the whole new range. The
-    // simulator finds that within seconds (README, "A finding"); this tree orders the two.
+    // simulator finds that within seconds (README, "Findings"); this tree orders the two.
     if (first === rMin) {
       // Overwrite this range and the start of the next.
       mem.publish(base + RANGE_SLOTS_AT + offset, entry);
