@@ -183,7 +183,9 @@ export class RcuReclaimer implements Reclaimer {
       this.released++;
     };
     this.lockdep.rcuCallback++;
-    while (this.head < this.ids.length && (this.skipGracePeriods || this.gp.done(this.cookies[this.head]))) {
+    // One load of the completed sequence for the whole batch (it cannot move while we run).
+    const completed = this.gp.completed;
+    while (this.head < this.ids.length && (this.skipGracePeriods || ((completed - this.cookies[this.head]) | 0) >= 0)) {
       const id = this.ids[this.head];
       if (this.walks[this.head]) this.freeWalk(id, release);
       else release(id);
