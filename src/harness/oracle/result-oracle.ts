@@ -24,9 +24,10 @@
  *
  * Under a weak memory model (the simulator) a second leniency: a node's pivots are plain loads
  * with nothing ordering them, so after two in-place slot stores to one node a reader may combine a
- * pivot written by the later with one from before the earlier (LKMM allows it; x86 does not). A
- * range is then accepted when its entry held the index at some version of the window and each of
- * its bounds was a range boundary at some version of the window ("torn bounds").
+ * pivot written by the later with one from before the earlier (LKMM allows it; x86 does not), and
+ * even land in the neighbouring slot. A range is then accepted when its entry was real inside it
+ * at some version of the window and each of its bounds was a range boundary at some version of the
+ * window ("torn bounds").
  */
 import type { VersionLog } from '../version-log.js';
 import { RangeMap } from './range-map.js';
@@ -158,10 +159,21 @@ export class ResultOracle {
     const x = this.a < first ? first : this.a > last ? last : this.a;
     const f = this.found;
     const entry = this.seenEntry;
+    const model = this.model;
+    // The entry was real inside the range: a NULL at the index, an entry anywhere in it (pivots
+    // from different versions can shift which slot the index falls in).
+    const real = (): boolean => {
+      if (entry === 0) return model.walk(x, f).entry === 0;
+      for (let at = first; model.find(at, last, f); at = f.last + 1) {
+        if (f.entry === entry) return true;
+        if (f.last >= last) break;
+      }
+      return false;
+    };
     return (
-      this.atSomeVersion(vs, ve, () => this.model.walk(x, f).entry === entry) &&
-      this.atSomeVersion(vs, ve, () => this.model.walk(first, f).first === first) &&
-      this.atSomeVersion(vs, ve, () => this.model.walk(last, f).last === last)
+      this.atSomeVersion(vs, ve, real) &&
+      this.atSomeVersion(vs, ve, () => model.walk(first, f).first === first) &&
+      this.atSomeVersion(vs, ve, () => model.walk(last, f).last === last)
     );
   }
 
