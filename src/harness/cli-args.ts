@@ -1,5 +1,6 @@
 /** Command-line parsing for `npm run stress`: every flag checked, errors say what is wrong. */
 import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { CATALOG, findBug } from './catalog.js';
 import { WORKLOADS } from './types.js';
 import type { CheckMode, RunConfig, WorkloadName } from './types.js';
@@ -8,6 +9,40 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/**
+ * parseArgs, strict, with its errors as UsageError (node's hint about '--' dropped): the one way
+ * every CLI of the project reads its flags.
+ */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>, const P extends boolean = false>(
+  argv: string[],
+  options: O,
+  allowPositionals?: P,
+): ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: P; options: O }>> {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: (allowPositionals ?? false) as P, options });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error));
+  }
+}
+
+/**
+ * Run a CLI's main and set the exit status: main's code, or 3 with the stack on stderr when it
+ * throws (an internal failure; usage errors are main's to turn into 2).
+ */
+export function runCli(name: string, main: () => number | Promise<number>): void {
+  const fail = (error: unknown): void => {
+    process.stderr.write(`${name}: internal failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 3;
+  };
+  try {
+    Promise.resolve(main()).then((code) => {
+      process.exitCode = code;
+    }, fail);
+  } catch (error) {
+    fail(error);
   }
 }
 
@@ -67,34 +102,24 @@ export function parseInteger(flag: string, text: string, min: number, max: numbe
 }
 
 export function parseCli(argv: string[]): CliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        duration: { type: 'string' },
-        readers: { type: 'string' },
-        seed: { type: 'string' },
-        workload: { type: 'string' },
-        bug: { type: 'string', multiple: true },
-        check: { type: 'string' },
-        'sample-rate': { type: 'string' },
-        keyspace: { type: 'string' },
-        capacity: { type: 'string' },
-        stall: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-        report: { type: 'boolean' },
-        'keep-going': { type: 'boolean' },
-        'list-bugs': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseFlags(argv, {
+    duration: { type: 'string' },
+    readers: { type: 'string' },
+    seed: { type: 'string' },
+    workload: { type: 'string' },
+    bug: { type: 'string', multiple: true },
+    check: { type: 'string' },
+    'sample-rate': { type: 'string' },
+    keyspace: { type: 'string' },
+    capacity: { type: 'string' },
+    stall: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+    report: { type: 'boolean' },
+    'keep-going': { type: 'boolean' },
+    'list-bugs': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   const bugs = v.bug ?? [];
   for (const name of bugs) {

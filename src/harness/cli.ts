@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `npm run stress`: parse, run, show progress, report, write results, exit with the verdict. */
 import { CATALOG } from './catalog.js';
-import { HELP, UsageError, parseCli, rerunCommand } from './cli-args.js';
+import { HELP, UsageError, parseCli, rerunCommand, runCli } from './cli-args.js';
 import { runStress } from './run.js';
 import { formatStatus } from './status.js';
 import type { StatusSample } from './status.js';
@@ -93,12 +93,4 @@ async function main(argv: string[]): Promise<number> {
   return result.violations.length > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`stress: internal failure: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    process.exitCode = 3;
-  },
-);
+runCli('stress', () => main(process.argv.slice(2)));

@@ -1,11 +1,8 @@
 /** Live progress: a one-line status on a TTY, plain periodic lines otherwise. */
-export interface StatusSample {
-  ms: number;
-  readerOps: number;
-  writerOps: number;
-  rewalks: number;
-  gracePeriods: number;
-  discardedTaint: number;
+import type { TimelineSample } from './types.js';
+
+/** A timeline sample's totals, and the violations found so far. */
+export interface StatusSample extends Omit<TimelineSample, 'threadOps'> {
   violations: number;
 }
 

@@ -102,8 +102,8 @@ export class StoreBuffer {
       return;
     }
     while (this.addr[this.head] < 0) this.head++;
+    // Only the start of the second-oldest epoch is ever read: drop the starts the head has passed.
     while (this.startsTail - this.startsHead > 1 && this.starts[this.startsHead + 1] <= this.head) this.startsHead++;
-    this.starts[this.startsHead] = this.head;
   }
 
   /** The per-address counts array, if one was taken (to give back to a pool). */

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { LITMUS_TESTS, runLitmusSuite } from './suite.js';
 import { formatLitmusTable } from './format.js';
+import { runCli } from '../cli-args.js';
 
 const HELP = `Usage: npm run litmus -- [options]
 
@@ -70,4 +71,4 @@ export function main(argv: string[]): number {
   return suite.ok ? 0 : 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+runCli('litmus', () => main(process.argv.slice(2)));

@@ -1,6 +1,5 @@
 /** Command-line parsing for `npm run report`: one results file, an optional --out. */
-import { parseArgs } from 'node:util';
-import { UsageError } from '../cli-args.js';
+import { UsageError, parseFlags } from '../cli-args.js';
 import { EXPECTED } from './load.js';
 
 export const REPORT_HELP = `Usage: npm run report -- results/<file>.json [--out FILE]
@@ -23,12 +22,7 @@ export interface ReportCli {
 }
 
 export function parseReportCli(argv: string[]): ReportCli {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseFlags(argv, { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
   const help = parsed.values.help ?? false;
   if (help) return { help };
   if (parsed.positionals.length !== 1) {

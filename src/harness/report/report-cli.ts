@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `npm run report -- FILE [--out FILE]`: the HTML report of a stress, explore or torture results file. */
-import { UsageError } from '../cli-args.js';
+import { UsageError, runCli } from '../cli-args.js';
 import { REPORT_HELP, parseReportCli } from './report-args.js';
 import type { ReportCli } from './report-args.js';
 import { defaultReportPath, readReportInput, writeReport } from './report.js';
@@ -27,12 +27,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`report: internal failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 3;
-  },
-);
+runCli('report', () => main(process.argv.slice(2)));

@@ -1,6 +1,5 @@
 /** Command-line parsing for `npm run explore`: every flag checked, errors say what is wrong. */
-import { parseArgs } from 'node:util';
-import { UsageError, parseDuration, parseInteger } from '../cli-args.js';
+import { UsageError, parseDuration, parseFlags, parseInteger } from '../cli-args.js';
 import { CATALOG, findBug } from '../catalog.js';
 import { SCENARIOS } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
@@ -46,35 +45,25 @@ export interface ExploreCli {
 }
 
 export function parseExploreCli(argv: string[]): ExploreCli {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        bug: { type: 'string', multiple: true },
-        schedules: { type: 'string' },
-        seed: { type: 'string' },
-        strategy: { type: 'string' },
-        depth: { type: 'string' },
-        scenario: { type: 'string', multiple: true },
-        readers: { type: 'string' },
-        'writer-ops': { type: 'string' },
-        'reader-ops': { type: 'string' },
-        'step-bound': { type: 'string' },
-        'time-limit': { type: 'string' },
-        replay: { type: 'string' },
-        'no-shrink': { type: 'boolean' },
-        'trace-lines': { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error));
-  }
+  const parsed = parseFlags(argv, {
+    bug: { type: 'string', multiple: true },
+    schedules: { type: 'string' },
+    seed: { type: 'string' },
+    strategy: { type: 'string' },
+    depth: { type: 'string' },
+    scenario: { type: 'string', multiple: true },
+    readers: { type: 'string' },
+    'writer-ops': { type: 'string' },
+    'reader-ops': { type: 'string' },
+    'step-bound': { type: 'string' },
+    'time-limit': { type: 'string' },
+    replay: { type: 'string' },
+    'no-shrink': { type: 'boolean' },
+    'trace-lines': { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
   const v = parsed.values;
   const bugs = v.bug ?? [];
   for (const name of bugs) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `npm run explore`: parse, explore (or replay one token), show progress, report, write results, exit. */
-import { UsageError } from '../cli-args.js';
+import { UsageError, runCli } from '../cli-args.js';
 import { writeJson } from '../results-file.js';
 import { humanRate } from '../status.js';
 import type { Violation } from '../types.js';
@@ -134,12 +134,4 @@ async function main(argv: string[]): Promise<number> {
   return result.failure ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`explore: internal failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 3;
-  },
-);
+runCli('explore', () => main(process.argv.slice(2)));

@@ -395,7 +395,8 @@ class Schedule implements SchedulerView {
   }
 
   private traceAccess(thread: SimulatedMemory, kind: string, addr: number, value: number, readFrom: number): void {
-    const logical = this.threads.find((t) => t.mem === thread);
+    // World thread ids are the logical threads' indices: the writer first, then the readers in order.
+    const logical = this.threads[thread.id];
     const loadOrDrain = readFrom > 0;
     (this.trace as TraceEvent[]).push({
       step: this.steps,

@@ -1,6 +1,5 @@
 /** Command-line parsing for `npm run torture`: every flag checked, errors say what is wrong. */
-import { parseArgs } from 'node:util';
-import { UsageError, parseDuration, parseInteger } from '../cli-args.js';
+import { UsageError, parseDuration, parseFlags, parseInteger } from '../cli-args.js';
 import { SCENARIOS } from '../sim/scenarios.js';
 import { WORKLOADS } from '../types.js';
 import { CATALOG_CAP_MS, SIMULATOR_FLOOR_MS, SIMULATOR_READERS, THREADS_FLOOR_MS, THREAD_READERS, formatBudget } from './matrix.js';
@@ -62,26 +61,16 @@ export function parseShard(text: string): { index: number; count: number } {
 }
 
 export function parseTortureCli(argv: string[]): TortureOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        budget: { type: 'string' },
-        seed: { type: 'string' },
-        shard: { type: 'string' },
-        out: { type: 'string' },
-        cells: { type: 'string', multiple: true },
-        catalog: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error));
-  }
+  const parsed = parseFlags(argv, {
+    budget: { type: 'string' },
+    seed: { type: 'string' },
+    shard: { type: 'string' },
+    out: { type: 'string' },
+    cells: { type: 'string', multiple: true },
+    catalog: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   const seedChosen = v.seed === undefined;
   const out = v.out ?? 'results/';

@@ -5,8 +5,7 @@
  * OUT/torture-merged-<id>.json and .xml, exit 1 if any cell failed.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../cli-args.js';
+import { UsageError, parseFlags, runCli } from '../cli-args.js';
 import { catalogTable, cellReport, crossShardTable, markdownSummary, markdownTable, totalsLine } from './format.js';
 import { InputPathError, appendStepSummary, collectTortureFiles, writeResultPair } from './files.js';
 import { toJUnit } from './junit.js';
@@ -44,12 +43,7 @@ function main(argv: string[]): number {
   let values;
   let positionals;
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: { out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
+    ({ values, positionals } = parseFlags(argv, { out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true));
     if (values.help) {
       process.stdout.write(MERGE_HELP + '\n');
       return 0;
@@ -57,7 +51,7 @@ function main(argv: string[]): number {
     if (positionals.length === 0) throw new UsageError('name at least one torture result file or folder');
     if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out must name a directory');
   } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`merge: ${message}\nRun 'npm run merge -- --help' for the options.\n`);
     return 2;
   }
@@ -108,9 +102,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`merge: internal failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 3;
-}
+runCli('merge', () => main(process.argv.slice(2)));

@@ -4,7 +4,7 @@
  * the live status inside a cell), print the summary table, write OUT/torture-<id>.json and
  * OUT/torture-<id>.xml, exit with the verdict.
  */
-import { UsageError } from '../cli-args.js';
+import { UsageError, runCli } from '../cli-args.js';
 import { formatStatus, humanRate } from '../status.js';
 import type { StatusSample } from '../status.js';
 import { TORTURE_HELP, parseTortureCli, tortureCommand } from './args.js';
@@ -111,12 +111,4 @@ async function main(argv: string[]): Promise<number> {
   return exitCodeOf(result);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`torture: internal failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 3;
-  },
-);
+runCli('torture', () => main(process.argv.slice(2)));
