@@ -4,7 +4,7 @@
  * A history is a list of stores logged through a real VersionLog exactly as the writer logs them
  * (begin, then complete); version v is the tree after the v-th store, version 0 the empty tree.
  * Observations are then judged against version windows [vs, ve]: walks must match some version of
- * the window (with the sub-range leniency only when the window holds a write); iteration steps and
+ * the window (or, with writes in the window, the torn bounds that in-place slot stores explain); iteration steps and
  * empty-area searches follow the RCU-iteration rules (real at some version, nothing stable skipped).
  */
 import { describe, it, expect } from 'vitest';
@@ -91,12 +91,12 @@ describe('ResultOracle: walk', () => {
     rejected(oracle(log).walk(35, 102, 31, 39, 2, 2), [2, 2]);
   });
 
-  it('sub-range leniency: accepted only when the window holds a write (ve > vs)', () => {
-    // 104 really spans [30, 39] at v4 and v5; [32, 37] still holds index 35.
-    expect(oracle(log).walk(35, 104, 32, 37, 4, 5)).toBeNull();
-    expect(oracle(log).walk(35, 104, 35, 35, 4, 5)).toBeNull();
+  it('no sub-range is accepted just because the window holds a write: only moved boundaries count', () => {
+    // 104 spans [30, 39] at v4 and v5; no boundary ever stood at 31/32 or 37/38, and v5 wrote
+    // elsewhere ([15, 25]), so [32, 37] is no view a reader could have had.
+    rejected(oracle(log).walk(35, 104, 32, 37, 4, 5), [4, 5]);
+    rejected(oracle(log).walk(35, 104, 35, 35, 4, 5), [4, 5]);
     rejected(oracle(log).walk(35, 104, 32, 37, 4, 4), [4, 4]);
-    rejected(oracle(log).walk(35, 104, 35, 35, 5, 5), [5, 5]);
   });
 
   it('the leniency never covers a sub-range missing the index, a reversed range or a super-range', () => {
@@ -660,36 +660,70 @@ describe('property: the model at any version of the window is accepted, a fabric
   });
 });
 
-describe('torn bounds (weak memory only)', () => {
-  // The anomaly the simulator found: two in-place slot stores to one leaf; a reader reads the
-  // pivot the later one wrote and, unordered, the neighbouring pivot from before the earlier one.
-  //   v2: 201 [1772, 1774], 202 [1775, 1779]
-  //   v3: 201 [1772, 1774], 202 [1775, 1777], 203 [1778, 1779]   (a pivot moves down)
-  //   v4: 204 [1772, 1777], 203 [1778, 1779]                     (the next store takes [1772, 1777])
+describe('torn bounds: the new entry over older bounds, tied to the writes that moved them', () => {
+  // Slot stores only (two neighbouring ranges trade a boundary), as the writer does in place:
+  //   v3: 301 [100, 109], 302 [110, 119], 303 [120, 129]
+  //   v4: 301 [100, 109], 304 [110, 124], 303 [125, 129]   (304 takes 302 whole and 303's head:
+  //                                                          slot of 302, then pivot 119 -> 124)
+  //   v5: 305 [100, 112], 304 [113, 124], 303 [125, 129]   (305 takes 301 whole and 304's head:
+  //                                                          slot of 301, then pivot 109 -> 112)
+  //   v6: 305 [100, 112], 306 [113, 124], 303 [125, 129]   (exact fit: 306 replaces 304)
+  //   v7: 305 [100, 119], 307 [120, 129]                   (307 takes 306's tail and 303 whole:
+  //                                                          slot of 303, then pivot 124 -> 119)
   const log = history([
-    [1772, 1774, 201],
-    [1775, 1779, 202],
-    [1778, 1779, 203],
-    [1772, 1777, 204],
+    [100, 109, 301],
+    [110, 119, 302],
+    [120, 129, 303],
+    [110, 124, 304],
+    [100, 112, 305],
+    [113, 124, 306],
+    [120, 129, 307],
   ]);
-  // Seen: 204 over [1772, 1779]: the entry of v4 with the upper bound of v2.
-  const seen: [number, number, number] = [204, 1772, 1779];
 
-  it('is rejected by the default oracle', () => {
-    rejected(new ResultOracle(log, 0).walk(1775, ...seen, 2, 4), [2, 4]);
+  it('a slot store seen half done (new slot, old pivot) is accepted when that store is in the window', () => {
+    // v4 half done: slot 1 holds 304, its pivot still says 119.
+    expect(oracle(log).walk(112, 304, 110, 119, 3, 4)).toBeNull();
+    // v7 half done: slot 3 holds 307, the pivot before it still says 124.
+    expect(oracle(log).walk(127, 307, 125, 129, 6, 7)).toBeNull();
+    // The same views with no write in the window, or before the store: rejected.
+    rejected(oracle(log).walk(112, 304, 110, 119, 4, 4), [4, 4]);
+    rejected(oracle(log).walk(127, 307, 125, 129, 7, 7), [7, 7]);
+    rejected(oracle(log).walk(112, 304, 110, 119, 3, 3), [3, 3]);
   });
 
-  it('is accepted with torn bounds when the window holds both bounds and the entry', () => {
-    expect(new ResultOracle(log, 0, true).walk(1775, ...seen, 2, 4)).toBeNull();
-    // Pivots of different versions can also shift the index into the neighbouring slot: 203 over
-    // [1772, 1779] at 1775 (203 only ever held [1778, 1779]).
-    expect(new ResultOracle(log, 0, true).walk(1775, 203, 1772, 1779, 2, 4)).toBeNull();
+  it('bounds read long before the slot (a reader preempted between its loads) are accepted', () => {
+    // Both pivots as at v3, the slot as at v6: 306 over the old [110, 119]. 109 moved to 112 (v5),
+    // 119 to 124 (v4), and 306 held [113, 124].
+    expect(oracle(log).walk(115, 306, 110, 119, 3, 6)).toBeNull();
+    // The index may even land in a slot whose entry never held it: walk(111) read the old pivot
+    // 109, so took slot 1, which holds 306 by the time it is read.
+    expect(oracle(log).walk(111, 306, 110, 124, 4, 6)).toBeNull();
   });
 
-  it('still rejects a bound no version of the window had, or the wrong entry', () => {
-    const torn = (): ResultOracle => new ResultOracle(log, 0, true);
-    rejected(torn().walk(1775, 204, 1772, 1780, 2, 4), [2, 4]); // 1780 never ended a range
-    rejected(torn().walk(1776, 201, 1775, 1779, 2, 4), [2, 4]); // 201 was never inside [1775, 1779]
-    rejected(torn().walk(1775, ...seen, 4, 4), [4, 4]); // no write in the window: exact only
+  it('the old entry over a newer boundary (pivot first, or no barrier between) is rejected', () => {
+    // v4 pivot first: 119 -> 124 visible, slot 1 still 302.
+    rejected(oracle(log).walk(122, 302, 110, 124, 3, 4), [3, 4]);
+    // v5 pivot first: 109 -> 112 visible, slot 0 still 301.
+    rejected(oracle(log).walk(111, 301, 100, 112, 4, 5), [4, 5]);
+    // v7 pivot first: 124 -> 119 visible, slot 3 still 303.
+    rejected(oracle(log).walk(121, 303, 120, 129, 6, 7), [6, 7]);
+  });
+
+  it('a bound is accepted only on the line of the boundary the window moved', () => {
+    // 129 was a boundary throughout, but never 305's: 305 ended at 112, then 119.
+    rejected(oracle(log).walk(110, 305, 100, 129, 4, 7), [4, 7]);
+    // 99 (the NULL gap's end) never moved, so 306 cannot start at 100.
+    rejected(oracle(log).walk(115, 306, 100, 124, 3, 6), [3, 6]);
+    // 124 became a boundary at v4 only, after 302 was gone.
+    rejected(oracle(log).walk(115, 302, 110, 124, 2, 4), [2, 4]);
+  });
+
+  it('iteration steps follow the same rule', () => {
+    expect(oracle(log).find(110, 200, 306, 110, 119, 3, 6)).toBeNull();
+    rejected(oracle(log).find(110, 200, 302, 110, 124, 3, 4), [3, 4]);
+    expect(oracle(log).findRev(128, 0, 307, 125, 129, 6, 7)).toBeNull();
+    rejected(oracle(log).findRev(122, 0, 303, 120, 129, 6, 7), [6, 7]);
+    // In a quiet window a step is exact: the right entry over a sub-range is wrong.
+    rejected(oracle(log).find(113, 200, 304, 113, 120, 5, 5), [5, 5]);
   });
 });

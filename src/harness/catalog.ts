@@ -154,6 +154,26 @@ export const CATALOG: readonly CatalogEntry[] = [
     mask: Bug.PLAIN_PUBLISH,
     workload: 'random',
   },
+  {
+    name: 'slot-store-pivot-first',
+    commit: '(protocol)',
+    subject: 'the slot store moves the pivot before it stores the new slot',
+    mode: 'threads',
+    description: 'mas_wr_slot_store writes the moving pivot, then the slot: a reader between the two sees the old entry over the new boundary',
+    detectedBy: 'result oracle',
+    mask: Bug.SLOT_STORE_PIVOT_FIRST,
+    workload: 'slot-store',
+  },
+  {
+    name: 'slot-store-no-wmb',
+    commit: '(6.12 as shipped)',
+    subject: 'the kernel\'s slot store: rcu_assign_pointer of the slot, then the pivot, no smp_wmb',
+    mode: 'simulator',
+    description: 'a release orders only what comes before it, so under LKMM the pivot may become visible before the slot: the old entry over the new boundary',
+    detectedBy: 'simulator: result oracle',
+    mask: Bug.SLOT_STORE_NO_WMB,
+    workload: 'slot-store',
+  },
 ];
 
 export function findBug(name: string): CatalogEntry | undefined {

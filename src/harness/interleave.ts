@@ -45,6 +45,8 @@ export interface InterleaveResult {
   writerSteps: number;
   rewalks: number;
   discardedTaint: number;
+  /** Reader results only the torn-bounds rule accepted (result-oracle.ts). */
+  tornAccepted: number;
 }
 
 /** A reader's memory whose accesses may hand the CPU to the writer for one step. */
@@ -186,5 +188,6 @@ export function runInterleaved(config: InterleaveConfig): InterleaveResult {
     writerSteps,
     rewalks: probes.reduce((a, p) => a + p.cursor.rewalks, 0),
     discardedTaint: probes.reduce((a, p) => a + p.discardedTaint, 0),
+    tornAccepted: probes.reduce((a, p) => a + (p.oracle?.tornAccepted ?? 0), 0),
   };
 }

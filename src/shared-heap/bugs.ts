@@ -31,6 +31,10 @@ export const Bug = {
   PUBLISH_BEFORE_INIT: 1 << 11,
   /** A new node is linked in with a plain store instead of rcu_assign_pointer. */
   PLAIN_PUBLISH: 1 << 12,
+  /** The slot store writes the moving pivot before the new slot. */
+  SLOT_STORE_PIVOT_FIRST: 1 << 13,
+  /** The kernel's own slot store: rcu_assign_pointer of the slot, then the pivot, no smp_wmb. */
+  SLOT_STORE_NO_WMB: 1 << 14,
 } as const;
 
 export type BugName = keyof typeof Bug;

@@ -364,18 +364,20 @@ export class TreeWriter {
     // its pivot store may become visible before the slot store (a release orders only what comes
     // before it), and a reader then sees the neighbour's old entry over the whole new range. The
     // simulator finds that within seconds (README, "Findings"); this tree orders the two.
-    if (first === rMin) {
-      // Overwrite this range and the start of the next.
-      mem.publish(base + RANGE_SLOTS_AT + offset, entry);
-      mem.wmb();
-      mem.write(base + PIVOTS + offset, last);
-    } else {
-      // Overwrite the end of this range and the whole next one.
-      mem.publish(base + RANGE_SLOTS_AT + offset + 1, entry);
-      mem.wmb();
-      mem.write(base + PIVOTS + offset, first - 1);
+    // Overwrite this range and the start of the next, or the end of this range and the next one.
+    const slot = base + RANGE_SLOTS_AT + (first === rMin ? offset : offset + 1);
+    const pivot = first === rMin ? last : first - 1;
+    const bugs = this.bugs;
+    if ((bugs & Bug.SLOT_STORE_PIVOT_FIRST) !== 0) {
+      mem.write(base + PIVOTS + offset, pivot);
+      mem.publish(slot, entry);
+      return;
     }
+    mem.publish(slot, entry);
+    if ((bugs & Bug.SLOT_STORE_NO_WMB) === 0) mem.wmb();
+    mem.write(base + PIVOTS + offset, pivot);
   }
+
 
   /** Leaf items: the left leaf before first, the new range, the right leaf after last. */
   private gatherLeafItems(first: number, last: number, entry: number): void {

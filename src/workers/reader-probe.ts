@@ -44,8 +44,6 @@ export interface ProbeOptions {
    * still sit in the writer's store buffer.
    */
   oldestVisible?: () => number;
-  /** Weak memory (the simulator): the oracle accepts ranges with torn bounds (result-oracle.ts). */
-  weakMemory?: boolean;
   /** Called when an operation starts (op code and first argument), for the stall watchdog. */
   onOp?: (opCode: number, index: number) => void;
 }
@@ -79,7 +77,7 @@ export class ReaderProbe {
   constructor(private readonly o: ProbeOptions) {
     this.cursor = o.tree.cursor();
     this.oldestVisible = o.oldestVisible ?? null;
-    this.oracle = o.check !== 'off' ? new ResultOracle(o.log, o.reader, o.weakMemory === true) : null;
+    this.oracle = o.check !== 'off' ? new ResultOracle(o.log, o.reader) : null;
   }
 
   get discardedTaint(): number {
@@ -202,22 +200,26 @@ export class ReaderProbe {
         return;
       }
     }
-    // Iterations move strictly forward (backward): no range comes back. A step may overlap the
-    // previous range only with a different entry (one stored over the cursor's position, which
-    // the cursor returns rather than skips), or with the same entry over a longer range from the
-    // same start (the previous step read a slot store half done: the new slot with the old pivot,
-    // a true sub-range). The same entry may come back over a later, disjoint range: a store
-    // inside a range splits it in three.
+    // Iterations move strictly forward (backward): no range comes back. The same entry may come
+    // back only when a write of the two steps' windows touched what lies between them: a store
+    // inside its range splits it in three (the same entry further on), or a slot store moved the
+    // boundary the previous step returned (it read an older pivot: torn-bounds.ts), so the next
+    // step finds the entry again over its true range. A different entry may overlap the previous
+    // range: one stored over the cursor's position, which the step oracle has already judged.
     if (opCode === OP_FIND || opCode === OP_FIND_REV) {
+      const forward = opCode === OP_FIND;
       for (let s = 1; s < steps; s++) {
         if (seenEntry[s] === 0) break;
-        const forward = opCode === OP_FIND;
         const back = forward ? seenLast[s] <= seenLast[s - 1] : seenFirst[s] >= seenFirst[s - 1];
-        const overlaps = forward ? seenFirst[s] <= seenLast[s - 1] : seenLast[s] >= seenFirst[s - 1];
-        const widened = forward ? seenFirst[s] === seenFirst[s - 1] : seenLast[s] === seenLast[s - 1];
-        if (back || (overlaps && seenEntry[s] === seenEntry[s - 1] && !widened)) {
+        // What lies between the two ranges: the boundary the cursor crossed and any gap after it.
+        const lo = forward ? seenLast[s - 1] : Math.min(seenLast[s], seenFirst[s - 1] - 1);
+        const hi = forward ? Math.max(seenLast[s - 1] + 1, seenFirst[s]) : seenFirst[s - 1];
+        const repeated = seenEntry[s] === seenEntry[s - 1] && !o.wroteInto(lo, hi, vs[s - 1], ve[s]);
+        if (back || repeated) {
           this.report('iteration', `${opName()} step ${s}`, describe(seenEntry[s], seenFirst[s], seenLast[s]), [
-            `after ${describe(seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1])}: a range further ${opCode === OP_FIND ? 'on' : 'back'}`,
+            back
+              ? `after ${describe(seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1])}: a range further ${forward ? 'on' : 'back'}`
+              : `after ${describe(seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1])}: not the same entry again, since no write of versions (${vs[s - 1]}, ${ve[s]}] touched [${lo}, ${hi}]`,
           ], { window: [vs[s], ve[s]], detail: `steps: ${this.describeSteps(s + 1)}` });
           return;
         }

@@ -9,29 +9,22 @@
  * Iteration steps (find/next, findRev/prev) and empty-area searches read many slots, possibly in
  * several nodes, one at a time; under RCU they promise what rcu-protected iteration promises, not a
  * snapshot: what they return was there at some version of the window, and nothing that was there
- * for the whole window was skipped. So a step passes when (a) the returned entry held the returned
- * range (or a super-range) at some version in [vs, ve], and (b) no index between the start and the
- * returned range held an entry at vs that no store of the window touched. An empty-area result
- * passes when its window was free at some version and no lower (higher, for the reverse search)
- * window was free at vs and untouched by the window's stores.
+ * for the whole window was skipped. So a step passes when (a) its result is explained at some
+ * version of the window (below) and (b) no index between the start and the returned range held an
+ * entry at vs that no store of the window touched. An empty-area result passes when its window was
+ * free at some version and no lower (higher, for the reverse search) window was free at vs and
+ * untouched by the window's stores.
  *
- * One leniency, from the kernel's own design: in RCU mode a slot store moves one pivot in place
- * (two neighbouring ranges trade their boundary), so a reader concurrent with it may see the right
- * entry with a range that is a sub-range of the true one. When the window contains a write
- * (ve > vs), a sub-range that still holds the queried index is accepted. A stale read cannot hide
- * behind this for non-NULL entries: every store uses a fresh entry, so an entry's range only ever
- * shrinks, and a stale range is a super-range.
- *
- * Under a weak memory model (the simulator) a second leniency: a node's pivots are plain loads
- * with nothing ordering them, so after two in-place slot stores to one node a reader may combine a
- * pivot written by the later with one from before the earlier (LKMM allows it; x86 does not), and
- * even land in the neighbouring slot. A range is then accepted when its entry was real inside it
- * at some version of the window and each of its bounds was a range boundary at some version of the
- * window ("torn bounds").
+ * A window with no write in it (vs = ve) is judged exactly, iteration steps included: there is
+ * nothing a reader could have raced with. With writes in the window, one leniency, derived from the
+ * in-place slot store and tied to the writes that moved each boundary: torn bounds (the new entry
+ * over older bounds), see torn-bounds.ts for the derivation. It holds on real threads (a reader
+ * preempted between its pivot loads and its slot load) and under LKMM alike.
  */
 import type { VersionLog } from '../version-log.js';
 import { RangeMap } from './range-map.js';
 import type { FoundRange } from './range-map.js';
+import { TornBounds } from './torn-bounds.js';
 
 const WALK = 0;
 const FIND = 1;
@@ -60,14 +53,16 @@ export class ResultOracle {
   private seenEntry = 0;
   private seenFirst = 0;
   private seenLast = 0;
-  private lenient = false;
+  private readonly torn: TornBounds;
+  /** Results only the torn-bounds rule accepted (a correct reader raced a slot store). */
+  tornAccepted = 0;
 
-  /** `tornBounds`: accept ranges whose two bounds come from different versions (weak memory). */
   constructor(
     private readonly log: VersionLog,
     private readonly reader: number,
-    private readonly tornBounds = false,
-  ) {}
+  ) {
+    this.torn = new TornBounds(this.model, log);
+  }
 
   /** Replay the log up to `to` (the start of an operation's window). */
   advance(to: number): void {
@@ -136,45 +131,40 @@ export class ResultOracle {
     this.seenEntry = entry;
     this.seenFirst = first;
     this.seenLast = last;
-    this.lenient = ve > vs;
     this.advance(vs);
     if (!this.withinQuery()) return this.verdict(vs, ve);
     if (this.holds()) return null;
-    // Iterations and searches: nothing stable skipped at vs, and the result real at some version.
-    const iterating = this.op !== WALK;
-    if (iterating && !this.skippedStable(vs, ve)) {
-      if (this.resultExisted(vs, ve)) return null;
-    } else if (!iterating && ve > vs && this.atSomeVersion(vs, ve, () => this.holds())) {
-      return null;
+    // Nothing to race with: exact only.
+    if (ve === vs) return this.verdict(vs, ve);
+    switch (this.op) {
+      case WALK:
+        if (this.atSomeVersion(vs, ve, () => this.holds())) return null;
+        if (this.torn.explains(entry, first, last, vs, ve)) return this.acceptTorn();
+        break;
+      case FIND:
+      case FIND_REV:
+        // Nothing stable skipped, and the entry (if any) over a range the protocol explains.
+        if (this.skippedStable(vs, ve)) break;
+        if (entry === 0 || this.atSomeVersion(vs, ve, () => this.holds())) return null;
+        if (this.torn.explains(entry, first, last, vs, ve)) return this.acceptTorn();
+        break;
+      default:
+        if (!this.skippedStable(vs, ve) && this.freeAtSomeVersion(vs, ve)) return null;
     }
-    if (this.tornBounds && ve > vs && this.torn(vs, ve)) return null;
     return this.verdict(vs, ve);
   }
 
-  /** Torn bounds (see the header): the entry is right for the index, each bound real at some version. */
-  private torn(vs: number, ve: number): boolean {
-    if (this.op === EMPTY_AREA || this.op === EMPTY_AREA_REV || this.seenFirst > this.seenLast) return false;
-    const first = this.seenFirst;
-    const last = this.seenLast;
-    const x = this.a < first ? first : this.a > last ? last : this.a;
-    const f = this.found;
-    const entry = this.seenEntry;
-    const model = this.model;
-    // The entry was real inside the range: a NULL at the index, an entry anywhere in it (pivots
-    // from different versions can shift which slot the index falls in).
-    const real = (): boolean => {
-      if (entry === 0) return model.walk(x, f).entry === 0;
-      for (let at = first; model.find(at, last, f); at = f.last + 1) {
-        if (f.entry === entry) return true;
-        if (f.last >= last) break;
-      }
-      return false;
-    };
-    return (
-      this.atSomeVersion(vs, ve, real) &&
-      this.atSomeVersion(vs, ve, () => model.walk(first, f).first === first) &&
-      this.atSomeVersion(vs, ve, () => model.walk(last, f).last === last)
-    );
+  private acceptTorn(): null {
+    this.tornAccepted++;
+    return null;
+  }
+
+  /**
+   * Did any store of (from, to] write an index of [p, q]? (The iteration check ties a repeated
+   * entry to the writes that could explain it.)
+   */
+  wroteInto(p: number, q: number, from: number, to: number): boolean {
+    return this.touched(p, q, from, to);
   }
 
   private verdict(vs: number, ve: number): OracleVerdict {
@@ -196,20 +186,11 @@ export class ResultOracle {
     }
   }
 
-  /** (a) The returned entry held (at least) the returned range at some version of the window. */
-  private resultExisted(vs: number, ve: number): boolean {
-    if (this.op === EMPTY_AREA || this.op === EMPTY_AREA_REV) {
-      const start = this.seenEntry;
-      if (start < 0) return true;
-      return this.atSomeVersion(vs, ve, () => this.model.emptyArea(start, start + this.c - 1, this.c, false) === start);
-    }
-    if (this.seenEntry === 0) return true;
-    const f = this.found;
-    const at = this.op === FIND ? this.seenLast : this.seenFirst;
-    return this.atSomeVersion(vs, ve, () => {
-      this.model.walk(at, f);
-      return f.entry === this.seenEntry && f.first <= this.seenFirst && this.seenLast <= f.last;
-    });
+  /** An empty-area result: its window was free at some version of the window. */
+  private freeAtSomeVersion(vs: number, ve: number): boolean {
+    const start = this.seenEntry;
+    if (start < 0) return true;
+    return this.atSomeVersion(vs, ve, () => this.model.emptyArea(start, start + this.c - 1, this.c, false) === start);
   }
 
   private atSomeVersion(vs: number, ve: number, test: () => boolean): boolean {
@@ -314,13 +295,13 @@ export class ResultOracle {
     switch (this.op) {
       case WALK:
         m.walk(this.a, f);
-        return this.matches(f, this.a, this.a);
+        return this.matches(f);
       case FIND:
         if (!m.find(this.a, this.b, f)) return this.seenEntry === 0;
-        return this.matches(f, this.a, this.b);
+        return this.matches(f);
       case FIND_REV:
         if (!m.findRev(this.a, this.b, f)) return this.seenEntry === 0;
-        return this.matches(f, this.b, this.a);
+        return this.matches(f);
       case EMPTY_AREA:
         return m.emptyArea(this.a, this.b, this.c, false) === this.seenEntry;
       default:
@@ -328,18 +309,9 @@ export class ResultOracle {
     }
   }
 
-  /** Exact, or (lenient) the right entry over a sub-range that still meets [lo, hi]. */
-  private matches(f: FoundRange, lo: number, hi: number): boolean {
-    if (f.entry !== this.seenEntry) return false;
-    if (f.first === this.seenFirst && f.last === this.seenLast) return true;
-    return (
-      this.lenient &&
-      f.first <= this.seenFirst &&
-      this.seenLast <= f.last &&
-      this.seenFirst <= this.seenLast &&
-      this.seenLast >= lo &&
-      this.seenFirst <= hi
-    );
+  /** The model's range is exactly the one seen. */
+  private matches(f: FoundRange): boolean {
+    return f.entry === this.seenEntry && f.first === this.seenFirst && f.last === this.seenLast;
   }
 
   /** What each version of the window gives, for the report (only on failure, so it may allocate). */

@@ -294,7 +294,6 @@ class Schedule implements SchedulerView {
         reader: r,
         checkedMemory: mem,
         oldestVisible: () => windows.oldestVisible(mem.view),
-        weakMemory: true,
         onOp: (code, index) => {
           if (code !== OP_CHECKING) thread.label = `${OP_NAMES[code]}(${index})`;
         },
