@@ -243,6 +243,7 @@ describe('RCU with real reader threads', () => {
     let pollsThatEnded = 0;
     let notWaiting = 0;
     let stores = 0;
+    let interleaved = 0;
     for (; stores < 2000; stores++) {
       if (slab.free < 256) break; // reclaim() would wait for the held grace period forever
       const first = rand() % 3100;
@@ -253,8 +254,16 @@ describe('RCU with real reader threads', () => {
         if (gp.poll()) pollsThatEnded++;
         if (slab.stateOf(leaf.id) !== NODE_WAITING || slab.stats().waiting === 0) notWaiting++;
       }
+      if (stores % 100 === 99) {
+        // Make the concurrency certain rather than likely: the reader re-reads the node between
+        // these stores and the next ones, however the OS schedules the two threads.
+        const rereads = Atomics.load(sync, SYNC_REREADS);
+        await until(() => Atomics.load(sync, SYNC_REREADS) > rereads, 'the reader to re-read between two batches of stores');
+        interleaved++;
+      }
     }
     expect(stores, 'the writer kept writing while the reader held the node').toBeGreaterThan(500);
+    expect(interleaved, 'batches of stores with re-reads between them').toBe(Math.floor(stores / 100));
     expect(pollsThatEnded, 'gp.poll() ended a grace period while a reader was inside').toBe(0);
     expect(rcu.gracePeriods, 'no grace period completed while the reader was inside').toBe(gpsBefore);
     expect(notWaiting, 'the held node left the waiting state while the reader was inside').toBe(0);
@@ -262,7 +271,7 @@ describe('RCU with real reader threads', () => {
 
     command(sync, 2);
     const reread = await reader.next('reread');
-    expect(reread.rereads, 'the reader re-read the node while the writer was writing').toBeGreaterThan(0);
+    expect(reread.rereads, 'the reader re-read the node between the batches of stores').toBeGreaterThanOrEqual(interleaved);
     expect(reread.problems, 'concurrent re-reads').toEqual([]);
     expect(nodeProblems(leaf.id, before, reread.view, overlayType), 'final re-read').toEqual([]);
     expect(reread.view.words[0]).toBe(deadParent(leaf.id));
@@ -312,6 +321,7 @@ describe('RCU with real reader threads', () => {
     const completedBefore = gp.completed;
     const rand = lcg(0xc0ffee);
     let syncs = 0;
+    let seen = opsAtStart.slice();
     for (let n = 0; n < 3000; n++) {
       const first = rand() % keyspace;
       const last = Math.min(MAX_INDEX, first + (rand() % 300));
@@ -321,6 +331,14 @@ describe('RCU with real reader threads', () => {
         gp.synchronize();
         expect(gp.done(cookie), 'synchronize returned before its grace period ended').toBe(true);
         syncs++;
+        // The readers churn between every two synchronize calls (waited for, not hoped for: on
+        // two shared cores the writer could otherwise finish before a reader is scheduled).
+        const since = seen;
+        await until(
+          () => Atomics.load(sync, opsAt(0)) > since[0] && Atomics.load(sync, opsAt(1)) > since[1],
+          `both readers to make progress between synchronize ${syncs} and the next stores`,
+        );
+        seen = [0, 1].map((r) => Atomics.load(sync, opsAt(r)));
       }
     }
     expect(syncs).toBe(12);
