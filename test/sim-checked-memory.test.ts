@@ -186,10 +186,8 @@ describe('SimCheckedMemory: the dead check reads alive', () => {
     readFrom(x, wordB(N), x.ts.b1);
     expect(deadCheck(x, N, x.ts.p1)).toBe(false);
     expect(x.reader.violations).toHaveLength(1);
-    // (Not asserted: which word the report names. With words of generations 4 and 1 under a
-    // parent word of generation 1 it names the last extreme read, here B of generation 1, the one
-    // that matches: see the todo below.)
-    expect(x.reader.violations[0]).toMatchObject({ node: N, judgedAt: 1, diedAtVersion: 40, how: 'used after its dead check said alive' });
+    // The report names the word of the other life (A, generation 4), not B, which matches.
+    expect(x.reader.violations[0]).toMatchObject({ node: N, openedAt: 4, judgedAt: 1, diedAtVersion: 40, how: 'used after its dead check said alive' });
     expect(x.reader.violations[0].detail).toContain('its parent word read alive, written at live generation 1');
   });
 
@@ -199,15 +197,9 @@ describe('SimCheckedMemory: the dead check reads alive', () => {
     readFrom(x, wordB(N), x.ts.b4);
     expect(deadCheck(x, N, x.ts.p4)).toBe(false);
     expect(x.reader.violations).toHaveLength(1);
-    expect(x.reader.violations[0]).toMatchObject({ node: N, judgedAt: 4, how: 'used after its dead check said alive' });
+    expect(x.reader.violations[0]).toMatchObject({ node: N, openedAt: 1, judgedAt: 4, how: 'used after its dead check said alive' });
+    expect(x.reader.violations[0].detail).toContain('written at live generation 1; its parent word read alive, written at live generation 4');
   });
-
-  // Known defect of the report (the verdict is right): with words of two generations and a
-  // reference, record() names `oddTs`, the last read that set the minimum or maximum tag, which
-  // may carry the reference's own generation ("a word written at live generation 1; its parent
-  // word read alive, written at live generation 1"). Fix: keep the timestamps of the minimum and
-  // maximum tags apart and name the one whose tag differs from the reference.
-  it.todo('names the word whose generation differs from the parent word read alive (today: the last extreme read)');
 
   it('words read after the check said alive must carry the check\'s generation too', () => {
     const x = execution();

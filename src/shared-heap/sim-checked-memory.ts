@@ -29,8 +29,9 @@ export class SimCheckedMemory extends SimulatedMemory implements StaleReadDetect
   private dataReads = 0;
   private minTag = 0;
   private maxTag = 0;
-  /** Timestamp of one data read whose tag is the odd one out (for the report). */
-  private oddTs = 0;
+  /** Timestamps of a data read with the lowest and one with the highest tag (for the report). */
+  private minTs = 0;
+  private maxTs = 0;
   /** Generation of the parent word the last dead check of this visit read alive; -1: none yet. */
   private aliveTag = -1;
 
@@ -68,13 +69,13 @@ export class SimCheckedMemory extends SimulatedMemory implements StaleReadDetect
     const tag = this.world.tagAt(ts);
     if (this.dataReads === 0) {
       this.minTag = this.maxTag = tag;
-      this.oddTs = ts;
+      this.minTs = this.maxTs = ts;
     } else if (tag < this.minTag) {
       this.minTag = tag;
-      this.oddTs = ts;
+      this.minTs = ts;
     } else if (tag > this.maxTag) {
       this.maxTag = tag;
-      this.oddTs = ts;
+      this.maxTs = ts;
     }
     this.dataReads++;
   }
@@ -116,7 +117,9 @@ export class SimCheckedMemory extends SimulatedMemory implements StaleReadDetect
   private record(how: string, reference: number): void {
     if (this.violations.length >= 8) return;
     const id = this.current;
-    const odd = this.oddTs;
+    // Name a word whose generation is not the reference's (the parent word read alive; without
+    // one, the lowest generation is as good a witness as any).
+    const odd = reference >= 0 && this.minTag === reference ? this.maxTs : this.minTs;
     const oddTag = this.world.tagAt(odd);
     const life = (g: number): string => (g % 3 === LIVE ? `live generation ${g}` : g % 3 === 2 ? `generation ${g}, after it died` : `generation ${g}, while free`);
     const detail =
