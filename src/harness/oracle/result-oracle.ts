@@ -154,6 +154,28 @@ export class ResultOracle {
     return this.verdict(vs, ve);
   }
 
+  /**
+   * Did the entry hold two distinct ranges, one meeting [f0, l0] and one meeting [f1, l1], at some
+   * version from the model's current one up to `to`? (An iteration meets an entry twice when a
+   * store inside its range split it in three.)
+   */
+  heldTwice(entry: number, f0: number, l0: number, f1: number, l1: number, to: number): boolean {
+    const f = this.found;
+    const rangeMeeting = (first: number, last: number): number => {
+      for (let at = first, n = 0; n < 64 && this.model.find(at, last, f); n++) {
+        if (f.entry === entry) return f.first;
+        if (f.last >= last) break;
+        at = f.last + 1;
+      }
+      return -1;
+    };
+    return this.atSomeVersion(this.version, Math.max(this.version, to), () => {
+      const a = rangeMeeting(f0, l0);
+      const b = rangeMeeting(f1, l1);
+      return a >= 0 && b >= 0 && a !== b;
+    });
+  }
+
   private acceptTorn(): null {
     this.tornAccepted++;
     return null;
