@@ -727,3 +727,52 @@ describe('torn bounds: the new entry over older bounds, tied to the writes that 
     rejected(oracle(log).find(113, 200, 304, 113, 120, 5, 5), [5, 5]);
   });
 });
+
+describe('iteration: successive steps (nextStep)', () => {
+  it('the same entry twice: accepted when the model held it over two ranges (a split before the window)', () => {
+    //   v1: 401 [100, 199]; v2: 402 [150, 159] splits it; v3: 403 [300, 309] elsewhere.
+    const log = history([
+      [100, 199, 401],
+      [150, 159, 402],
+      [300, 309, 403],
+    ]);
+    const o = oracle(log);
+    expect(o.find(100, 500, 401, 100, 149, 2, 3)).toBeNull();
+    expect(o.nextStep(true, 401, 100, 149, 2, 401, 160, 199, 3)).toBeNull();
+    // Backward as well.
+    expect(o.nextStep(false, 401, 160, 199, 2, 401, 100, 149, 3)).toBeNull();
+  });
+
+  it('the same entry twice with no split and no write between: rejected', () => {
+    const log = history([
+      [100, 199, 401],
+      [300, 309, 403],
+    ]);
+    const o = oracle(log);
+    expect(o.find(100, 500, 401, 100, 199, 1, 2)).toBeNull();
+    const wrong = o.nextStep(true, 401, 100, 149, 1, 401, 150, 199, 2);
+    expect(wrong).toContain('not the same entry again');
+    expect(o.nextStep(false, 401, 150, 199, 1, 401, 100, 149, 2)).toContain('not the same entry again');
+  });
+
+  it('the same entry again over its true range after a torn step: accepted only with the slot store in the window', () => {
+    //   v2: 501 [100, 109], 502 [110, 119]; v3: 503 [105, 119] (slot of 502, then pivot 109 -> 104).
+    const log = history([
+      [100, 109, 501],
+      [110, 119, 502],
+      [105, 119, 503],
+    ]);
+    const o = oracle(log);
+    // Step 0 read the old pivot: 503 over [110, 119]; step 1 from 109 finds 503 over [105, 119].
+    expect(o.findRev(118, 0, 503, 110, 119, 2, 3)).toBeNull();
+    expect(o.nextStep(false, 503, 110, 119, 2, 503, 105, 119, 3)).toBeNull();
+    // The same pair with no write in the windows: rejected.
+    expect(oracle(log).nextStep(false, 503, 110, 119, 3, 503, 105, 119, 3)).toContain('not the same entry again');
+  });
+
+  it('a range that does not move on is rejected whatever the entry', () => {
+    const log = history([[100, 199, 401]]);
+    expect(oracle(log).nextStep(true, 401, 100, 149, 0, 999, 120, 140, 1)).toContain('a range further on');
+    expect(oracle(log).nextStep(false, 401, 150, 199, 0, 999, 150, 160, 1)).toContain('a range further back');
+  });
+});

@@ -199,31 +199,15 @@ export class ReaderProbe {
         });
         return;
       }
-    }
-    // Iterations move strictly forward (backward): no range comes back. The same entry may come
-    // back only when the model held it twice (a store inside its range split it in three), or
-    // when a write of the two steps' windows touched what lies between them: a split during the
-    // iteration, or a slot store that moved the boundary the previous step returned (it read an
-    // older pivot: torn-bounds.ts), so the next step finds the entry again over its true range. A different entry may overlap the previous
-    // range: one stored over the cursor's position, which the step oracle has already judged.
-    if (opCode === OP_FIND || opCode === OP_FIND_REV) {
-      const forward = opCode === OP_FIND;
-      for (let s = 1; s < steps; s++) {
-        if (seenEntry[s] === 0) break;
-        const back = forward ? seenLast[s] <= seenLast[s - 1] : seenFirst[s] >= seenFirst[s - 1];
-        // What lies between the two ranges: the boundary the cursor crossed and any gap after it.
-        const lo = forward ? seenLast[s - 1] : Math.min(seenLast[s], seenFirst[s - 1] - 1);
-        const hi = forward ? Math.max(seenLast[s - 1] + 1, seenFirst[s]) : seenFirst[s - 1];
-        const repeated =
-          seenEntry[s] === seenEntry[s - 1] &&
-          !o.wroteInto(lo, hi, vs[s - 1], ve[s]) &&
-          !o.heldTwice(seenEntry[s], seenFirst[s - 1], seenLast[s - 1], seenFirst[s], seenLast[s], ve[s]);
-        if (back || repeated) {
-          this.report('iteration', `${opName()} step ${s}`, describe(seenEntry[s], seenFirst[s], seenLast[s]), [
-            back
-              ? `after ${describe(seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1])}: a range further ${forward ? 'on' : 'back'}`
-              : `after ${describe(seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1])}: not the same entry again (it never held two ranges, and no write of versions (${vs[s - 1]}, ${ve[s]}] touched [${lo}, ${hi}])`,
-          ], { window: [vs[s], ve[s]], detail: `steps: ${this.describeSteps(s + 1)}` });
+      // Each step moves on from the one before, and the same entry comes back only where the
+      // model explains it. Judged now, while the model stands at this step's window.
+      if (s > 0 && e !== 0 && (opCode === OP_FIND || opCode === OP_FIND_REV)) {
+        const wrong = o.nextStep(opCode === OP_FIND, seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1], vs[s - 1], e, seenFirst[s], seenLast[s], ve[s]);
+        if (wrong !== null) {
+          this.report('iteration', `${opName()} step ${s}`, describe(e, seenFirst[s], seenLast[s]), [wrong], {
+            window: [vs[s], ve[s]],
+            detail: `steps: ${this.describeSteps(s + 1)}`,
+          });
           return;
         }
       }

@@ -155,11 +155,43 @@ export class ResultOracle {
   }
 
   /**
-   * Did the entry hold two distinct ranges, one meeting [f0, l0] and one meeting [f1, l1], at some
-   * version from the model's current one up to `to`? (An iteration meets an entry twice when a
-   * store inside its range split it in three.)
+   * Two successive steps of one iteration, each already judged on its own: does the second move
+   * on from the first? Returns what was expected instead, or null.
+   *
+   * No range comes back (forward: the second must end after the first). The same entry may come
+   * back only when the model held it over two ranges (a store inside its range split it in three)
+   * at some version the model can still reach, or when a write of the two steps' windows touched
+   * what lies between them: a split during the iteration, or a slot store that moved the boundary
+   * the first step returned (it read an older pivot: torn-bounds.ts), so the second finds the
+   * entry again over its true range. A different entry may overlap the first range: one stored
+   * over the cursor's position, which the step oracle has judged already.
    */
-  heldTwice(entry: number, f0: number, l0: number, f1: number, l1: number, to: number): boolean {
+  nextStep(
+    forward: boolean,
+    entry0: number,
+    first0: number,
+    last0: number,
+    vs0: number,
+    entry1: number,
+    first1: number,
+    last1: number,
+    ve1: number,
+  ): string | null {
+    const after = `after ${describe(entry0, first0, last0)}`;
+    if (forward ? last1 <= last0 : first1 >= first0) return `${after}: a range further ${forward ? 'on' : 'back'}`;
+    if (entry1 !== entry0) return null;
+    // What lies between the two ranges: the boundary the cursor crossed and any gap after it.
+    const lo = forward ? last0 : Math.min(last1, first0 - 1);
+    const hi = forward ? Math.max(last0 + 1, first1) : first0;
+    if (this.touched(lo, hi, vs0, ve1) || this.heldTwice(entry0, first0, last0, first1, last1, ve1)) return null;
+    return `${after}: not the same entry again (it never held two ranges, and no write of versions (${vs0}, ${ve1}] touched [${lo}, ${hi}])`;
+  }
+
+  /**
+   * Did the entry hold two distinct ranges, one meeting [f0, l0] and one meeting [f1, l1], at some
+   * version from the model's current one up to `to`?
+   */
+  private heldTwice(entry: number, f0: number, l0: number, f1: number, l1: number, to: number): boolean {
     const f = this.found;
     const rangeMeeting = (first: number, last: number): number => {
       for (let at = first, n = 0; n < 64 && this.model.find(at, last, f); n++) {
@@ -179,14 +211,6 @@ export class ResultOracle {
   private acceptTorn(): null {
     this.tornAccepted++;
     return null;
-  }
-
-  /**
-   * Did any store of (from, to] write an index of [p, q]? (The iteration check ties a repeated
-   * entry to the writes that could explain it.)
-   */
-  wroteInto(p: number, q: number, from: number, to: number): boolean {
-    return this.touched(p, q, from, to);
   }
 
   private verdict(vs: number, ve: number): OracleVerdict {
