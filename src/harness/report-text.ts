@@ -31,7 +31,8 @@ export function formatSummary(result: RunResult): string {
   ];
   for (const th of result.threads) {
     const lat = th.latency ? `, p50 ${(th.latency.p50Ns / 1000).toFixed(1)} us, p99 ${(th.latency.p99Ns / 1000).toFixed(1)} us` : '';
-    lines.push(`  ${th.thread.padEnd(9)} ops ${th.ops}, re-walks ${th.rewalks}, checks ${th.checks}${lat}`);
+    const torn = th.tornAccepted ? `, torn bounds accepted ${th.tornAccepted}` : '';
+    lines.push(`  ${th.thread.padEnd(9)} ops ${th.ops}, re-walks ${th.rewalks}, checks ${th.checks}${torn}${lat}`);
   }
   lines.push(result.violations.length === 0 ? '  no violations' : `  ${result.violations.length} violation(s)`);
   return lines.join('\n');

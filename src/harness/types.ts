@@ -71,6 +71,11 @@ export interface ThreadSummary {
   /** Tainted reads the tree's own dead check threw away (checked mode). */
   discardedTaint: number;
   checks: number;
+  /**
+   * Readers: results only the torn-bounds rule accepted (a correct reader raced an in-place slot
+   * store; src/harness/oracle/torn-bounds.ts). Absent in files written before it was counted.
+   */
+  tornAccepted?: number;
   latency?: LatencySummary;
   /** Writer only. */
   versions?: number;

@@ -73,6 +73,7 @@ export function runReader(task: ReaderTask): TaskResult {
       rewalks: probe.cursor.rewalks,
       discardedTaint: probe.discardedTaint,
       checks: probe.checks,
+      tornAccepted: probe.oracle?.tornAccepted ?? 0,
       latency: probe.latency.summary(),
     },
     violations: probe.violations,
