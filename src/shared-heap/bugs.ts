@@ -31,6 +31,9 @@ export const Bug = {
   PUBLISH_BEFORE_INIT: 1 << 11,
   /** A new node is linked in with a plain store instead of rcu_assign_pointer. */
   PLAIN_PUBLISH: 1 << 12,
+  // Bits 13 and 14 are reserved for the slot-store entries.
+  /** rcu_read_lock announces the reader without the smp_mb after it. */
+  RCU_READER_NO_MB: 1 << 15,
 } as const;
 
 export type BugName = keyof typeof Bug;
