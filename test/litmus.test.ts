@@ -59,6 +59,8 @@ describe('litmus suite', () => {
       'DeadCheck+rmb': 'allowed',
       'DeadCheck+wmb': 'allowed',
       DeadCheck: 'allowed',
+      'RCU-SB': 'forbidden',
+      'RCU-SB+reader-no-mb': 'allowed',
       LB: 'allowed',
     });
     for (const r of suite.results) {

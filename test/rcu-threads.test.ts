@@ -142,7 +142,7 @@ interface RcuTree {
 /** A tree whose dead nodes wait for real grace periods (as src/workers/writer.ts builds it). */
 function rcuTree(capacity: number, readers: number): RcuTree {
   const rcu = RcuState.create(readers);
-  const gp = new GracePeriods(rcu);
+  const gp = rcu.writer();
   let reclaimer: RcuReclaimer | null = null;
   const tree = MapleTree.create(
     { capacity },
@@ -369,7 +369,7 @@ describe('RCU with real reader threads', () => {
 
   it('a reader parked outside a read-side section never delays a grace period', async () => {
     const rcu = RcuState.create(2);
-    const gp = new GracePeriods(rcu);
+    const gp = rcu.writer();
     const sync = new Int32Array(new SharedArrayBuffer(SYNC_WORDS * 4));
     const slabless = MapleTree.create({ capacity: 8 });
     const reader = start('reader 0', { mode: 'park', reader: 0, rcu: rcu.buffer, slab: slabless.buffers, sync: sync.buffer as SharedArrayBuffer });

@@ -5,14 +5,14 @@
  */
 import { MapleTree } from '../../src/tree/maple-tree.js';
 import { RcuReclaimer } from '../../src/shared-heap/reclaim.js';
-import { GracePeriods, RcuState } from '../../src/shared-heap/rcu.js';
+import { RcuState } from '../../src/shared-heap/rcu.js';
 import { VersionLog } from '../../src/harness/version-log.js';
 import { Rng } from '../../src/harness/rng.js';
 import { createWorkload } from '../../src/workers/workloads/index.js';
 import { createMutator } from '../../src/workers/mutator.js';
 
 function setup(rcu: boolean, seed: number): () => number {
-  const gp = new GracePeriods(RcuState.create(1));
+  const gp = RcuState.create(1).writer();
   const tree = MapleTree.create({ capacity: 65_536, rcu }, { reclaimer: (p) => new RcuReclaimer(p.mem, p.slab, gp, p.freeWalk, p.lockdep) });
   const log = VersionLog.create(1, 1 << 16);
   const mutator = createMutator({ tree, log, keyspace: 100_000, rng: new Rng(seed, 1), backpressure: false, stopping: () => true });

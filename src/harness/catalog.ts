@@ -174,6 +174,17 @@ export const CATALOG: readonly CatalogEntry[] = [
     mask: Bug.SLOT_STORE_NO_WMB,
     workload: 'slot-store',
   },
+  {
+    name: 'rcu-reader-no-mb',
+    commit: '(protocol)',
+    subject: 'rcu_read_lock announces the reader without smp_mb',
+    mode: 'simulator',
+    description:
+      'the reader stores its grace-period announcement but no smp_mb follows: its tree loads may be satisfied before the writer\'s scan can see it, so a grace period ends under it and its nodes are reused',
+    detectedBy: 'simulator: stale-read detector',
+    mask: Bug.RCU_READER_NO_MB,
+    workload: 'random',
+  },
 ];
 
 export function findBug(name: string): CatalogEntry | undefined {

@@ -13,7 +13,7 @@ import { MapleTree } from '../tree/maple-tree.js';
 import { CheckedMemory } from '../shared-heap/checked-memory.js';
 import { ThreadedMemory } from '../shared-heap/memory.js';
 import { RcuReclaimer } from '../shared-heap/reclaim.js';
-import { GracePeriods, RcuState } from '../shared-heap/rcu.js';
+import { RcuState } from '../shared-heap/rcu.js';
 import type { Slab } from '../shared-heap/slab.js';
 import { VersionLog } from './version-log.js';
 import { Rng } from './rng.js';
@@ -87,7 +87,7 @@ export function runInterleaved(config: InterleaveConfig): InterleaveResult {
   const mask = bugMask(config.bugs);
   const workload = createWorkload(config.workload, config.keyspace);
   const rcuState = RcuState.create(config.readers);
-  const gp = new GracePeriods(rcuState);
+  const gp = rcuState.writer();
   const tree = MapleTree.create(
     { capacity: config.capacity, allocRange: workload.allocRange, rcu: !config.bugs.includes('rcu-off') },
     {
@@ -153,7 +153,7 @@ export function runInterleaved(config: InterleaveConfig): InterleaveResult {
         thread: `reader ${r}`,
         tree: readerTree,
         log,
-        rcu: rcuState.reader(r),
+        rcu: rcuState.reader(r, mask),
         rng: new Rng(config.seed, 1000 + r),
         keyspace: config.keyspace,
         allocTree: workload.allocRange,

@@ -35,6 +35,8 @@ export const Bug = {
   SLOT_STORE_PIVOT_FIRST: 1 << 13,
   /** The kernel's own slot store: rcu_assign_pointer of the slot, then the pivot, no smp_wmb. */
   SLOT_STORE_NO_WMB: 1 << 14,
+  /** rcu_read_lock announces the reader without the smp_mb after it. */
+  RCU_READER_NO_MB: 1 << 15,
 } as const;
 
 export type BugName = keyof typeof Bug;

@@ -35,14 +35,15 @@ export class SimCheckedMemory extends SimulatedMemory implements StaleReadDetect
   /** Generation of the parent word the last dead check of this visit read alive; -1: none yet. */
   private aliveTag = -1;
 
-  constructor(world: SimWorld, id: number, name: string, private readonly deathStamps: Int32Array) {
+  /** `nodeEnd`: the first word after the nodes (what lies beyond, the RCU words, is not judged). */
+  constructor(world: SimWorld, id: number, name: string, private readonly deathStamps: Int32Array, private readonly nodeEnd = world.words) {
     super(world, id, name);
   }
 
   override read(addr: number): number {
     const value = super.read(addr);
     const id = addr >>> NODE_SHIFT;
-    if (id === 0) return value;
+    if (id === 0 || addr >= this.nodeEnd) return value;
     if (id !== this.current) this.moveTo(id);
     if ((addr & (NODE_WORDS - 1)) === 0) this.deadCheck(id, value);
     else this.noteData();
@@ -52,7 +53,7 @@ export class SimCheckedMemory extends SimulatedMemory implements StaleReadDetect
   override deref(addr: number): number {
     const value = super.deref(addr);
     const id = addr >>> NODE_SHIFT;
-    if (id === 0) return value;
+    if (id === 0 || addr >= this.nodeEnd) return value;
     if (id !== this.current) this.moveTo(id);
     this.noteData();
     return value;

@@ -501,7 +501,11 @@ export class SimulatedMemory implements Memory {
     if (this.buffer.size > 0) this.epoch++;
   }
 
-  /** Raise the view to a timestamp (a synchronisation the harness models, e.g. a grace period). */
+  /**
+   * Raise the view to a timestamp: time passing lets the stores drained by then reach this thread
+   * (a writer spinning on a grace period). Sound at any point: later loads may only return values
+   * they could have returned anyway.
+   */
   raiseView(ts: number): void {
     if (ts > this.view) this.view = ts;
     if (ts > this.maxRead) this.maxRead = ts;

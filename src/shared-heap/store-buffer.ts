@@ -26,7 +26,7 @@ export class StoreBuffer {
   private starts: Int32Array;
   private startsHead = 0;
   private startsTail = 0;
-  /** Buffered stores per address; taken at the first store (readers never buffer any). */
+  /** Buffered stores per address; taken at the first store (a thread that never stores takes none). */
   private counts: Uint32Array = EMPTY;
 
   constructor(

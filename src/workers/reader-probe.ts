@@ -118,9 +118,7 @@ export class ReaderProbe {
     this.opIndex = index;
     this.opSpan = span;
     this.opSize = size;
-    if (opError !== null) {
-      this.report('structure', this.opName(), opError instanceof Error ? opError.message : String(opError), []);
-    }
+    // Stale reads before a crash of the same operation: the dead node's words are the cause.
     const mem = o.checkedMemory;
     if (mem !== null && (tainted || mem.violations.length > 0)) {
       for (const stale of mem.violations) {
@@ -130,6 +128,9 @@ export class ReaderProbe {
         });
       }
       mem.violations.length = 0;
+    }
+    if (opError !== null) {
+      this.report('structure', this.opName(), opError instanceof Error ? opError.message : String(opError), []);
     }
     const searching = opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV;
     for (let s = 0; s < steps && !searching; s++) {

@@ -31,7 +31,7 @@ export function runReader(task: ReaderTask): TaskResult {
     thread: `reader ${task.reader}`,
     tree,
     log,
-    rcu: RcuState.attach(shared.rcu).reader(task.reader),
+    rcu: RcuState.attach(shared.rcu).reader(task.reader, task.bugs),
     rng: new Rng(task.seed, 1000 + task.reader),
     keyspace: task.keyspace,
     allocTree: task.allocTree,

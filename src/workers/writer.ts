@@ -5,7 +5,7 @@
  */
 import { MapleTree } from '../tree/maple-tree.js';
 import { RcuReclaimer } from '../shared-heap/reclaim.js';
-import { GracePeriods, RcuState } from '../shared-heap/rcu.js';
+import { RcuState } from '../shared-heap/rcu.js';
 import { VersionLog } from '../harness/version-log.js';
 import { RunControl, OPS, DOING, DOING_ARG, DONE, GRACE_PERIODS, OP_STORE, OP_SETUP, OP_BARRIER, OP_IDLE } from '../harness/control.js';
 import { Rng } from '../harness/rng.js';
@@ -19,7 +19,7 @@ export function runWriter(task: WriterTask): TaskResult {
   const { shared } = task;
   const control = RunControl.attach(shared.control);
   const rcu = RcuState.attach(shared.rcu);
-  const gp = new GracePeriods(rcu);
+  const gp = rcu.writer();
   const tree = MapleTree.attach(shared.slab, {
     bugs: task.bugs,
     reclaimer: (parts) => new RcuReclaimer(parts.mem, parts.slab, gp, parts.freeWalk, parts.lockdep, task.skipGracePeriods),

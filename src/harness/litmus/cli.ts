@@ -10,8 +10,8 @@ import { runCli } from '../cli-args.js';
 const HELP = `Usage: npm run litmus -- [options]
 
 Runs the classic litmus tests (MP, SB and their barrier variants, MP+assign+deref, the reversed
-dead check, LB) on the weak-memory simulator and compares what it reaches with the verdicts of the
-Linux-kernel memory model.
+dead check, store buffering through the project's RCU code, LB) on the weak-memory simulator and
+compares what it reaches with the verdicts of the Linux-kernel memory model.
 
 Options:
   --runs N      seeded executions per test (default 2000)

@@ -10,6 +10,8 @@
 import { runLitmus } from './litmus.js';
 import type { LitmusTest, Registers, Verdict } from './litmus.js';
 import type { SimulatedMemory } from '../../shared-heap/simulated-memory.js';
+import { GracePeriods, RcuLayout, RcuReader } from '../../shared-heap/rcu.js';
+import { Bug } from '../../shared-heap/bugs.js';
 
 // Addresses of the shared variables.
 const X = 1;
@@ -95,6 +97,38 @@ function deadCheck(name: string, wmb: boolean, rmb: boolean, lkmm: Verdict, desc
   };
 }
 
+/**
+ * Store buffering through the project's own RCU code (src/shared-heap/rcu.ts): a reader's
+ * rcu_read_lock then a read of X (the pointer the writer unlinks); the writer's unlink (X = 1),
+ * then a grace period started and polled once. "The grace period ended while a reader that read
+ * the old X is still inside" is what RCU exists to forbid: the reader's announce-then-smp_mb
+ * against the grace period's smp_mb-then-scan is SB+mb+mb. `bugs` switches the reader's barrier
+ * off (rcu-reader-no-mb): plain SB, allowed.
+ */
+function rcuSb(name: string, bugs: number, lkmm: Verdict, description: string): LitmusTest {
+  const layout = new RcuLayout(8, 1);
+  return {
+    name,
+    description,
+    words: layout.base + layout.words,
+    init: layout.initialValues(),
+    threads: [
+      (m: SimulatedMemory) => {
+        m.write(X, 1);
+        const gp = new GracePeriods(m, layout);
+        gp.start();
+        return { done: gp.poll() ? 1 : 0 };
+      },
+      (m: SimulatedMemory) => {
+        new RcuReader(m, layout, 0, bugs).lock();
+        return { x: m.read(X) };
+      },
+    ],
+    exists: { text: 'done=1 /\\ x=0 (grace period over, reader still on the old X)', holds: (r: Registers) => r.done === 1 && r.x === 0 },
+    lkmm,
+  };
+}
+
 export const LITMUS_TESTS: readonly LitmusTest[] = [
   mp('MP', false, false, 'allowed', 'message passing, no barriers'),
   mp('MP+wmb+rmb', true, true, 'forbidden', 'message passing, smp_wmb and smp_rmb'),
@@ -149,6 +183,8 @@ export const LITMUS_TESTS: readonly LitmusTest[] = [
   deadCheck('DeadCheck+rmb', false, true, 'allowed', 'reversed dead check, smp_wmb missing'),
   deadCheck('DeadCheck+wmb', true, false, 'allowed', 'reversed dead check, smp_rmb missing'),
   deadCheck('DeadCheck', false, false, 'allowed', 'reversed dead check, no barriers'),
+  rcuSb('RCU-SB', 0, 'forbidden', 'rcu_read_lock then a read; unlink, then a grace period (the real RCU code)'),
+  rcuSb('RCU-SB+reader-no-mb', Bug.RCU_READER_NO_MB, 'allowed', 'as RCU-SB, rcu_read_lock without its smp_mb (rcu-reader-no-mb)'),
   {
     name: 'LB',
     description: 'load buffering, no barriers',

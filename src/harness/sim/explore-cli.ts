@@ -51,7 +51,7 @@ function replay(token: string, traceLines: number, json: boolean): number {
     if (json) process.stdout.write(JSON.stringify({ token, violations: [], steps: outcome.steps }, null, 2) + '\n');
     return 0;
   }
-  const rows = traceWindow(outcome.trace ?? [], outcome.violationAt, traceLines);
+  const rows = traceWindow(outcome.trace ?? [], outcome.violationAt, traceLines, outcome.rcu);
   log(violationLines(outcome.violations[0]).join('\n'));
   log('');
   log(formatTraceTable(rows));

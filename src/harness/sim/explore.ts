@@ -271,6 +271,6 @@ export function describeFailure(config: Pick<ExploreConfig, 'shrink' | 'traceLin
       runs,
     },
     spec: shrunkSpec,
-    trace: traceWindow(traced.trace ?? [], traced.violationAt, config.traceLines),
+    trace: traceWindow(traced.trace ?? [], traced.violationAt, config.traceLines, traced.rcu),
   };
 }

@@ -12,8 +12,7 @@
  */
 import { MapleTree } from '../../tree/maple-tree.js';
 import { RcuReclaimer } from '../../shared-heap/reclaim.js';
-import { GracePeriods, RcuState } from '../../shared-heap/rcu.js';
-import type { RcuReader } from '../../shared-heap/rcu.js';
+import { GracePeriods, RcuLayout, RcuReader } from '../../shared-heap/rcu.js';
 import { SimWorld } from '../../shared-heap/simulated-memory.js';
 import type { SimulatedMemory } from '../../shared-heap/simulated-memory.js';
 import { SimCheckedMemory } from '../../shared-heap/sim-checked-memory.js';
@@ -90,6 +89,10 @@ export interface ScheduleOutcome {
   discardedTaint: number;
   /** The step bound was reached (the rest of the run was fair). */
   fair: boolean;
+  /** Grace periods the writer completed. */
+  gracePeriods: number;
+  /** Where the RCU words sat in the simulated address space (for naming them in traces). */
+  rcu: RcuLayout;
 }
 
 export interface ScheduleOptions {
@@ -102,40 +105,32 @@ export interface ScheduleOptions {
 /** Thrown through the tree code when a run exceeds four times its step bound. */
 class StallError extends Error {}
 
-/** Grace periods whose start is a full fence on the writer's side, as in the kernel's GP machinery. */
+/**
+ * The real grace-period code on the writer's simulated memory, except that the writer never
+ * blocks: a reader suspended inside its section (below the writer on the stack) would hold it
+ * forever. Between polls time passes (`wait`): buffered stores drain and the writer's loads catch
+ * up, as they eventually do for a real writer that spins, so only a reader that is really inside
+ * can hold the grace period.
+ */
 class SimGracePeriods extends GracePeriods {
-  constructor(state: RcuState, private readonly atStart: () => void) {
-    super(state);
+  constructor(mem: SimulatedMemory, layout: RcuLayout, private readonly wait: () => void) {
+    super(mem, layout);
   }
 
-  override start(): void {
-    if (!this.inFlight) this.atStart();
-    super.start();
-  }
-
-  /** The writer must never block in the simulator: a suspended reader would hold it forever. */
   override waitFor(cookie: number): void {
     for (let tries = 0; !this.done(cookie); tries++) {
       this.start();
-      if (!this.poll() && tries > 2) {
+      if (this.poll()) continue;
+      if (tries > 2) {
         throw new Error('simulator: the writer would wait for a grace period that a suspended reader holds (the scenario needs more slab capacity)');
       }
+      this.wait();
     }
   }
 }
 
-/** A reader's rcu_read_lock: a section that starts after a grace period began sees what preceded it. */
-function readSection(rcu: RcuReader, mem: SimulatedMemory, floor: () => number): { lock(): void; unlock(): void } {
-  return {
-    lock() {
-      rcu.lock();
-      mem.raiseView(floor());
-    },
-    unlock() {
-      rcu.unlock();
-    },
-  };
-}
+/** RCU words for up to this many readers follow the nodes (one world size for every reader count). */
+const MAX_SIM_READERS = 8;
 
 export function checkSpec(spec: ScheduleSpec): void {
   const int = (name: string, v: unknown, min: number, max: number): void => {
@@ -147,7 +142,7 @@ export function checkSpec(spec: ScheduleSpec): void {
   for (const b of spec.bugs) if (!CATALOG.some((e) => e.name === b)) throw new RangeError(`unknown bug '${b}'`);
   int('seed', spec.seed, 0, 0xffffffff);
   int('depth', spec.depth, 1, 32);
-  int('readers', spec.readers, 1, 8);
+  int('readers', spec.readers, 1, MAX_SIM_READERS);
   int('writerOps', spec.writerOps, 0, 100_000);
   int('readerOps', spec.readerOps, 0, 100_000);
   int('stepBound', spec.stepBound, 100, 1e9);
@@ -171,6 +166,7 @@ class Schedule implements SchedulerView {
   stopping = false;
   private readonly stack: SimThread[] = [];
   private readonly world: SimWorld;
+  private readonly rcu: RcuLayout;
   private readonly writerMem: SimulatedMemory;
   private readonly strategy: Strategy;
   private readonly violations: Violation[] = [];
@@ -186,7 +182,12 @@ class Schedule implements SchedulerView {
     checkSpec(spec);
     this.chooser = new Chooser(spec.seed, { script: spec.script, record: options.record });
     const shape = scenarioShape(spec.scenario);
-    this.world = new SimWorld({ words: (shape.capacity + 1) * NODE_WORDS, choice: this.chooser });
+    // The RCU words sit right after the nodes, in the same address space: a reader's announcement
+    // and its tree loads go through one store buffer and one view.
+    const nodeEnd = (shape.capacity + 1) * NODE_WORDS;
+    this.rcu = new RcuLayout(nodeEnd, spec.readers);
+    this.world = new SimWorld({ words: nodeEnd + RcuLayout.words(MAX_SIM_READERS), choice: this.chooser });
+    for (const [addr, value] of this.rcu.initialValues()) this.world.init(addr, value);
     this.writerMem = this.world.createThread({ name: 'writer' });
     this.strategy = spec.strategy === 'pct' ? new PctStrategy(spec.depth, spec.pctSteps) : new RandomStrategy();
     this.trace = options.trace === true ? [] : null;
@@ -197,9 +198,11 @@ class Schedule implements SchedulerView {
   }
 
   drainOne(): boolean {
-    if (this.writerMem.buffered === 0) return false;
+    // Any thread's store: the writer's, or a reader's RCU announcement or exit. With only the
+    // writer's buffer non-empty no decision is drawn, as before readers stored anything.
+    if (!this.world.drainAny()) return false;
     this.drains++;
-    return this.world.drainOne(this.writerMem);
+    return true;
   }
 
   runNested(thread: LogicalThread): void {
@@ -211,11 +214,10 @@ class Schedule implements SchedulerView {
     const { spec, world, writerMem } = this;
     const shape = scenarioShape(spec.scenario);
     const workload = shape.workload();
-    const rcuState = RcuState.create(spec.readers);
-    let gpFloor = 0;
-    const gp = new SimGracePeriods(rcuState, () => {
-      writerMem.fence();
-      gpFloor = world.clock;
+    const rcu = this.rcu;
+    const gp = new SimGracePeriods(writerMem, rcu, () => {
+      world.drainAll();
+      writerMem.raiseView(world.clock);
     });
     const mask = bugMask(spec.bugs);
     const tree = MapleTree.create(
@@ -229,7 +231,8 @@ class Schedule implements SchedulerView {
     const slab = tree.slab;
     const generations = slab.generations;
     // Every store carries the generation its node had when it was made (the stale-read detector's key).
-    world.storeTag = (addr) => generations[addr >>> 6];
+    const nodeEnd = rcu.base;
+    world.storeTag = (addr) => (addr < nodeEnd ? generations[addr >>> 6] : 0);
     const log = VersionLog.create(spec.readers, 1 << 11);
     const report = (kind: ViolationKind, op: string, seen: string, expected: string[] = []): void => {
       this.addViolation({ kind, thread: 'writer', op, seen, expected });
@@ -267,7 +270,7 @@ class Schedule implements SchedulerView {
     this.threads.push(writer);
     const probes: ReaderProbe[] = [];
     for (let r = 0; r < spec.readers; r++) {
-      const mem = world.register(new SimCheckedMemory(world, world.threads.length, `reader ${r}`, slab.deathStamps));
+      const mem = world.register(new SimCheckedMemory(world, world.threads.length, `reader ${r}`, slab.deathStamps, nodeEnd));
       const readerTree = MapleTree.attach(tree.buffers, { bugs: mask, memory: () => mem });
       const thread: SimThread = {
         name: `reader ${r}`,
@@ -285,7 +288,7 @@ class Schedule implements SchedulerView {
         thread: thread.name,
         tree: readerTree,
         log,
-        rcu: readSection(rcuState.reader(r), mem, () => gpFloor),
+        rcu: new RcuReader(mem, rcu, r, mask),
         rng: new Rng(spec.seed, 1000 + r),
         keyspace: shape.keyspace,
         allocTree: workload.allocRange,
@@ -332,6 +335,7 @@ class Schedule implements SchedulerView {
       checks.endOfRun();
     }
     world.tracer = null;
+    const gracePeriods = writerMem.read(rcu.count);
     world.dispose();
     return {
       violations: this.violations,
@@ -347,6 +351,8 @@ class Schedule implements SchedulerView {
       rewalks: probes.reduce((a, p) => a + p.cursor.rewalks, 0),
       discardedTaint: probes.reduce((a, p) => a + p.discardedTaint, 0),
       fair: this.fair,
+      gracePeriods,
+      rcu,
     };
   }
 

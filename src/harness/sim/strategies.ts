@@ -1,7 +1,7 @@
 /**
  * Scheduling strategies of the simulator. A strategy is asked at every shared-memory access of the
- * running logical thread (the top of the stack) whether to drain one of the writer's buffered
- * stores and whether to run another thread's whole operation right there (nested: the interrupted
+ * running logical thread (the top of the stack) whether to drain one buffered store (the writer's
+ * tree stores, a reader's RCU announcement) and whether to run another thread's whole operation right there (nested: the interrupted
  * thread resumes when it returns), and, between operations, which thread runs next.
  *
  * - random: at each access one decision in 1024: mostly nothing, sometimes a drain, now and then
@@ -25,7 +25,7 @@ export interface SchedulerView {
   top(): LogicalThread | null;
   /** Steps (shared-memory accesses) so far. */
   readonly steps: number;
-  /** Drain one of the writer's buffered stores; false if none. */
+  /** Drain one buffered store (of any thread); false if none. */
   drainOne(): boolean;
   /** Run one whole operation of `thread` now, nested in the current one. */
   runNested(thread: LogicalThread): void;

@@ -6,6 +6,7 @@
 import type { TraceEvent } from './schedule.js';
 import { NODE_WORDS } from '../../shared-heap/slab.js';
 import { FORWARDED } from '../../shared-heap/simulated-memory.js';
+import type { RcuLayout } from '../../shared-heap/rcu.js';
 import { ARANGE_64, ARANGE_GAPS_AT, ARANGE_SLOTS_AT, LAST_WORD, PIVOTS, RANGE_SLOTS_AT } from '../../tree/layout.js';
 
 export interface TraceRow {
@@ -21,10 +22,12 @@ export interface TraceRow {
 /**
  * A word's name: node id and field (parent, meta, piv3, slot5, gap2), the fields depending on the
  * node's type when the trace shows it (`types`: node id -> type, from the node references it
- * carries); otherwise the word index.
+ * carries); otherwise the word index. RCU words (when `rcu` says where they are) by their role.
  */
-export function wordName(addr: number, types: ReadonlyMap<number, number> = new Map()): string {
+export function wordName(addr: number, types: ReadonlyMap<number, number> = new Map(), rcu?: RcuLayout): string {
   if (addr < 0) return '';
+  const rcuName = rcu?.name(addr) ?? null;
+  if (rcuName !== null) return rcuName;
   const node = Math.floor(addr / NODE_WORDS);
   const word = addr % NODE_WORDS;
   if (node === 0) return word === 0 ? 'root' : `header w${word}`;
@@ -58,7 +61,7 @@ function hex(v: number): string {
   return v < 4096 ? String(v) : `0x${(v >>> 0).toString(16)}`;
 }
 
-export function toRow(e: TraceEvent, types: ReadonlyMap<number, number> = new Map()): TraceRow {
+export function toRow(e: TraceEvent, types: ReadonlyMap<number, number> = new Map(), rcu?: RcuLayout): TraceRow {
   const load = e.kind === 'read' || e.kind === 'deref' || e.kind === 'loadAtomic';
   let readFrom = '';
   if (e.kind === 'violation') readFrom = '';
@@ -69,17 +72,17 @@ export function toRow(e: TraceEvent, types: ReadonlyMap<number, number> = new Ma
     thread: e.thread,
     op: e.op,
     access: e.kind === 'violation' ? '>>> VIOLATION' : e.kind,
-    where: wordName(e.addr, types),
+    where: wordName(e.addr, types, rcu),
     value: e.addr < 0 ? '' : hex(e.value),
     readFrom,
   };
 }
 
 /** The rows of the last `lines` events up to and including the violation marker. */
-export function traceWindow(trace: readonly TraceEvent[], violationAt: number | undefined, lines: number): TraceRow[] {
+export function traceWindow(trace: readonly TraceEvent[], violationAt: number | undefined, lines: number, rcu?: RcuLayout): TraceRow[] {
   const end = violationAt === undefined ? trace.length : violationAt + 1;
   const types = nodeTypes(trace.slice(0, end));
-  return trace.slice(Math.max(0, end - lines), end).map((e) => toRow(e, types));
+  return trace.slice(Math.max(0, end - lines), end).map((e) => toRow(e, types, rcu));
 }
 
 export function formatTraceTable(rows: readonly TraceRow[]): string {
