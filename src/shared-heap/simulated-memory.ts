@@ -501,6 +501,16 @@ export class SimulatedMemory implements Memory {
     if (this.buffer.size > 0) this.epoch++;
   }
 
+  /**
+   * What this thread's own program order left at an address: its newest buffered store there, else
+   * the newest drained value. For a sole writer that is the word's current content. No hook, no
+   * choice, no trace: harness bookkeeping, not one of the tree's accesses.
+   */
+  newestOwn(addr: number): number {
+    const own = this.buffer.newestFor(addr);
+    return own >= 0 ? this.buffer.value[own] : this.world.newest(addr);
+  }
+
   /** Raise the view to a timestamp (a synchronisation the harness models, e.g. a grace period). */
   raiseView(ts: number): void {
     if (ts > this.view) this.view = ts;

@@ -5,7 +5,8 @@
  * writer's buffer or run another thread's whole operation right there; every value a load returns
  * is a seeded choice among those the memory model allows. The same oracles judge as on real
  * threads: the result oracle (with version windows from what each reader's view allows), the
- * simulator's stale-read detector, poison and structure checks, and the end-of-run checks.
+ * simulator's stale-read detector, poison and structure checks, the write policy on the writer's
+ * stores, and the end-of-run checks.
  *
  * A run is a pure function of its spec: the spec plus an optional decision script is the replay
  * token (token.ts); recording the decisions lets a failure be shrunk (shrink.ts).
@@ -24,8 +25,12 @@ import { CATALOG, bugMask } from '../catalog.js';
 import { OP_NAMES, OP_CHECKING } from '../control.js';
 import { createMutator } from '../../workers/mutator.js';
 import { ReaderProbe } from '../../workers/reader-probe.js';
-import { WriterChecks } from '../../workers/writer-checks.js';
-import type { Violation, ViolationKind } from '../types.js';
+import { WriterChecks, reportFindings } from '../../workers/writer-checks.js';
+import type { Report } from '../../workers/writer-checks.js';
+import { SimPolicedMemory } from '../../shared-heap/sim-policed-memory.js';
+import { WritePolicy } from '../../tree/write-policy.js';
+import type { InPlaceCounts } from '../../tree/write-policy.js';
+import type { Violation } from '../types.js';
 import { Chooser } from './chooser.js';
 import { SCENARIOS, scenarioShape } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
@@ -90,6 +95,8 @@ export interface ScheduleOutcome {
   discardedTaint: number;
   /** The step bound was reached (the rest of the run was fair). */
   fair: boolean;
+  /** The writer's allowed in-place stores, by kind, when they were policed. */
+  inPlace?: InPlaceCounts;
 }
 
 export interface ScheduleOptions {
@@ -97,6 +104,11 @@ export interface ScheduleOptions {
   trace?: boolean;
   /** Stop at the first violation (default true). */
   stopAtFirst?: boolean;
+  /**
+   * Police the writer's stores (default true). Off: the reader-side oracles alone, so tests can
+   * show they still catch the writer-side bugs the write policy otherwise reports first.
+   */
+  writePolicy?: boolean;
 }
 
 /** Thrown through the tree code when a run exceeds four times its step bound. */
@@ -171,7 +183,7 @@ class Schedule implements SchedulerView {
   stopping = false;
   private readonly stack: SimThread[] = [];
   private readonly world: SimWorld;
-  private readonly writerMem: SimulatedMemory;
+  private readonly writerMem: SimPolicedMemory;
   private readonly strategy: Strategy;
   private readonly violations: Violation[] = [];
   private readonly trace: TraceEvent[] | null;
@@ -187,7 +199,7 @@ class Schedule implements SchedulerView {
     this.chooser = new Chooser(spec.seed, { script: spec.script, record: options.record });
     const shape = scenarioShape(spec.scenario);
     this.world = new SimWorld({ words: (shape.capacity + 1) * NODE_WORDS, choice: this.chooser });
-    this.writerMem = this.world.createThread({ name: 'writer' });
+    this.writerMem = this.world.register(new SimPolicedMemory(this.world, 0, 'writer'));
     this.strategy = spec.strategy === 'pct' ? new PctStrategy(spec.depth, spec.pctSteps) : new RandomStrategy();
     this.trace = options.trace === true ? [] : null;
   }
@@ -231,10 +243,13 @@ class Schedule implements SchedulerView {
     // Every store carries the generation its node had when it was made (the stale-read detector's key).
     world.storeTag = (addr) => generations[addr >>> 6];
     const log = VersionLog.create(spec.readers, 1 << 11);
-    const report = (kind: ViolationKind, op: string, seen: string, expected: string[] = []): void => {
-      this.addViolation({ kind, thread: 'writer', op, seen, expected });
+    const report: Report = (kind, op, seen, expected = [], extra = {}) => {
+      this.addViolation({ kind, thread: 'writer', op, seen, expected, ...extra });
     };
-    const checks = new WriterChecks(tree, report, 8);
+    // The writer's stores are policed here (every reader checks its results) unless a test asks not.
+    const policy = (this.options.writePolicy ?? true) ? new WritePolicy(slab, writerMem, reportFindings(report), (v) => log.describe(v)) : null;
+    writerMem.policy = policy;
+    const checks = new WriterChecks(tree, report, 8, policy);
     const mutator = createMutator({ tree, log, keyspace: shape.keyspace, rng: new Rng(spec.seed, 1), backpressure: false, stopping: () => true });
 
     // Setup runs sequentially (stores straight to memory), then everything is visible to everyone.
@@ -348,6 +363,7 @@ class Schedule implements SchedulerView {
       rewalks: probes.reduce((a, p) => a + p.cursor.rewalks, 0),
       discardedTaint: probes.reduce((a, p) => a + p.discardedTaint, 0),
       fair: this.fair,
+      inPlace: policy !== null ? { ...policy.inPlace } : undefined,
     };
   }
 
