@@ -284,7 +284,7 @@ describe('disallowed shapes are reported at the store, with its trace', () => {
       writeOverlay(tree.mem, leaf, LEAF_64, 16);
     });
     expect(p.findings).toEqual([]);
-    expect(p.policy.inPlace.overlay).toBe(overlay + 5);
+    expect(p.policy.inPlace.overlay).toBe(overlay + 1);
     p.op(() => tree.mem.write(nodeBase(leaf) + RANGE_SLOTS_AT + 2, 5));
     expect(p.findings[0].seen).toBe(`plain store of 5 to slot 2 of node ${leaf}: a dead node is written outside the free path's overlay`);
   });

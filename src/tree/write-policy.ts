@@ -96,13 +96,19 @@ export interface InPlaceCounts {
   gaps: number;
   adoption: number;
   deadMark: number;
-  /** Overlay words. */
+  /** Dead nodes overlaid (judged at the first overlay word; the rest take the fast path). */
   overlay: number;
   /** Root-word stores. */
   root: number;
 }
 
 // generation % 3 (slab.ts): 0 free, 1 live, 2 dead.
+const NODE_SHIFT = Math.log2(NODE_WORDS);
+// Fast-path masks: bit w - 1 for word w (words 1 to 32, every word a node uses but its parent word).
+/** A new node: all of them. */
+const NEW_PASS = -1;
+/** A dead node whose overlay may be written. */
+const OVERLAY_PASS = ((1 << OVERLAY_WORDS) - 1) << (OVERLAY_FIRST - 1);
 const LIVE = 1;
 const DEAD = 2;
 /** Findings passed on: the first of each operation, at most this many per run. */
@@ -124,6 +130,14 @@ export class WritePolicy implements StorePolicy {
   private readonly linkedGen: Int32Array;
   /** The operation (slab clock) that linked it. */
   private readonly linkedOp: Int32Array;
+  /**
+   * The fast path's memo: word w (1 to 32) of node id takes any store while bit w - 1 of
+   * passMask[id] is set and the node keeps generation passGen[id] (a new node's data words; a dead
+   * node's overlay once its mark and barrier were seen). A moved generation (death, free, reuse)
+   * voids it; the parent word always takes the slow path.
+   */
+  private readonly passGen: Int32Array;
+  private readonly passMask: Int32Array;
   /** Its type, from the reference it was linked through. */
   private readonly types: Uint8Array;
   /** The live generation at its dead mark, and the write barriers counted then. */
@@ -151,6 +165,8 @@ export class WritePolicy implements StorePolicy {
     this.generations = slab.generations;
     this.linkedGen = new Int32Array(n);
     this.linkedOp = new Int32Array(n);
+    this.passGen = new Int32Array(n);
+    this.passMask = new Int32Array(n);
     this.types = new Uint8Array(n);
     this.markedGen = new Int32Array(n);
     this.markedFence = new Float64Array(n);
@@ -160,22 +176,35 @@ export class WritePolicy implements StorePolicy {
   }
 
   store(addr: number, value: number, how: number): void {
+    // The fast path, small enough to inline into the writer: a word already judged free to store
+    // at the node's present generation (most stores: every data word of every node a write
+    // builds, and the overlay), while no in-place leaf store is pending.
+    const id = addr >>> NODE_SHIFT;
+    const bit = (addr & (NODE_WORDS - 1)) - 1;
+    const gen = this.generations[id];
+    if ((bit & -32) === 0 && this.passGen[id] === gen && ((this.passMask[id] >>> bit) & 1) !== 0 && this.leaf === 0) return;
+    this.judge(addr, id, value, how, gen);
+  }
+
+  private judge(addr: number, id: number, value: number, how: number, gen: number): void {
     // The operation with in-place leaf stores is over: judge it as a whole before this store.
     if (this.leaf !== 0 && this.slab.clock !== this.op) this.syncOp();
-    const id = (addr / NODE_WORDS) | 0;
-    if (id === 0) {
-      if (addr !== HDR_ROOT) return;
-      this.inPlace.root++;
-      if (isNode(value)) this.linkRoot(value, how);
-      return;
-    }
-    const gen = this.generations[id];
+    const word = addr & (NODE_WORDS - 1);
     if (gen % 3 === LIVE && this.linkedGen[id] !== gen) {
       // New: no reader can reach it. Only a dead mark is noted (a node may die unlinked).
-      if (addr - id * NODE_WORDS === PARENT && value === deadParent(id)) this.markDead(id, gen);
+      this.pass(id, gen, NEW_PASS);
+      if (word === PARENT && value === deadParent(id)) this.markDead(id, gen);
       return;
     }
-    this.police(id, addr - id * NODE_WORDS, value, how, gen);
+    // The header (node 0, never allocated, so its generation stays 0) and reachable or dead nodes.
+    if (id === 0) this.headerStore(addr, value, how);
+    else this.police(id, word, value, how, gen);
+  }
+
+  private headerStore(addr: number, value: number, how: number): void {
+    if (addr !== HDR_ROOT) return;
+    this.inPlace.root++;
+    if (isNode(value)) this.linkRoot(value, how);
   }
 
   fence(): void {
@@ -220,6 +249,12 @@ export class WritePolicy implements StorePolicy {
       return this.finding(id, word, value, how, gen, 'the overlay comes before the write barrier that must follow the dead mark: a reader may see it and still find the node alive');
     }
     this.inPlace.overlay++;
+    this.pass(id, gen, OVERLAY_PASS);
+  }
+
+  private pass(id: number, gen: number, mask: number): void {
+    this.passGen[id] = gen;
+    this.passMask[id] = mask;
   }
 
   private leafStore(id: number, word: number, value: number, how: number, gen: number): void {
@@ -299,6 +334,7 @@ export class WritePolicy implements StorePolicy {
     if (gen % 3 !== LIVE || this.linkedGen[id] === gen) return;
     const type = (enode >>> 2) & 3;
     this.linkedGen[id] = gen;
+    this.passGen[id] = 0;
     this.linkedOp[id] = this.slab.clock;
     this.types[id] = type;
     if (type === LEAF_64) return;
