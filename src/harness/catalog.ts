@@ -18,7 +18,11 @@ export interface CatalogEntry {
   description: string;
   /** Which oracle is expected to catch it. */
   detectedBy: string;
-  /** The violation kind its detection produces first, in its mode (the catalog tests hold it to that). */
+  /**
+   * The violation kind its detection produces first in its mode, as the catalog tests (fixed seeds)
+   * hold it. Under other timings a bug whose damage reaches readers may first show as another
+   * reader-side kind (no-grace-period and plain-publish as 'result').
+   */
   kind: ViolationKind;
   /** The switch mask. */
   mask: number;
