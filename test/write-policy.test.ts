@@ -117,9 +117,17 @@ describe('the correct build: every allowed in-place kind, no finding', () => {
     for (const k of KINDS) expect(total[k], `${k} never met: ${JSON.stringify(total)}`).toBeGreaterThan(0);
   }, 60_000);
 
-  it('the policy can be switched off in the simulator (reader-side oracles alone)', () => {
-    const spec = scheduleSpec({ ...DEFAULT_EXPLORE, scenarios: [...SCENARIOS], bugs: [], seed: 21, shrink: false }, 0, DEFAULT_SHAPE.pctSteps);
-    expect(runSchedule(spec, { writePolicy: false }).inPlace).toBeUndefined();
+  it('in the simulator it makes no access and no decision: the same run, step for step, with it off', () => {
+    const config = { ...DEFAULT_EXPLORE, scenarios: [...SCENARIOS], bugs: [], seed: 21, shrink: false };
+    for (let i = 0; i < SCENARIOS.length; i++) {
+      const spec = scheduleSpec(config, i, DEFAULT_SHAPE.pctSteps);
+      const on = runSchedule(spec, { trace: true });
+      const off = runSchedule(spec, { trace: true, writePolicy: false });
+      expect(off.inPlace).toBeUndefined();
+      expect(on.trace!.length).toBeGreaterThan(100);
+      expect(JSON.stringify(off.trace)).toBe(JSON.stringify(on.trace));
+      expect([off.steps, off.decisions]).toEqual([on.steps, on.decisions]);
+    }
   });
 });
 
