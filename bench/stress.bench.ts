@@ -1,7 +1,8 @@
 /**
  * The stress benchmarks (`npm run bench:stress`, part of `npm run bench`): reader scaling with an
- * idle and a busy writer, the cost of checking (off / sample / full), the writer's store rate in
- * RCU and non-RCU mode, and the time to detect each real-thread catalog bug (median of 5).
+ * idle and a busy writer, the cost of checking (off / sample / full, and the write policy's share),
+ * the writer's store rate in RCU and non-RCU mode and with and without the write policy, and the
+ * time to detect each real-thread catalog bug (median of 5).
  * Ratios are taken between runs made side by side in this one process, never against fixed times.
  * Writes results/bench-stress-<timestamp>.json.
  */
@@ -9,7 +10,7 @@ import { runStress } from '../src/harness/run.js';
 import type { RunConfig, RunResult } from '../src/harness/types.js';
 import { CATALOG } from '../src/harness/catalog.js';
 import { machineInfo, writeResultsFile } from './results.js';
-import { writerRate } from './stress/writer-rate.js';
+import { policedWriterRate, writerRate } from './stress/writer-rate.js';
 
 const SECONDS = Number(process.env.BENCH_STRESS_SECONDS ?? 5);
 const DETECT_RUNS = Number(process.env.BENCH_DETECT_RUNS ?? 5);
@@ -71,11 +72,15 @@ async function main(): Promise<void> {
   const off = busy2;
   const sample = await measure('check sample (10%)', { check: 'sample' });
   const full = await measure('check full', { check: 'full' });
+  const fullUnpoliced = await measure('check full, writer not policed', { check: 'full', writePolicy: false });
 
   console.log('\nwriter store rate, in-process, no readers (random workload steps):');
   const rates = writerRate(SEED, SECONDS * 1000);
   console.log(`  RCU mode      ${fmt(rates.rcu)} stores/s`);
   console.log(`  non-RCU mode  ${fmt(rates.nonRcu)} stores/s`);
+  const policing = policedWriterRate(SEED, SECONDS * 1000);
+  console.log(`  RCU mode, write policy on   ${fmt(policing.policed)} stores/s`);
+  console.log(`  RCU mode, write policy off  ${fmt(policing.unpoliced)} stores/s`);
 
   console.log(`\ntime to detect each real-thread catalog bug (median of ${DETECT_RUNS} runs, default settings, 30 s cap):`);
   const detection: Array<{ bug: string; runs: number[]; detected: number; medianMs: number | null }> = [];
@@ -102,6 +107,8 @@ async function main(): Promise<void> {
     ratio('RCU-mode writer / non-RCU writer', rates.rcu / rates.nonRcu, 0.8),
     ratio('check full / check off, reader ops', full.readerOpsPerSec / off.readerOpsPerSec, 0.3),
     ratio('check sample / check off, reader ops (no target)', sample.readerOpsPerSec / off.readerOpsPerSec, 0),
+    ratio('writer with / without the write policy, in-process', policing.policed / policing.unpoliced, 0.8),
+    ratio('check full, writer ops: policed / not (no target)', full.writerOpsPerSec / fullUnpoliced.writerOpsPerSec, 0),
     ratio('slowest median time to detect (s)', Math.max(...detection.map((d) => (d.medianMs ?? Infinity) / 1000)), 5, false),
   ];
   const path = writeResultsFile('results', 'bench-stress', started, {
@@ -110,8 +117,9 @@ async function main(): Promise<void> {
     seed: SEED,
     secondsPerRun: SECONDS,
     machine: machineInfo(),
-    runs: [idle1, idle2, busy1, busy2, sample, full],
+    runs: [idle1, idle2, busy1, busy2, sample, full, fullUnpoliced],
     writer: rates,
+    writePolicy: policing,
     detection,
     ratios,
   });

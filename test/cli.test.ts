@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HELP, UsageError, parseCli, parseDuration, rerunCommand } from '../src/harness/cli-args.js';
-import { CATALOG } from '../src/harness/catalog.js';
+import { CATALOG, findBug } from '../src/harness/catalog.js';
 import { WORKLOADS } from '../src/harness/types.js';
 import type { RunConfig } from '../src/harness/types.js';
 
@@ -256,6 +256,17 @@ describe('the CLI entry point as a child process', () => {
     expect(list).toEqual(CATALOG.map(({ name, commit, mode, description }) => ({ name, commit, mode, description })));
     expect(list.map((b) => b.name)).toContain('stale-pivots');
     expect(list.find((b) => b.name === 'stale-pivots')).toMatchObject({ mode: 'threads', commit: '39d0bd86c499' });
+  }, 70_000);
+
+  it('--bug append-in-rcu exits 1 with the write policy\'s report of the writer\'s store', () => {
+    const r = run(['--bug', 'append-in-rcu', '--duration', '20s', '--seed', '3']);
+    expect(r.error).toBeUndefined();
+    expect(r.status, r.stderr).toBe(1);
+    const kind = findBug('append-in-rcu')!.kind;
+    expect(r.stderr).toMatch(new RegExp(`VIOLATION 1 \\(${kind}\\) in writer: v\\d+: store \\[\\d+, \\d+\\] = \\d+`));
+    expect(r.stderr).toMatch(/seen: {6}plain store of \d+ to the metadata of node \d+: a leaf's data end changes in place/);
+    expect(r.stderr).toMatch(/expected: {2}exact fit: one slot, its range unchanged/);
+    expect(r.stderr).toMatch(/nodes: {5}node \d+: leaf_64, generation \d+ \(reachable\)/);
   }, 70_000);
 
   it('an unknown flag exits 2 with a message naming it on stderr', () => {

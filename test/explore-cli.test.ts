@@ -14,7 +14,7 @@ import type { ExploreConfig, ExploreResult } from '../src/harness/sim/explore.js
 import { runSchedule } from '../src/harness/sim/schedule.js';
 import { decodeToken, encodeToken } from '../src/harness/sim/token.js';
 import { SCENARIOS } from '../src/harness/sim/scenarios.js';
-import { CATALOG } from '../src/harness/catalog.js';
+import { CATALOG, findBug } from '../src/harness/catalog.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -74,6 +74,7 @@ describe('the explore CLI as a child process', () => {
     const token = found.failure!.shrunk.token;
     expect(decodeToken(token).script).toBeDefined();
     const kind = found.failure!.violation.kind;
+    expect(kind).toBe(findBug('missing-rmb')!.kind);
 
     const r = run(['--replay', token]);
     expect(r.error).toBeUndefined();
@@ -136,6 +137,7 @@ describe('the explore CLI as a child process', () => {
     expect(result.config.bugs).toEqual(['missing-rmb']);
     const f = result.failure!;
     expect(f).toBeDefined();
+    expect(f.violation.kind).toBe(findBug('missing-rmb')!.kind);
     expect(result.schedulesRun).toBe(f.schedule + 1);
     expect(result.replay).toBe(`npm run explore -- --replay ${f.shrunk.token}`);
     expect(f.trace.length).toBeGreaterThan(0);

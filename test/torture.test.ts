@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/harness/cli-args.js';
-import { CATALOG } from '../src/harness/catalog.js';
+import { CATALOG, findBug } from '../src/harness/catalog.js';
 import { WORKLOADS } from '../src/harness/types.js';
 import type { Violation } from '../src/harness/types.js';
 import { SCENARIOS } from '../src/harness/sim/scenarios.js';
@@ -661,7 +661,7 @@ describe('the CLIs as child processes', () => {
     const res = JSON.parse(readFileSync(jsonFile, 'utf8')) as TortureResult;
     expect(res.config.catalog).toBe(true);
     expect(res.catalog).toHaveLength(1);
-    expect(res.catalog![0]).toMatchObject({ bug: 'missing-rmb', mode: 'simulator', detected: true, budgetMs: 3000, violationKind: 'stale-read' });
+    expect(res.catalog![0]).toMatchObject({ bug: 'missing-rmb', mode: 'simulator', detected: true, budgetMs: 3000, violationKind: findBug('missing-rmb')!.kind });
     expect(res.catalog![0].replay).toMatch(/^npm run explore -- --replay mt1\./);
     const cases = checkJUnit(parseXml(readFileSync(jsonFile.replace(/\.json$/, '.xml'), 'utf8')));
     expect(cases.map((c) => [c.attrs.name, c.attrs.classname])).toEqual([['catalog/missing-rmb', 'maple-torture.catalog.shard1']]);

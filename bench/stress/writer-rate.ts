@@ -2,6 +2,7 @@
  * The writer's cost of RCU mode: the same seeded random workload on two trees, one in RCU mode
  * (new nodes for every node store, dead nodes through grace periods) and one not (in-place node
  * stores and appends, immediate frees), alternated in short slices so machine noise hits both.
+ * The same way, the write policy's cost: one RCU-mode tree with its stores policed, one without.
  */
 import { MapleTree } from '../../src/tree/maple-tree.js';
 import { RcuReclaimer } from '../../src/shared-heap/reclaim.js';
@@ -10,10 +11,22 @@ import { VersionLog } from '../../src/harness/version-log.js';
 import { Rng } from '../../src/harness/rng.js';
 import { createWorkload } from '../../src/workers/workloads/index.js';
 import { createMutator } from '../../src/workers/mutator.js';
+import { PolicedMemory } from '../../src/shared-heap/policed-memory.js';
+import type { Slab } from '../../src/shared-heap/slab.js';
+import { WritePolicy } from '../../src/tree/write-policy.js';
 
-function setup(rcu: boolean, seed: number): () => number {
+function setup(rcu: boolean, seed: number, policed = false): () => number {
   const gp = RcuState.create(1).writer();
-  const tree = MapleTree.create({ capacity: 65_536, rcu }, { reclaimer: (p) => new RcuReclaimer(p.mem, p.slab, gp, p.freeWalk, p.lockdep) });
+  const policy = (nodes: SharedArrayBuffer, slab: Slab): PolicedMemory =>
+    new PolicedMemory(nodes, (words) =>
+      new WritePolicy(slab, words, (f) => {
+        throw new Error(`write policy: ${f.seen}`);
+      }),
+    );
+  const tree = MapleTree.create(
+    { capacity: 65_536, rcu },
+    { reclaimer: (p) => new RcuReclaimer(p.mem, p.slab, gp, p.freeWalk, p.lockdep), memory: policed ? policy : undefined },
+  );
   const log = VersionLog.create(1, 1 << 16);
   const mutator = createMutator({ tree, log, keyspace: 100_000, rng: new Rng(seed, 1), backpressure: false, stopping: () => true });
   const workload = createWorkload('random', 100_000);
@@ -25,25 +38,35 @@ function setup(rcu: boolean, seed: number): () => number {
   };
 }
 
-export function writerRate(seed: number, totalMs: number): { rcu: number; nonRcu: number } {
-  const rcu = setup(true, seed);
-  const plain = setup(false, seed);
+/** Stores per second of two writers, alternated in slices. */
+function sideBySide(a: () => number, b: () => number, totalMs: number): [number, number] {
   for (let i = 0; i < 20; i++) {
-    rcu();
-    plain();
+    a();
+    b();
   }
-  let rcuStores = 0;
-  let rcuMs = 0;
-  let plainStores = 0;
-  let plainMs = 0;
+  let aStores = 0;
+  let aMs = 0;
+  let bStores = 0;
+  let bMs = 0;
   const end = Date.now() + totalMs;
   while (Date.now() < end) {
     let t = performance.now();
-    rcuStores += rcu();
-    rcuMs += performance.now() - t;
+    aStores += a();
+    aMs += performance.now() - t;
     t = performance.now();
-    plainStores += plain();
-    plainMs += performance.now() - t;
+    bStores += b();
+    bMs += performance.now() - t;
   }
-  return { rcu: (rcuStores / rcuMs) * 1000, nonRcu: (plainStores / plainMs) * 1000 };
+  return [(aStores / aMs) * 1000, (bStores / bMs) * 1000];
+}
+
+export function writerRate(seed: number, totalMs: number): { rcu: number; nonRcu: number } {
+  const [rcu, nonRcu] = sideBySide(setup(true, seed), setup(false, seed), totalMs);
+  return { rcu, nonRcu };
+}
+
+/** The write policy's cost to the writer: the same RCU-mode writer with and without it. */
+export function policedWriterRate(seed: number, totalMs: number): { policed: number; unpoliced: number } {
+  const [policed, unpoliced] = sideBySide(setup(true, seed, true), setup(true, seed), totalMs);
+  return { policed, unpoliced };
 }

@@ -5,6 +5,7 @@
  * model makes it bite, since x86 never reorders the accesses involved.
  */
 import { Bug } from '../shared-heap/bugs.js';
+import type { ViolationKind } from './types.js';
 
 export type CatalogMode = 'threads' | 'simulator';
 
@@ -17,6 +18,12 @@ export interface CatalogEntry {
   description: string;
   /** Which oracle is expected to catch it. */
   detectedBy: string;
+  /**
+   * The violation kind its detection produces first in its mode, as the catalog tests (fixed seeds)
+   * hold it. Under other timings a bug whose damage reaches readers may first show as another
+   * reader-side kind (no-grace-period and plain-publish as 'result').
+   */
+  kind: ViolationKind;
   /** The switch mask. */
   mask: number;
   /** The workload that exposes it fastest (the default when --bug is given without --workload). */
@@ -31,6 +38,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'walkers check "dead?" before reading a node\'s pivots, slot and data end, so nothing they read is re-checked',
     detectedBy: 'stale-read detector, result oracle',
+    kind: 'stale-read',
     mask: Bug.STALE_PIVOTS,
     workload: 'churn',
   },
@@ -41,6 +49,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'the walk trusts the root node it started from and never checks whether it was already replaced',
     detectedBy: 'stale-read detector, result oracle',
+    kind: 'stale-read',
     mask: Bug.DEAD_ROOT,
     workload: 'churn',
   },
@@ -51,6 +60,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'destroy in RCU mode leaves the node type and slot count out of the overlay; the deferred free walk reads garbage',
     detectedBy: 'slab accounting (bad free, leak after rcu_barrier)',
+    kind: 'accounting',
     mask: Bug.UNTYPED_FREE_WALK,
     workload: 'churn',
   },
@@ -61,6 +71,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'a second smp_wmb per dead node: a cost, not a correctness bug; caught by counting barriers per dead node',
     detectedBy: 'barrier count (cost)',
+    kind: 'cost',
     mask: Bug.DUPLICATE_WMB,
     workload: 'churn',
   },
@@ -71,6 +82,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'the free path writes its overlay over a replaced node before marking it dead, so readers take poison for pivots',
     detectedBy: 'result oracle, poison check',
+    kind: 'write-policy',
     mask: Bug.OVERLAY_BEFORE_DEATH,
     workload: 'random',
   },
@@ -81,6 +93,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'simulator',
     description: 'no smp_wmb between marking a node dead and overwriting it: the overwrite may become visible first',
     detectedBy: 'simulator: result oracle, poison check',
+    kind: 'write-policy',
     mask: Bug.MISSING_WMB,
     workload: 'random',
   },
@@ -91,6 +104,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'simulator',
     description: 'the dead check reads the parent word without smp_rmb, so it may be satisfied before the data reads',
     detectedBy: 'simulator: result oracle, poison check',
+    kind: 'stale-read',
     mask: Bug.MISSING_RMB,
     workload: 'random',
   },
@@ -101,6 +115,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'the deferred free walk dereferences slots with the accessor that demands the tree lock, from callback context',
     detectedBy: 'lockdep',
+    kind: 'lockdep',
     mask: Bug.CALLBACK_UNLOCKED,
     workload: 'churn',
   },
@@ -111,6 +126,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'the tree runs outside RCU mode while lockless readers walk it: in-place node stores, immediate reuse',
     detectedBy: 'result oracle, stale-read detector',
+    kind: 'write-policy',
     mask: Bug.RCU_OFF,
     workload: 'random',
   },
@@ -121,6 +137,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'appends write the new data end before the slot and pivot, in place, while readers walk the node',
     detectedBy: 'result oracle',
+    kind: 'write-policy',
     mask: Bug.APPEND_IN_RCU,
     workload: 'churn',
   },
@@ -131,6 +148,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'dead nodes go back to the slab at the end of the write, while readers may still hold them',
     detectedBy: 'stale-read detector, result oracle',
+    kind: 'stale-read',
     mask: Bug.NO_GRACE_PERIOD,
     workload: 'random',
   },
@@ -141,6 +159,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'rcu_assign_pointer of a fresh node comes before its pivots and slots are written',
     detectedBy: 'result oracle',
+    kind: 'write-policy',
     mask: Bug.PUBLISH_BEFORE_INIT,
     workload: 'random',
   },
@@ -151,6 +170,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'simulator',
     description: 'the pointer to a fresh node is a plain store, not rcu_assign_pointer, so it may be seen before the contents',
     detectedBy: 'simulator: result oracle',
+    kind: 'stale-read',
     mask: Bug.PLAIN_PUBLISH,
     workload: 'random',
   },
@@ -161,6 +181,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'threads',
     description: 'mas_wr_slot_store writes the moving pivot, then the slot: a reader between the two sees the old entry over the new boundary',
     detectedBy: 'result oracle',
+    kind: 'result',
     mask: Bug.SLOT_STORE_PIVOT_FIRST,
     workload: 'slot-store',
   },
@@ -171,6 +192,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     mode: 'simulator',
     description: 'a release orders only what comes before it, so under LKMM the pivot may become visible before the slot: the old entry over the new boundary',
     detectedBy: 'simulator: result oracle',
+    kind: 'result',
     mask: Bug.SLOT_STORE_NO_WMB,
     workload: 'slot-store',
   },
@@ -182,6 +204,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     description:
       'the reader stores its grace-period announcement but no smp_mb follows: its tree loads may be satisfied before the writer\'s scan can see it, so a grace period ends under it and its nodes are reused',
     detectedBy: 'simulator: stale-read detector',
+    kind: 'stale-read',
     mask: Bug.RCU_READER_NO_MB,
     workload: 'random',
   },

@@ -3,15 +3,18 @@
  * sequentially consistent memory. At a seeded fraction of the readers' shared-memory accesses a
  * hook runs one whole writer step, so a reader meets every kind of write in the middle of a walk;
  * and at a seeded fraction of the writer's stores a hook runs one whole reader operation, so a
- * reader also sees every prefix of a write. Deterministic, replayable from the seed. The same oracles judge as on real threads (result
- * oracle, stale-read detector, poison and structure checks, end-of-run checks).
+ * reader also sees every prefix of a write. Deterministic, replayable from the seed. The same
+ * oracles judge as on real threads (result oracle, stale-read detector, poison and structure
+ * checks, the write policy on the writer's stores, end-of-run checks).
  *
  * It catches the catalog bugs that need no reordering, without thread timing; the weak-memory
  * simulator builds on the same idea with store buffers and views.
  */
 import { MapleTree } from '../tree/maple-tree.js';
 import { CheckedMemory } from '../shared-heap/checked-memory.js';
-import { ThreadedMemory } from '../shared-heap/memory.js';
+import { PolicedMemory } from '../shared-heap/policed-memory.js';
+import type { StorePolicy, WordSource } from '../shared-heap/policed-memory.js';
+import { WritePolicy } from '../tree/write-policy.js';
 import { RcuReclaimer } from '../shared-heap/reclaim.js';
 import { RcuState } from '../shared-heap/rcu.js';
 import type { Slab } from '../shared-heap/slab.js';
@@ -21,8 +24,9 @@ import { bugMask } from './catalog.js';
 import { createWorkload } from '../workers/workloads/index.js';
 import { createMutator } from '../workers/mutator.js';
 import { ReaderProbe } from '../workers/reader-probe.js';
-import { WriterChecks } from '../workers/writer-checks.js';
-import type { Violation, ViolationKind, WorkloadName } from './types.js';
+import { WriterChecks, reportFindings } from '../workers/writer-checks.js';
+import type { Report } from '../workers/writer-checks.js';
+import type { Violation, WorkloadName } from './types.js';
 
 export interface InterleaveConfig {
   seed: number;
@@ -66,10 +70,10 @@ class InterleavedMemory extends CheckedMemory {
   }
 }
 
-/** The writer's memory, whose stores may hand the CPU to one reader operation. */
-class InterleavedWriterMemory extends ThreadedMemory {
-  constructor(nodes: SharedArrayBuffer, private readonly hook: () => void) {
-    super(nodes);
+/** The writer's memory (policed), whose stores may hand the CPU to one reader operation. */
+class InterleavedWriterMemory extends PolicedMemory {
+  constructor(nodes: SharedArrayBuffer, policyFor: (words: WordSource) => StorePolicy, private readonly hook: () => void) {
+    super(nodes, policyFor);
   }
 
   override write(addr: number, value: number): void {
@@ -88,20 +92,29 @@ export function runInterleaved(config: InterleaveConfig): InterleaveResult {
   const workload = createWorkload(config.workload, config.keyspace);
   const rcuState = RcuState.create(config.readers);
   const gp = rcuState.writer();
+  const log = VersionLog.create(config.readers, 1 << 16);
+  const violations: Violation[] = [];
+  const report: Report = (kind, op, seen, expected = [], extra = {}) => {
+    violations.push({ kind, thread: 'writer', op, seen, expected, ...extra });
+  };
+  const made: WritePolicy[] = [];
   const tree = MapleTree.create(
     { capacity: config.capacity, allocRange: workload.allocRange, rcu: !config.bugs.includes('rcu-off') },
     {
       bugs: mask,
       reclaimer: (p) => new RcuReclaimer(p.mem, p.slab, gp, p.freeWalk, p.lockdep, config.bugs.includes('no-grace-period')),
-      memory: (nodes) => new InterleavedWriterMemory(nodes, () => writerHook()),
+      memory: (nodes, slab) =>
+        new InterleavedWriterMemory(
+          nodes,
+          (words) => {
+            made.push(new WritePolicy(slab, words, reportFindings(report), (v) => log.describe(v)));
+            return made[0];
+          },
+          () => writerHook(),
+        ),
     },
   );
-  const log = VersionLog.create(config.readers, 1 << 16);
-  const violations: Violation[] = [];
-  const report = (kind: ViolationKind, op: string, seen: string, expected: string[] = []): void => {
-    violations.push({ kind, thread: 'writer', op, seen, expected });
-  };
-  const checks = new WriterChecks(tree, report);
+  const checks = new WriterChecks(tree, report, 256, made[0]);
   const mutator = createMutator({ tree, log, keyspace: config.keyspace, rng: new Rng(config.seed, 1), backpressure: false, stopping: () => true });
   const schedule = new Rng(config.seed, 2);
   let writerSteps = 0;

@@ -33,7 +33,15 @@ export function formatSummary(result: RunResult): string {
     const lat = th.latency ? `, p50 ${(th.latency.p50Ns / 1000).toFixed(1)} us, p99 ${(th.latency.p99Ns / 1000).toFixed(1)} us` : '';
     const torn = th.tornAccepted ? `, torn bounds accepted ${th.tornAccepted}` : '';
     lines.push(`  ${th.thread.padEnd(9)} ops ${th.ops}, re-walks ${th.rewalks}, checks ${th.checks}${torn}${lat}`);
+    if (th.inPlaceWrites) lines.push(`            write policy, in-place stores allowed: ${inPlaceText(th.inPlaceWrites)}`);
   }
   lines.push(result.violations.length === 0 ? '  no violations' : `  ${result.violations.length} violation(s)`);
   return lines.join('\n');
+}
+
+/** 'exactFit 12, slotStore 3, ...' for the write policy's allowed in-place stores. */
+export function inPlaceText(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
 }

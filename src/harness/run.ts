@@ -71,6 +71,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
     workload: config.workload,
     skipGracePeriods: config.bugs.includes('no-grace-period'),
     idle: config.idleWriter ?? false,
+    writePolicy: config.writePolicy ?? true,
   };
   const settled: Array<Promise<TaskResult | Violation>> = [];
   const crash = (thread: string) => (error: unknown): Violation => {

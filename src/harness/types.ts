@@ -25,6 +25,11 @@ export interface RunConfig {
   stallMs: number;
   /** The writer fills the tree, then waits for the end (reader-scaling measurements). */
   idleWriter?: boolean;
+  /**
+   * Police the writer's stores with the RCU write policy (src/tree/write-policy.ts). Default: on
+   * whenever results are checked; off lets tests and benchmarks see the reader-side oracles alone.
+   */
+  writePolicy?: boolean;
 }
 
 export type ViolationKind =
@@ -36,6 +41,7 @@ export type ViolationKind =
   | 'accounting' // slab accounting after the final barrier
   | 'lockdep' // an access from a context holding no protection
   | 'cost' // a barrier count above what the protocol needs
+  | 'write-policy' // the writer stored into a node readers may be in, outside the protocol's in-place kinds
   | 'stall' // a thread made no progress
   | 'crash'; // a worker threw or exited
 
@@ -83,6 +89,8 @@ export interface ThreadSummary {
   barriers?: { wmb: number; rmb: number; mb: number; publish: number };
   writeKinds?: Record<string, number>;
   deadNodes?: number;
+  /** Writer only, when its stores were policed: the allowed in-place stores, by kind (write-policy.ts). */
+  inPlaceWrites?: Record<string, number>;
 }
 
 export interface RunResult {

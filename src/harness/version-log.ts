@@ -93,6 +93,12 @@ export class VersionLog {
     return this.records[(version & (this.ringSize - 1)) * RECORD_WORDS + 2];
   }
 
+  /** One version's write, for reports: 'v12: store [10, 19] = 16387' (valid while not lapped). */
+  describe(version: number): string {
+    const last = this.last(version);
+    return `v${version}: store [${this.first(version)}, ${last === 0xffffffff ? 'max' : last}] = ${this.entry(version)}`;
+  }
+
   /** Reader: every record up to `version` has been replayed; the writer may reuse them. */
   setReplayed(reader: number, version: number): void {
     Atomics.store(this.head, READERS_AT + reader * PAD, version);

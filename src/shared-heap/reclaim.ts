@@ -32,6 +32,8 @@ export interface Reclaimer {
  * destroy-walk bookkeeping overlay the first pivots; the parent word (and metadata) stay.
  */
 export const OVERLAY_FIRST = 2;
+/** Words the overlay covers (writeOverlay writes exactly these). */
+export const OVERLAY_WORDS = 5;
 /** The overlay word holding (type << 8) | slot count for the deferred free walk. */
 export const OVERLAY_TYPE = OVERLAY_FIRST + 3;
 export const POISON = 0xdead4ead;

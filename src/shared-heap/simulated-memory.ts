@@ -502,6 +502,16 @@ export class SimulatedMemory implements Memory {
   }
 
   /**
+   * What this thread's own program order left at an address: its newest buffered store there, else
+   * the newest drained value. For a sole writer that is the word's current content. No hook, no
+   * choice, no trace: harness bookkeeping, not one of the tree's accesses.
+   */
+  newestOwn(addr: number): number {
+    const own = this.buffer.newestFor(addr);
+    return own >= 0 ? this.buffer.value[own] : this.world.newest(addr);
+  }
+
+  /**
    * Raise the view to a timestamp: time passing lets the stores drained by then reach this thread
    * (a writer spinning on a grace period). Sound at any point: later loads may only return values
    * they could have returned anyway.

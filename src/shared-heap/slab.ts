@@ -169,6 +169,11 @@ export class Slab {
     this.control[CLOCK] = value;
   }
 
+  /** The clock: the writer version being applied (0 until the harness sets one). */
+  get clock(): number {
+    return this.control[CLOCK];
+  }
+
   /** Return a retired node to the free list once its grace period is over. */
   release(id: number): void {
     this.transition(id, NODE_WAITING, NODE_FREE);

@@ -45,8 +45,8 @@ export interface AttachOptions {
   bugs?: number;
   /** Lock-context tracking shared by the writer and the reclaimer. */
   lockdep?: Lockdep;
-  /** Replace the memory layer (the checked or simulated one); defaults to real threads. */
-  memory?: (nodes: SharedArrayBuffer) => Memory;
+  /** Replace the memory layer (the checked, policed or simulated one); defaults to real threads. */
+  memory?: (nodes: SharedArrayBuffer, slab: Slab) => Memory;
 }
 
 /** What a reclaimer is built from. */
@@ -81,7 +81,7 @@ export class MapleTree implements CursorWriter {
   private constructor(slab: Slab, options: AttachOptions) {
     this.slab = slab;
     this.nodeLimit = slab.capacity;
-    this.mem = options.memory ? options.memory(slab.buffers.nodes) : new ThreadedMemory(slab.buffers.nodes);
+    this.mem = options.memory ? options.memory(slab.buffers.nodes, slab) : new ThreadedMemory(slab.buffers.nodes);
     const mem = this.mem;
     this.bugs = options.bugs ?? 0;
     this.lockdep = options.lockdep ?? new Lockdep();

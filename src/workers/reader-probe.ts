@@ -133,10 +133,15 @@ export class ReaderProbe {
       this.report('structure', this.opName(), opError instanceof Error ? opError.message : String(opError), []);
     }
     const searching = opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV;
+    // Range bounds are pivots (first - 1 and last) or the keyspace's ends: below the keyspace a
+    // bound equal to POISON can only be a pivot the free path overwrote.
+    const poisonBounds = o.keyspace <= POISON;
     for (let s = 0; s < steps && !searching; s++) {
       const e = this.seenEntry[s];
       if (e !== 0 && (e === POISON || isInternalEntry(e))) {
         this.report('poison', this.opName(), `entry ${e} (${e === POISON ? 'free-path poison' : 'a node reference'}) over [${this.seenFirst[s]}, ${this.seenLast[s]}]`, []);
+      } else if (poisonBounds && (this.seenFirst[s] - 1 === POISON || this.seenLast[s] === POISON)) {
+        this.report('poison', this.opName(), `range [${this.seenFirst[s]}, ${this.seenLast[s]}] of entry ${e} has free-path poison (${POISON}) for a bound`, []);
       } else if (this.seenFirst[s] > this.seenLast[s]) {
         this.report('structure', this.opName(), `range [${this.seenFirst[s]}, ${this.seenLast[s]}] is reversed`, []);
       }

@@ -34,6 +34,8 @@ export interface WriterTask extends TaskBase {
   skipGracePeriods: boolean;
   /** After setup, wait for the end instead of writing. */
   idle: boolean;
+  /** Police the writer's stores (src/tree/write-policy.ts); only when results are checked. */
+  writePolicy: boolean;
 }
 
 export type Task = ReaderTask | WriterTask;

@@ -1,13 +1,20 @@
 /**
  * The writer side's own oracles: lockdep reports and the barrier cost as they happen, bad frees
- * as findings, and after the final rcu_barrier the end state (validate(), no dead node reachable,
- * exact slab accounting). Used by the writer thread and the single-thread interleaving driver.
+ * as findings, the write policy's last operation, and after the final rcu_barrier the end state
+ * (validate(), no dead node reachable, exact slab accounting). Used by the writer thread, the
+ * single-thread interleaving driver and the simulator.
  */
 import type { MapleTree } from '../tree/maple-tree.js';
 import { BadFreeError } from '../shared-heap/slab.js';
-import type { ViolationKind } from '../harness/types.js';
+import type { Violation, ViolationKind } from '../harness/types.js';
+import type { PolicyFinding, WritePolicy } from '../tree/write-policy.js';
 
-export type Report = (kind: ViolationKind, op: string, seen: string, expected?: string[]) => void;
+export type Report = (kind: ViolationKind, op: string, seen: string, expected?: string[], extra?: Pick<Violation, 'nodes' | 'detail'>) => void;
+
+/** The write policy's findings as 'write-policy' violations. */
+export function reportFindings(report: Report): (finding: PolicyFinding) => void {
+  return (f) => report('write-policy', f.op, f.seen, f.expected, { nodes: f.nodes, detail: f.detail });
+}
 
 export interface TreeShapeSummary {
   height: number;
@@ -24,7 +31,13 @@ export class WriterChecks {
    * `minDeaths`: deaths before the barrier count is judged (a few barriers elsewhere do not skew
    * a long run; the simulator's short runs lower it).
    */
-  constructor(private readonly tree: MapleTree, private readonly report: Report, private readonly minDeaths = 256) {}
+  constructor(
+    private readonly tree: MapleTree,
+    private readonly report: Report,
+    private readonly minDeaths = 256,
+    /** The write policy policing the writer's stores, if one does. */
+    private readonly policy: WritePolicy | null = null,
+  ) {}
 
   /** After each writer step: lockdep reports as they happen. Cheap. */
   afterStep(step: number): void {
@@ -60,6 +73,7 @@ export class WriterChecks {
   /** With every reader gone: rcu_barrier, then judge the end state. Returns the tree's shape. */
   endOfRun(): TreeShapeSummary {
     const tree = this.tree;
+    this.policy?.endOfRun();
     let shape: TreeShapeSummary = { height: 0, nodes: 0, entries: 0, fill: 0 };
     try {
       tree.rcuBarrier();

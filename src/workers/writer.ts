@@ -1,7 +1,8 @@
 /**
  * The writer thread: runs one named workload, logging every mutation in the version log before
- * applying it, with grace-period reclaim of dead nodes. When the run stops it waits for the
- * readers, then the end-of-run checks judge the tree and the slab.
+ * applying it, with grace-period reclaim of dead nodes; with checking on, the write policy judges
+ * every store as it is made. When the run stops it waits for the readers, then the end-of-run
+ * checks judge the tree and the slab.
  */
 import { MapleTree } from '../tree/maple-tree.js';
 import { RcuReclaimer } from '../shared-heap/reclaim.js';
@@ -9,10 +10,14 @@ import { RcuState } from '../shared-heap/rcu.js';
 import { VersionLog } from '../harness/version-log.js';
 import { RunControl, OPS, DOING, DOING_ARG, DONE, GRACE_PERIODS, OP_STORE, OP_SETUP, OP_BARRIER, OP_IDLE } from '../harness/control.js';
 import { Rng } from '../harness/rng.js';
-import type { Violation, ViolationKind } from '../harness/types.js';
+import type { Violation } from '../harness/types.js';
+import { PolicedMemory } from '../shared-heap/policed-memory.js';
+import type { Slab } from '../shared-heap/slab.js';
+import { WritePolicy } from '../tree/write-policy.js';
 import { createWorkload } from './workloads/index.js';
 import { createMutator } from './mutator.js';
-import { WriterChecks } from './writer-checks.js';
+import { WriterChecks, reportFindings } from './writer-checks.js';
+import type { Report } from './writer-checks.js';
 import type { TaskResult, WriterTask } from './task.js';
 
 export function runWriter(task: WriterTask): TaskResult {
@@ -20,17 +25,26 @@ export function runWriter(task: WriterTask): TaskResult {
   const control = RunControl.attach(shared.control);
   const rcu = RcuState.attach(shared.rcu);
   const gp = rcu.writer();
+  const log = VersionLog.attach(shared.log);
+  const violations: Violation[] = [];
+  const report: Report = (kind, op, seen, expected = [], extra = {}) => {
+    violations.push({ kind, thread: 'writer', op, seen, expected, ...extra });
+    control.flag();
+  };
+  // When results are checked, the writer's stores are policed too (readers may be in any node).
+  const made: WritePolicy[] = [];
+  const policed = (nodes: SharedArrayBuffer, slab: Slab): PolicedMemory =>
+    new PolicedMemory(nodes, (words) => {
+      made.push(new WritePolicy(slab, words, reportFindings(report), (v) => log.describe(v)));
+      return made[0];
+    });
   const tree = MapleTree.attach(shared.slab, {
     bugs: task.bugs,
     reclaimer: (parts) => new RcuReclaimer(parts.mem, parts.slab, gp, parts.freeWalk, parts.lockdep, task.skipGracePeriods),
+    memory: task.check !== 'off' && task.writePolicy ? policed : undefined,
   });
-  const log = VersionLog.attach(shared.log);
-  const violations: Violation[] = [];
-  const report = (kind: ViolationKind, op: string, seen: string, expected: string[] = []): void => {
-    violations.push({ kind, thread: 'writer', op, seen, expected });
-    control.flag();
-  };
-  const checks = new WriterChecks(tree, report);
+  const policy = made[0] ?? null;
+  const checks = new WriterChecks(tree, report, 256, policy);
   const mutator = createMutator({
     tree,
     log,
@@ -87,6 +101,7 @@ export function runWriter(task: WriterTask): TaskResult {
       barriers: { ...tree.mem.counts },
       writeKinds: { ...tree.writeStats },
       deadNodes: tree.slab.deaths,
+      inPlaceWrites: policy !== null ? { ...policy.inPlace } : undefined,
     },
     violations,
     tree: shape,

@@ -5,6 +5,7 @@ import { badge, command, configTable, fields, heading, html, num, rate, seconds,
 import type { Html } from './html.js';
 import { EVENT_SERIES, GRACE_SERIES, eventPoints, gracePeriodPoints, stressSeries, throughputPoints } from './stress-series.js';
 import { violationList } from './violations.js';
+import { inPlaceText } from '../report-text.js';
 
 export interface StressSectionOptions {
   /** Heading level of the sections (2 on a page of its own). */
@@ -83,6 +84,7 @@ function writerDetails(run: RunResult, level: number): Html {
   if (w.gracePeriods !== undefined) pairs.push(['grace periods', num(w.gracePeriods)]);
   if (w.deadNodes !== undefined) pairs.push(['dead nodes', num(w.deadNodes)]);
   if (w.barriers) pairs.push(['barriers (free path)', `smp_wmb ${num(w.barriers.wmb)}, smp_rmb ${num(w.barriers.rmb)}, smp_mb ${num(w.barriers.mb)}, publish ${num(w.barriers.publish)}`]);
+  if (w.inPlaceWrites) pairs.push(['in-place stores the write policy allowed', inPlaceText(w.inPlaceWrites)]);
   const kinds = Object.entries(w.writeKinds ?? {});
   if (pairs.length === 0 && kinds.length === 0) return html``;
   return html`${heading(level, 'Writer')}${fields(pairs)}${kinds.length > 0 ? table(['write path', 'count'], kinds.map(([k, n]) => [k, num(n)]), 'kinds', [1]) : ''}`;

@@ -5,7 +5,8 @@
  * writer's buffer or run another thread's whole operation right there; every value a load returns
  * is a seeded choice among those the memory model allows. The same oracles judge as on real
  * threads: the result oracle (with version windows from what each reader's view allows), the
- * simulator's stale-read detector, poison and structure checks, and the end-of-run checks.
+ * simulator's stale-read detector, poison and structure checks, the write policy on the writer's
+ * stores, and the end-of-run checks.
  *
  * A run is a pure function of its spec: the spec plus an optional decision script is the replay
  * token (token.ts); recording the decisions lets a failure be shrunk (shrink.ts).
@@ -23,8 +24,12 @@ import { CATALOG, bugMask } from '../catalog.js';
 import { OP_NAMES, OP_CHECKING } from '../control.js';
 import { createMutator } from '../../workers/mutator.js';
 import { ReaderProbe } from '../../workers/reader-probe.js';
-import { WriterChecks } from '../../workers/writer-checks.js';
-import type { Violation, ViolationKind } from '../types.js';
+import { WriterChecks, reportFindings } from '../../workers/writer-checks.js';
+import type { Report } from '../../workers/writer-checks.js';
+import { SimPolicedMemory } from '../../shared-heap/sim-policed-memory.js';
+import { WritePolicy } from '../../tree/write-policy.js';
+import type { InPlaceCounts } from '../../tree/write-policy.js';
+import type { Violation } from '../types.js';
 import { Chooser } from './chooser.js';
 import { SCENARIOS, scenarioShape } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
@@ -93,6 +98,8 @@ export interface ScheduleOutcome {
   gracePeriods: number;
   /** Where the RCU words sat in the simulated address space (for naming them in traces). */
   rcu: RcuLayout;
+  /** The writer's allowed in-place stores, by kind, when they were policed. */
+  inPlace?: InPlaceCounts;
 }
 
 export interface ScheduleOptions {
@@ -100,6 +107,11 @@ export interface ScheduleOptions {
   trace?: boolean;
   /** Stop at the first violation (default true). */
   stopAtFirst?: boolean;
+  /**
+   * Police the writer's stores (default true). Off: the reader-side oracles alone, so tests can
+   * show they still catch the writer-side bugs the write policy otherwise reports first.
+   */
+  writePolicy?: boolean;
 }
 
 /** Thrown through the tree code when a run exceeds four times its step bound. */
@@ -167,7 +179,7 @@ class Schedule implements SchedulerView {
   private readonly stack: SimThread[] = [];
   private readonly world: SimWorld;
   private readonly rcu: RcuLayout;
-  private readonly writerMem: SimulatedMemory;
+  private readonly writerMem: SimPolicedMemory;
   private readonly strategy: Strategy;
   private readonly violations: Violation[] = [];
   private readonly trace: TraceEvent[] | null;
@@ -188,7 +200,8 @@ class Schedule implements SchedulerView {
     this.rcu = new RcuLayout(nodeEnd, spec.readers);
     this.world = new SimWorld({ words: nodeEnd + RcuLayout.words(MAX_SIM_READERS), choice: this.chooser });
     for (const [addr, value] of this.rcu.initialValues()) this.world.init(addr, value);
-    this.writerMem = this.world.createThread({ name: 'writer' });
+    this.writerMem = this.world.register(new SimPolicedMemory(this.world, 0, 'writer'));
+    this.writerMem.policedBelow = nodeEnd;
     this.strategy = spec.strategy === 'pct' ? new PctStrategy(spec.depth, spec.pctSteps) : new RandomStrategy();
     this.trace = options.trace === true ? [] : null;
   }
@@ -234,10 +247,13 @@ class Schedule implements SchedulerView {
     const nodeEnd = rcu.base;
     world.storeTag = (addr) => (addr < nodeEnd ? generations[addr >>> 6] : 0);
     const log = VersionLog.create(spec.readers, 1 << 11);
-    const report = (kind: ViolationKind, op: string, seen: string, expected: string[] = []): void => {
-      this.addViolation({ kind, thread: 'writer', op, seen, expected });
+    const report: Report = (kind, op, seen, expected = [], extra = {}) => {
+      this.addViolation({ kind, thread: 'writer', op, seen, expected, ...extra });
     };
-    const checks = new WriterChecks(tree, report, 8);
+    // The writer's stores are policed here (every reader checks its results) unless a test asks not.
+    const policy = (this.options.writePolicy ?? true) ? new WritePolicy(slab, writerMem, reportFindings(report), (v) => log.describe(v)) : null;
+    writerMem.policy = policy;
+    const checks = new WriterChecks(tree, report, 8, policy);
     const mutator = createMutator({ tree, log, keyspace: shape.keyspace, rng: new Rng(spec.seed, 1), backpressure: false, stopping: () => true });
 
     // Setup runs sequentially (stores straight to memory), then everything is visible to everyone.
@@ -353,6 +369,7 @@ class Schedule implements SchedulerView {
       fair: this.fair,
       gracePeriods,
       rcu,
+      inPlace: policy !== null ? { ...policy.inPlace } : undefined,
     };
   }
 

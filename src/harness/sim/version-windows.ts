@@ -39,8 +39,7 @@ export class VersionWindows {
     this.endUpTo(started - 1);
     this.open = started;
     this.world.storeOrigin = started;
-    const last = this.log.last(started);
-    return `v${started}: store [${this.log.first(started)}, ${last === 0xffffffff ? 'max' : last}] = ${this.log.entry(started)}`;
+    return this.log.describe(started);
   }
 
   /** A writer operation ended: its last version is complete. */
