@@ -177,14 +177,13 @@ export class ResultOracle {
     last1: number,
     ve1: number,
   ): string | null {
-    const after = `after ${describe(entry0, first0, last0)}`;
-    if (forward ? last1 <= last0 : first1 >= first0) return `${after}: a range further ${forward ? 'on' : 'back'}`;
+    if (forward ? last1 <= last0 : first1 >= first0) return `after ${describe(entry0, first0, last0)}: a range further ${forward ? 'on' : 'back'}`;
     if (entry1 !== entry0) return null;
     // What lies between the two ranges: the boundary the cursor crossed and any gap after it.
     const lo = forward ? last0 : Math.min(last1, first0 - 1);
     const hi = forward ? Math.max(last0 + 1, first1) : first0;
     if (this.touched(lo, hi, vs0, ve1) || this.heldTwice(entry0, first0, last0, first1, last1, ve1)) return null;
-    return `${after}: not the same entry again (it never held two ranges, and no write of versions (${vs0}, ${ve1}] touched [${lo}, ${hi}])`;
+    return `after ${describe(entry0, first0, last0)}: not the same entry again (it never held two ranges, and no write of versions (${vs0}, ${ve1}] touched [${lo}, ${hi}])`;
   }
 
   /**
