@@ -30,7 +30,7 @@ import {
 import { toJUnit, xmlEscape } from '../src/harness/torture/junit.js';
 import { MergeInputError, asTortureResult, mergeCatalog, mergeTorture, parseTortureFile } from '../src/harness/torture/merge.js';
 import { InputPathError, collectTortureFiles, writeResultPair } from '../src/harness/torture/files.js';
-import { markdownTable, summaryTable } from '../src/harness/torture/format.js';
+import { catalogTable, markdownTable, summaryTable } from '../src/harness/torture/format.js';
 import { exitCodeOf, scoreOf } from '../src/harness/torture/torture.js';
 import { summarize } from '../src/harness/torture/summary.js';
 import type { CatalogScore, TortureCell, TortureResult } from '../src/harness/torture/types.js';
@@ -666,4 +666,17 @@ describe('the CLIs as child processes', () => {
     const cases = checkJUnit(parseXml(readFileSync(jsonFile.replace(/\.json$/, '.xml'), 'utf8')));
     expect(cases.map((c) => [c.attrs.name, c.attrs.classname])).toEqual([['catalog/missing-rmb', 'maple-torture.catalog.shard1']]);
   }, 60_000);
+});
+
+describe('catalog table: the kind that caught each bug', () => {
+  const score = (bug: string, violationKind?: string): CatalogScore => ({ bug, mode: 'threads', workload: 'random', detected: violationKind !== undefined, budgetMs: 30_000, violationKind, secondsToDetect: 0.5 });
+
+  it('shows the kind alone when it is the catalog\'s, and both when another came first', () => {
+    const table = catalogTable([score('no-grace-period', 'stale-read'), score('dead-root', 'result'), score('stale-pivots')]);
+    const rows = table.split('\n').slice(2);
+    expect(rows[0]).toContain('| stale-read ');
+    expect(rows[0]).not.toContain('catalog:');
+    expect(rows[1]).toContain(`result (catalog: ${findBug('dead-root')!.kind})`);
+    expect(rows[2]).toContain('| NO ');
+  });
 });
