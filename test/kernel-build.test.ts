@@ -179,4 +179,26 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(tree.storeRange(5000, 5000, 2)).toBe(-22); // xa_mk_internal(0): -EINVAL
     expect(tree.height()).toBeGreaterThan(1);
   });
+
+  it('mt_validate reports a wrong gap (the check is live, not a stub)', async ({ skip }) => {
+    const result = built(slots, skip);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    const tree = kernel.newTree(MT_FLAGS_USE_RCU | MT_FLAGS_ALLOC_RANGE);
+    for (let i = 0; i < 300; i++) expect(tree.storeRange(i * 10, i * 10 + 5, (i + 1) * 4)).toBe(0);
+    expect(tree.height()).toBeGreaterThan(1);
+    expect(tree.validate(), kernel.log()).toBe(0);
+    // The root is an arange node: parent, pivots, slots, then the gaps (which walks never read).
+    const root = new Uint32Array(kernel.memory.buffer, tree.address, 3)[2];
+    const arange = kernel.geometry().arangeSlots;
+    const gapWord = 1 + (arange - 1) + arange;
+    const words = new Uint32Array(kernel.memory.buffer, root & ~0xff, 64);
+    const saved = words[gapWord];
+    words[gapWord] = saved + 1000;
+    kernel.clearLog();
+    expect(tree.validate()).toBeGreaterThan(0);
+    expect(kernel.log()).toMatch(/gap/i);
+    words[gapWord] = saved;
+    kernel.clearLog();
+    expect(tree.validate(), kernel.log()).toBe(0);
+  });
 });

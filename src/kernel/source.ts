@@ -120,7 +120,8 @@ export function findKernelSource(options: FindSourceOptions = {}): KernelSource 
   if (given) {
     const dir = resolve(given);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new KernelSourceError(`--kernel-src ${given}: no such directory`);
+      const from = options.kernelSrc ? '--kernel-src' : 'MAPLE_KERNEL_SRC=';
+      throw new KernelSourceError(`${from}${options.kernelSrc ? ' ' : ''}${given}: no such directory`);
     }
     return readTree(dir, 'tree');
   }
