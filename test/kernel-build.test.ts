@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../src/kernel/build.js';
 import type { BuildResult, Slots } from '../src/kernel/build.js';
-import { KernelInstance, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
+import { KernelInstance, KernelTrap, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
 import { Rng } from '../src/harness/rng.js';
 
 const CI = process.env.CI === 'true';
@@ -199,6 +199,29 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(kernel.log()).toMatch(/gap/i);
     words[gapWord] = saved;
     kernel.clearLog();
+    expect(tree.validate(), kernel.log()).toBe(0);
+  });
+
+  it('recovers from a BUG(): a KernelTrap naming it, then the instance works (stack, RCU reset)', async ({ skip }) => {
+    const result = built(slots, skip);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    const tree = kernel.newTree();
+    expect(tree.storeRange(10, 20, 4)).toBe(0);
+    const sp = kernel.exports.__stack_pointer.value;
+    let caught: unknown;
+    try {
+      kernel.call('rt_test_bug', () => kernel.exports.rt_test_bug());
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(KernelTrap);
+    expect((caught as KernelTrap).message).toMatch(/kernel BUG at .*rt\.c/);
+    expect(kernel.counters().bugs).toBe(1);
+    expect(kernel.exports.__stack_pointer.value).toBe(sp);
+    expect(tree.storeRange(30, 40, 8)).toBe(0);
+    expect(tree.erase(15)).toBe(4);
+    expect(kernel.runRcuCallbacks()).toBeGreaterThanOrEqual(0); // would BUG if still inside a read section
+    expect(tree.load(35)).toBe(8);
     expect(tree.validate(), kernel.log()).toBe(0);
   });
 });

@@ -87,6 +87,7 @@ interface Exports {
   rt_thread_reset(): void;
   rt_rcu_run_callbacks(): number;
   rt_slab_stats(out: number): void;
+  rt_test_bug(): void;
   km_init(): void;
   km_mtree_new(flags: number): number;
   km_sizeof_maple_node(): number;

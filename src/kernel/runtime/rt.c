@@ -479,3 +479,10 @@ EXPORT(rt_slab_stats) void rt_slab_stats(struct rt_slab_stats *s)
 	s->rcu_queued = __atomic_load_n(&rt_rcu_queued, __ATOMIC_SEQ_CST);
 	s->rcu_invoked = __atomic_load_n(&rt_rcu_invoked, __ATOMIC_SEQ_CST);
 }
+
+/* For the host's tests of trap recovery: BUG() from inside a read section. */
+EXPORT(rt_test_bug) void rt_test_bug(void)
+{
+	rt_rcu_read_lock();
+	BUG();
+}
