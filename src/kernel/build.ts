@@ -1,0 +1,217 @@
+/**
+ * Builds the kernel's lib/maple_tree.c, the project's shim headers and C runtime into a wasm
+ * module with @yowasp/clang (Clang and LLD compiled to wasm, run in-process). The result is
+ * cached in `.cache/kernel/<hash>/maple-<slots>.wasm`, keyed by the hash of the kernel files,
+ * the shim, the runtime and the flags.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultCacheDir, findKernelSource, projectRoot } from './source.js';
+import type { KernelSource } from './source.js';
+
+/** The toolchain version the build is made and cached with. */
+export const CLANG_PACKAGE = '@yowasp/clang';
+/** Shared memory limit the module declares; the loader's memory must use the same maximum. */
+export const MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+export const MAX_MEMORY_PAGES = MAX_MEMORY_BYTES / 65536;
+const STACK_SIZE = 256 * 1024;
+
+/** Every kernel header name maple_tree.c and maple_tree.h include, mapped onto the shim. */
+const SHIMMED_HEADERS = [
+  'linux/kernel.h',
+  'linux/rcupdate.h',
+  'linux/spinlock.h',
+  'linux/xarray.h',
+  'linux/types.h',
+  'linux/export.h',
+  'linux/slab.h',
+  'linux/limits.h',
+  'asm/barrier.h',
+  'trace/events/maple_tree.h',
+];
+
+export type Slots = 16 | 32;
+
+/** The toolchain cannot be loaded; the message says what to install. */
+export class KernelToolchainError extends Error {
+  override name = 'KernelToolchainError';
+}
+/** Clang or the linker rejected the build; `output` is their messages. */
+export class KernelCompileError extends Error {
+  override name = 'KernelCompileError';
+  constructor(message: string, readonly output: string) {
+    super(message);
+  }
+}
+
+export interface BuildOptions {
+  kernelSrc?: string;
+  /** 16: the 64-bit node layout (BUILD_VDSO32_64), as the replica; 32: wasm32's own layout. */
+  slots?: Slots;
+  cacheDir?: string;
+  /** Rebuild even when cached. */
+  force?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface BuildResult {
+  wasmPath: string;
+  slots: Slots;
+  version: string;
+  origin: KernelSource['origin'];
+  sourceDir: string;
+  sourceHash: string;
+  buildHash: string;
+  cached: boolean;
+  /** Compile and link time in ms (0 when cached). */
+  buildMs: number;
+}
+
+export function compileFlags(slots: Slots): string[] {
+  return [
+    '--target=wasm32',
+    '-O2',
+    '-g0',
+    '-nostdlib',
+    '-ffreestanding',
+    '-fno-builtin',
+    '-fno-strict-aliasing',
+    '-fwrapv',
+    '-matomics',
+    '-mbulk-memory',
+    '-mmutable-globals',
+    '-I.',
+    '-DCONFIG_DEBUG_MAPLE_TREE',
+    '-Wno-unused',
+    ...(slots === 16 ? ['-DBUILD_VDSO32_64'] : []),
+  ];
+}
+
+export function linkFlags(): string[] {
+  const exports = ['__stack_pointer', '__wasm_init_tls', '__tls_size', '__tls_align', '__tls_base', '__heap_base'];
+  return [
+    `-Wl,--no-entry,--import-memory,--shared-memory,--max-memory=${MAX_MEMORY_BYTES},--stack-first`,
+    `-Wl,-z,stack-size=${STACK_SIZE}`,
+    `-Wl,${exports.map((name) => `--export=${name}`).join(',')}`,
+  ];
+}
+
+function readDir(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    if (name.endsWith('.h') || name.endsWith('.c')) out[name] = readFileSync(join(dir, name), 'utf8');
+  }
+  return out;
+}
+
+function clangVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(projectRoot(), 'node_modules', '@yowasp', 'clang', 'package.json'), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return 'missing';
+  }
+}
+
+type Tree = { [name: string]: Tree | string | Uint8Array };
+
+function put(tree: Tree, path: string, content: string): void {
+  const parts = path.split('/');
+  let node = tree;
+  for (const part of parts.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Tree;
+  }
+  node[parts[parts.length - 1]] = content;
+}
+
+/** Build (or find in the cache) the wasm module. */
+export async function buildKernel(options: BuildOptions = {}): Promise<BuildResult> {
+  const slots = options.slots ?? 16;
+  const log = options.log ?? (() => {});
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const source = findKernelSource({ kernelSrc: options.kernelSrc, cacheDir, log });
+  const root = join(projectRoot(), 'src', 'kernel');
+  const shim = readDir(join(root, 'shim'));
+  const runtime = readDir(join(root, 'runtime'));
+  const cflags = compileFlags(slots);
+  const lflags = linkFlags();
+  const version = clangVersion();
+
+  const key = createHash('sha256')
+    .update(JSON.stringify({ source: source.hash, shim, runtime, cflags, lflags, clang: version }))
+    .digest('hex')
+    .slice(0, 16);
+  const outDir = join(cacheDir, key);
+  const wasmPath = join(outDir, `maple-${slots}.wasm`);
+  const result = (cached: boolean, buildMs: number): BuildResult => ({
+    wasmPath,
+    slots,
+    version: source.version,
+    origin: source.origin,
+    sourceDir: source.dir,
+    sourceHash: source.hash,
+    buildHash: key,
+    cached,
+    buildMs,
+  });
+  if (!options.force && existsSync(wasmPath)) return result(true, 0);
+
+  type Command = (args: string[] | null, files?: Tree, options?: object) => Promise<Tree> | Tree | undefined;
+  let runClang: Command;
+  try {
+    let runLLVM: Command;
+    ({ runClang, runLLVM } = (await import(CLANG_PACKAGE)) as { runClang: Command; runLLVM: Command });
+    // Load the toolchain's resources (about 100 MB) quietly: runClang's own load prints progress.
+    await runLLVM(null, {}, { fetchProgress: () => {} });
+  } catch (error) {
+    throw new KernelToolchainError(
+      `the toolchain ${CLANG_PACKAGE} cannot be loaded (${(error as Error).message}): ` +
+        `run \`npm ci\` (it is a devDependency of maple-torture)`,
+    );
+  }
+
+  const files: Tree = {};
+  for (const [name, text] of Object.entries(shim)) put(files, name, text);
+  for (const header of SHIMMED_HEADERS) put(files, header, '#include <kshim.h>\n');
+  put(files, 'linux/maple_tree.h', source.files['include/linux/maple_tree.h']);
+  put(files, 'maple_tree.c', source.files['lib/maple_tree.c']);
+  for (const [name, text] of Object.entries(runtime)) put(files, name, text);
+  const units = ['maple_tree.c', ...Object.keys(runtime).filter((name) => name.endsWith('.c'))];
+
+  log(`kernel build: compiling ${units.join(', ')} (${slots} slots) with ${CLANG_PACKAGE} ${version}`);
+  const output: string[] = [];
+  const decoder = new TextDecoder();
+  const collect = (bytes: Uint8Array | null): void => {
+    if (bytes) output.push(decoder.decode(bytes, { stream: true }));
+  };
+  const started = Date.now();
+  let out: Tree | undefined;
+  try {
+    out = await runClang(['clang', ...cflags, '-o', 'maple.wasm', ...units, ...lflags], files, {
+      stdout: collect,
+      stderr: collect,
+    });
+  } catch (error) {
+    const text = output.join('');
+    throw new KernelCompileError(
+      `kernel build failed (${(error as Error).message}):\n${text.split('\n').slice(0, 40).join('\n')}`,
+      text,
+    );
+  }
+  const wasm = out?.['maple.wasm'];
+  if (!(wasm instanceof Uint8Array)) {
+    throw new KernelCompileError('kernel build produced no maple.wasm', output.join(''));
+  }
+  const buildMs = Date.now() - started;
+  mkdirSync(outDir, { recursive: true });
+  const tmp = `${wasmPath}.${process.pid}.tmp`;
+  writeFileSync(tmp, wasm);
+  renameSync(tmp, wasmPath);
+  writeFileSync(
+    join(outDir, `maple-${slots}.json`),
+    `${JSON.stringify({ ...result(false, buildMs), cflags, lflags, clang: version, builtAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+  return result(false, buildMs);
+}

@@ -1,0 +1,353 @@
+/**
+ * Instantiates the kernel's maple tree (built by build.ts) on a shared WasmMemory and
+ * gives it a small typed API. One instance per thread, all on the same memory: the first
+ * (primary) instance uses the linker's stack and creates the node cache; each further instance
+ * gets its own stack and TLS block (allocThreadArea on the primary, passed to the other thread).
+ * Keys and entries are unsigned 32-bit (the module is wasm32: `unsigned long` is 32 bits).
+ */
+import { readFileSync } from 'node:fs';
+import { MAX_MEMORY_PAGES } from './build.js';
+
+/*
+ * The project compiles against lib ES2022 without DOM, which has no WebAssembly declarations:
+ * the few parts used here are typed locally.
+ */
+export interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+}
+export interface WasmGlobal {
+  value: number;
+}
+export type WasmModule = object;
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  instantiate(module: WasmModule, imports: object): Promise<{ exports: object }>;
+  RuntimeError: new (message?: string) => Error;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Tree flags (include/linux/maple_tree.h). */
+export const MT_FLAGS_ALLOC_RANGE = 0x01;
+export const MT_FLAGS_USE_RCU = 0x02;
+
+/** A BUG() in the kernel code (or any other trap): the instance's stack and RCU state were reset. */
+export class KernelTrap extends Error {
+  override name = 'KernelTrap';
+  constructor(message: string, readonly log: string) {
+    super(message);
+  }
+}
+
+export interface ThreadArea {
+  stackTop: number;
+  tls: number;
+}
+
+export interface SlabStats {
+  capacity: number;
+  live: number;
+  free: number;
+  allocs: number;
+  frees: number;
+  doubleFrees: number;
+  rcuQueued: number;
+  rcuInvoked: number;
+  objectSize: number;
+  requestedSize: number;
+}
+
+export interface RuntimeCounters {
+  mb: number;
+  wmb: number;
+  rmb: number;
+  assign: number;
+  deref: number;
+  warns: number;
+  dumpStacks: number;
+  bugs: number;
+}
+
+export interface Range {
+  first: number;
+  last: number;
+  entry: number;
+}
+
+interface Exports {
+  __stack_pointer: WasmGlobal;
+  __tls_size: WasmGlobal;
+  __tls_align: WasmGlobal;
+  __wasm_init_tls(tls: number): void;
+  rt_counters(): number;
+  rt_log(): number;
+  rt_log_clear(): void;
+  rt_alloc(size: number, align: number): number;
+  rt_thread_init(): number;
+  rt_thread_reset(): void;
+  rt_rcu_run_callbacks(): number;
+  rt_slab_stats(out: number): void;
+  rt_test_bug(): void;
+  km_init(): void;
+  km_mtree_new(flags: number): number;
+  km_sizeof_maple_node(): number;
+  km_range_slots(): number;
+  km_arange_slots(): number;
+  km_mtree_store_range(mt: number, first: number, last: number, entry: number): number;
+  km_mtree_insert_range(mt: number, first: number, last: number, entry: number): number;
+  km_mtree_load(mt: number, index: number): number;
+  km_mtree_erase(mt: number, index: number): number;
+  km_mtree_destroy(mt: number): void;
+  km_mt_set_in_rcu(mt: number, on: number): void;
+  km_mt_height(mt: number): number;
+  km_mas_walk(mt: number, index: number, out: number): number;
+  km_mas_find_all(mt: number, index: number, max: number, out: number, cap: number): number;
+  km_mt_validate(mt: number): number;
+  km_mt_dump(mt: number): void;
+}
+
+/** A shared memory the module can import (its maximum must equal the module's). */
+export function createKernelMemory(initialPages = 64): WasmMemory {
+  return new WA.Memory({ initial: initialPages, maximum: MAX_MEMORY_PAGES, shared: true });
+}
+
+export function compileKernel(wasmPath: string): WasmModule {
+  return new WA.Module(readFileSync(wasmPath));
+}
+
+const STACK_SIZE = 256 * 1024;
+const SCRATCH_WORDS = 3 * 1024;
+
+export class KernelInstance {
+  readonly slot: number;
+  private readonly stackTop: number;
+  private readonly scratch: number;
+
+  private constructor(
+    readonly memory: WasmMemory,
+    readonly exports: Exports,
+    area: ThreadArea | undefined,
+  ) {
+    const x = exports;
+    if (area) {
+      x.__stack_pointer.value = area.stackTop;
+      x.__wasm_init_tls(area.tls);
+    } else {
+      const tls = x.rt_alloc(Math.max(Number(x.__tls_size.value), 4), Math.max(Number(x.__tls_align.value), 16));
+      x.__wasm_init_tls(tls);
+      x.km_init();
+    }
+    this.stackTop = Number(x.__stack_pointer.value);
+    this.slot = x.rt_thread_init();
+    if (this.slot < 0) throw new Error('kernel runtime: no free thread slot (at most 64 instances per memory)');
+    this.scratch = x.rt_alloc(SCRATCH_WORDS * 4, 64);
+  }
+
+  /**
+   * Instantiate on `memory`. Without `area` this is the primary instance (one per memory, the
+   * first); with `area` (from the primary's allocThreadArea) a further one, typically in a worker.
+   */
+  static async create(module: WasmModule, memory: WasmMemory, area?: ThreadArea): Promise<KernelInstance> {
+    const instance = await WA.instantiate(module, { env: { memory } });
+    return new KernelInstance(memory, instance.exports as unknown as Exports, area);
+  }
+
+  /** A stack and TLS block for another instance on this memory. */
+  allocThreadArea(): ThreadArea {
+    const x = this.exports;
+    const base = x.rt_alloc(STACK_SIZE, 256);
+    const tls = x.rt_alloc(Math.max(Number(x.__tls_size.value), 4), Math.max(Number(x.__tls_align.value), 16));
+    if (!base || !tls) throw new Error('kernel runtime: out of memory for a thread area');
+    return { stackTop: base + STACK_SIZE, tls };
+  }
+
+  private get u32(): Uint32Array {
+    return new Uint32Array(this.memory.buffer);
+  }
+
+  /** Run a call into the module; a trap resets this instance's stack and RCU nesting. */
+  call<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof WA.RuntimeError)) throw error;
+      this.exports.__stack_pointer.value = this.stackTop;
+      this.exports.rt_thread_reset();
+      const log = this.log();
+      const bug = /kernel BUG at [^\n]*/.exec(log);
+      throw new KernelTrap(`${what}: ${bug ? bug[0] : `trap: ${(error as Error).message}`}`, log);
+    }
+  }
+
+  newTree(flags = MT_FLAGS_USE_RCU): KernelTree {
+    const mt = this.call('mtree_new', () => this.exports.km_mtree_new(flags));
+    if (!mt) throw new Error('kernel runtime: out of memory for a tree');
+    return new KernelTree(this, mt);
+  }
+
+  /** Attach to a tree another instance on this memory created. */
+  tree(address: number): KernelTree {
+    return new KernelTree(this, address);
+  }
+
+  /** One grace period: wait for readers, run the queued call_rcu callbacks; returns how many ran. */
+  runRcuCallbacks(): number {
+    return this.call('rcu grace period', () => this.exports.rt_rcu_run_callbacks()) >>> 0;
+  }
+
+  /** Grace periods until no callback is queued. */
+  rcuBarrier(): number {
+    let total = 0;
+    for (let n = this.runRcuCallbacks(); n > 0; n = this.runRcuCallbacks()) total += n;
+    return total;
+  }
+
+  slabStats(): SlabStats {
+    this.exports.rt_slab_stats(this.scratch);
+    const w = this.u32.subarray(this.scratch >>> 2, (this.scratch >>> 2) + 10);
+    return {
+      capacity: w[0],
+      live: w[1],
+      free: w[2],
+      allocs: w[3],
+      frees: w[4],
+      doubleFrees: w[5],
+      rcuQueued: w[6],
+      rcuInvoked: w[7],
+      objectSize: w[8],
+      requestedSize: w[9],
+    };
+  }
+
+  counters(): RuntimeCounters {
+    const base = this.exports.rt_counters() >>> 2;
+    const w = this.u32;
+    return {
+      mb: w[base],
+      wmb: w[base + 1],
+      rmb: w[base + 2],
+      assign: w[base + 3],
+      deref: w[base + 4],
+      warns: w[base + 5],
+      dumpStacks: w[base + 6],
+      bugs: w[base + 7],
+    };
+  }
+
+  /** What printk wrote since the last clearLog. */
+  log(): string {
+    const len = this.u32[(this.exports.rt_counters() >>> 2) + 10];
+    const ptr = this.exports.rt_log();
+    // TextDecoder refuses views on shared memory: copy first.
+    return new TextDecoder().decode(new Uint8Array(this.memory.buffer, ptr, len).slice());
+  }
+
+  clearLog(): void {
+    this.exports.rt_log_clear();
+  }
+
+  /** Node geometry of this build. */
+  geometry(): { rangeSlots: number; arangeSlots: number; nodeSize: number } {
+    const x = this.exports;
+    return { rangeSlots: x.km_range_slots(), arangeSlots: x.km_arange_slots(), nodeSize: x.km_sizeof_maple_node() };
+  }
+
+  /** @internal */
+  scratchWords(): { ptr: number; words: number } {
+    return { ptr: this.scratch, words: SCRATCH_WORDS };
+  }
+}
+
+export class KernelTree {
+  constructor(
+    readonly kernel: KernelInstance,
+    readonly address: number,
+  ) {}
+
+  /** mtree_store_range: 0 or a negative errno. */
+  storeRange(first: number, last: number, entry: number): number {
+    return this.kernel.call('mtree_store_range', () =>
+      this.kernel.exports.km_mtree_store_range(this.address, first, last, entry),
+    );
+  }
+
+  store(index: number, entry: number): number {
+    return this.storeRange(index, index, entry);
+  }
+
+  /** mtree_insert_range: 0, -EEXIST when any index is occupied, or another negative errno. */
+  insertRange(first: number, last: number, entry: number): number {
+    return this.kernel.call('mtree_insert_range', () =>
+      this.kernel.exports.km_mtree_insert_range(this.address, first, last, entry),
+    );
+  }
+
+  /** mtree_load: the entry at index, 0 for none. */
+  load(index: number): number {
+    return this.kernel.call('mtree_load', () => this.kernel.exports.km_mtree_load(this.address, index)) >>> 0;
+  }
+
+  /** mtree_erase: erases the whole range holding index; returns what was there. */
+  erase(index: number): number {
+    return this.kernel.call('mtree_erase', () => this.kernel.exports.km_mtree_erase(this.address, index)) >>> 0;
+  }
+
+  /** mas_walk: the range holding index, NULL ranges included. */
+  walk(index: number): Range {
+    const { ptr } = this.kernel.scratchWords();
+    const entry = this.kernel.call('mas_walk', () => this.kernel.exports.km_mas_walk(this.address, index, ptr)) >>> 0;
+    const w = new Uint32Array(this.kernel.memory.buffer, ptr, 2);
+    return { first: w[0], last: w[1], entry };
+  }
+
+  /** The entries in [index, max] in order (mas_find in a loop). */
+  findAll(index = 0, max = 0xffffffff): Range[] {
+    const { ptr, words } = this.kernel.scratchWords();
+    const cap = Math.floor(words / 3);
+    const out: Range[] = [];
+    let from = index >>> 0;
+    for (;;) {
+      const n = this.kernel.call('mas_find', () =>
+        this.kernel.exports.km_mas_find_all(this.address, from, max, ptr, cap),
+      );
+      const w = new Uint32Array(this.kernel.memory.buffer, ptr, 3 * n);
+      for (let i = 0; i < n; i++) out.push({ first: w[3 * i], last: w[3 * i + 1], entry: w[3 * i + 2] });
+      if (n < cap) return out;
+      const last = w[3 * (n - 1) + 1];
+      if (last >= (max >>> 0)) return out;
+      from = last + 1;
+    }
+  }
+
+  /** The kernel's mt_validate: how many of its checks failed (0 = valid); messages in kernel.log(). */
+  validate(): number {
+    return this.kernel.call('mt_validate', () => this.kernel.exports.km_mt_validate(this.address)) >>> 0;
+  }
+
+  height(): number {
+    return this.kernel.exports.km_mt_height(this.address);
+  }
+
+  setInRcu(on: boolean): void {
+    this.kernel.call('mt_set_in_rcu', () => this.kernel.exports.km_mt_set_in_rcu(this.address, on ? 1 : 0));
+  }
+
+  /** The kernel's mt_dump, as text. */
+  dump(): string {
+    this.kernel.clearLog();
+    this.kernel.call('mt_dump', () => this.kernel.exports.km_mt_dump(this.address));
+    const text = this.kernel.log();
+    this.kernel.clearLog();
+    return text;
+  }
+
+  /** mtree_destroy: frees every node (through call_rcu in RCU mode). */
+  destroy(): void {
+    this.kernel.call('mtree_destroy', () => this.kernel.exports.km_mtree_destroy(this.address));
+  }
+}
+
+/** Build-and-load in one step for single-threaded use. */
+export async function loadKernel(wasmPath: string, memory = createKernelMemory()): Promise<KernelInstance> {
+  return KernelInstance.create(compileKernel(wasmPath), memory);
+}

@@ -1,0 +1,488 @@
+/*
+ * maple-torture's C runtime for the kernel's lib/maple_tree.c built to wasm32.
+ * The project's own code (MIT), no kernel code.
+ *
+ * - memory: a bump heap above __heap_base (the linker puts the stack first,
+ *   so nothing handed out lies below 4096) growing the shared memory on demand;
+ * - slab: kmem_cache_* with the bulk calls, every object 256-byte aligned and
+ *   zeroed on allocation, poisoned on free, with exact accounting;
+ * - RCU: per-thread reader nesting in shared memory, call_rcu queueing, and
+ *   grace periods the host drives (rt_rcu_run_callbacks);
+ * - printk into a shared log the host reads, WARN counted, BUG recorded then trapped;
+ * - barriers, rcu_assign_pointer and rcu_dereference as counted calls.
+ */
+#include "kshim.h"
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define RT_MAX_THREADS 64
+#define RT_NODE_SIZE 256u
+#define RT_POISON 0x6b6b6b6bu
+#define RT_LOG_SIZE 65536u
+
+extern unsigned char __heap_base;
+
+/* ---- string functions --------------------------------------------- */
+void *memcpy(void *d, const void *s, size_t n) { __builtin_memcpy(d, s, n); return d; }
+void *memmove(void *d, const void *s, size_t n) { __builtin_memmove(d, s, n); return d; }
+void *memset(void *d, int c, size_t n) { __builtin_memset(d, c, n); return d; }
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/* ---- a tiny lock for the runtime's own shared state ---------------- */
+static void rt_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		;
+}
+static void rt_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+
+/* ---- counters the host reads (one block, see loader.ts) ------------ */
+struct rt_counters {
+	unsigned int mb, wmb, rmb, assign, deref;       /* 0..4 */
+	unsigned int warns, dump_stacks, bugs;          /* 5..7 */
+	unsigned int bug_line;                          /* 8 */
+	const char *bug_file;                           /* 9 */
+	unsigned int log_len;                           /* 10 */
+	unsigned int log_lost;                          /* 11 */
+	unsigned int heap_next, heap_end;               /* 12, 13 */
+};
+static struct rt_counters rt_ctr;
+static char rt_log[RT_LOG_SIZE];
+static int rt_log_lock;
+
+EXPORT(rt_counters) struct rt_counters *rt_counters_ptr(void) { return &rt_ctr; }
+EXPORT(rt_log) char *rt_log_ptr(void) { return rt_log; }
+EXPORT(rt_log_clear) void rt_log_clear(void)
+{
+	rt_lock(&rt_log_lock);
+	rt_ctr.log_len = 0;
+	rt_ctr.log_lost = 0;
+	rt_unlock(&rt_log_lock);
+}
+
+void rt_smp_mb(void) { __atomic_fetch_add(&rt_ctr.mb, 1, __ATOMIC_RELAXED); __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+void rt_smp_wmb(void) { __atomic_fetch_add(&rt_ctr.wmb, 1, __ATOMIC_RELAXED); __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+void rt_smp_rmb(void) { __atomic_fetch_add(&rt_ctr.rmb, 1, __ATOMIC_RELAXED); __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+void *rt_rcu_dereference(void *const *p)
+{
+	__atomic_fetch_add(&rt_ctr.deref, 1, __ATOMIC_RELAXED);
+	return __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
+}
+void rt_rcu_assign_pointer(void **p, void *v)
+{
+	__atomic_fetch_add(&rt_ctr.assign, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+/* ---- printk ---------------------------------------------------------- */
+struct rt_out { char *buf; unsigned int len, cap; };
+static void out_c(struct rt_out *o, char c)
+{
+	if (o->len < o->cap)
+		o->buf[o->len] = c;
+	o->len++;
+}
+static void out_s(struct rt_out *o, const char *s)
+{
+	if (!s)
+		s = "(null)";
+	while (*s)
+		out_c(o, *s++);
+}
+static void out_num(struct rt_out *o, unsigned long long v, unsigned base, int neg,
+		int width, char pad, int upper)
+{
+	char tmp[24];
+	int n = 0;
+	const char *dig = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	do {
+		tmp[n++] = dig[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		tmp[n++] = '-';
+	for (int i = n; i < width; i++)
+		out_c(o, pad);
+	while (n)
+		out_c(o, tmp[--n]);
+}
+static void rt_vformat(struct rt_out *o, const char *f, __builtin_va_list ap)
+{
+	for (; *f; f++) {
+		if (*f != '%') {
+			out_c(o, *f);
+			continue;
+		}
+		f++;
+		char pad = ' ';
+		int width = 0, lng = 0;
+		while (*f == '0' || *f == '-' || *f == '+' || *f == ' ' || *f == '#') {
+			if (*f == '0')
+				pad = '0';
+			f++;
+		}
+		while (*f >= '0' && *f <= '9')
+			width = width * 10 + (*f++ - '0');
+		while (*f == 'l' || *f == 'z' || *f == 'h') {
+			if (*f == 'l')
+				lng++;
+			f++;
+		}
+		switch (*f) {
+		case 'd': case 'i': {
+			long long v = lng >= 2 ? __builtin_va_arg(ap, long long)
+				: (long long)__builtin_va_arg(ap, int);
+			out_num(o, v < 0 ? -(unsigned long long)v : (unsigned long long)v,
+				10, v < 0, width, pad, 0);
+			break;
+		}
+		case 'u': case 'x': case 'X': {
+			unsigned long long v = lng >= 2 ? __builtin_va_arg(ap, unsigned long long)
+				: __builtin_va_arg(ap, unsigned int);
+			out_num(o, v, *f == 'u' ? 10 : 16, 0, width, pad, *f == 'X');
+			break;
+		}
+		case 'p':
+			out_s(o, "0x");
+			out_num(o, (unsigned long)__builtin_va_arg(ap, void *), 16, 0, 0, ' ', 0);
+			while (f[1] >= 'a' && f[1] <= 'z') /* %px, %pS, ... */
+				f++;
+			break;
+		case 's':
+			out_s(o, __builtin_va_arg(ap, const char *));
+			break;
+		case 'c':
+			out_c(o, (char)__builtin_va_arg(ap, int));
+			break;
+		case '%':
+			out_c(o, '%');
+			break;
+		case 0:
+			return;
+		default:
+			out_c(o, '%');
+			out_c(o, *f);
+		}
+	}
+}
+int rt_printk(const char *fmt, ...)
+{
+	char line[512];
+	struct rt_out o = { line, 0, sizeof(line) };
+	__builtin_va_list ap;
+	__builtin_va_start(ap, fmt);
+	rt_vformat(&o, fmt, ap);
+	__builtin_va_end(ap);
+	unsigned int n = o.len < o.cap ? o.len : o.cap;
+	rt_lock(&rt_log_lock);
+	if (rt_ctr.log_len + n <= RT_LOG_SIZE) {
+		memcpy(rt_log + rt_ctr.log_len, line, n);
+		rt_ctr.log_len += n;
+	} else {
+		rt_ctr.log_lost += n;
+	}
+	rt_unlock(&rt_log_lock);
+	return (int)n;
+}
+void rt_dump_stack(void) { __atomic_fetch_add(&rt_ctr.dump_stacks, 1, __ATOMIC_SEQ_CST); }
+void rt_warn(const char *file, int line)
+{
+	__atomic_fetch_add(&rt_ctr.warns, 1, __ATOMIC_SEQ_CST);
+	rt_printk("WARNING at %s:%d\n", file, line);
+}
+__noreturn void rt_bug(const char *file, int line)
+{
+	__atomic_fetch_add(&rt_ctr.bugs, 1, __ATOMIC_SEQ_CST);
+	rt_ctr.bug_file = file;
+	rt_ctr.bug_line = (unsigned int)line;
+	rt_printk("kernel BUG at %s:%d!\n", file, line);
+	__builtin_trap();
+}
+
+/* ---- heap -------------------------------------------------------------- */
+static int rt_heap_lock;
+static unsigned long rt_heap_next, rt_heap_end;
+
+/* Hand out `size` bytes aligned to `align` (a power of two); never freed. */
+EXPORT(rt_alloc) void *rt_alloc(unsigned long size, unsigned long align)
+{
+	rt_lock(&rt_heap_lock);
+	if (!rt_heap_next) {
+		rt_heap_next = ((unsigned long)&__heap_base + RT_NODE_SIZE - 1) & ~(unsigned long)(RT_NODE_SIZE - 1);
+		rt_heap_end = __builtin_wasm_memory_size(0) * 65536ul;
+	}
+	unsigned long p = (rt_heap_next + align - 1) & ~(align - 1);
+	while (p + size > rt_heap_end || p + size < p) {
+		unsigned long pages = (p + size - rt_heap_end + 65535) / 65536;
+		if (pages < 256)
+			pages = 256;
+		if (__builtin_wasm_memory_grow(0, pages) == (unsigned long)-1) {
+			rt_unlock(&rt_heap_lock);
+			return NULL;
+		}
+		rt_heap_end = __builtin_wasm_memory_size(0) * 65536ul;
+	}
+	rt_heap_next = p + size;
+	rt_ctr.heap_next = rt_heap_next;
+	rt_ctr.heap_end = rt_heap_end;
+	rt_unlock(&rt_heap_lock);
+	memset((void *)p, 0, size);
+	return (void *)p;
+}
+
+/* ---- slab -------------------------------------------------------------- */
+struct kmem_cache {
+	const char *name;
+	unsigned int size;          /* object size, rounded up to RT_NODE_SIZE */
+	unsigned int requested;     /* what the caller asked for */
+	int lock;
+	void *free_list;
+	/* accounting: capacity == live + free; pending counts call_rcu'd objects */
+	unsigned int capacity, live, free, allocs, frees, double_frees;
+};
+#define RT_SLAB_CHUNK 64
+static struct kmem_cache *rt_node_cache; /* the last cache created: the tree's */
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+		unsigned int align, slab_flags_t flags, void (*ctor)(void *))
+{
+	(void)align; (void)flags; (void)ctor;
+	struct kmem_cache *c = rt_alloc(sizeof(*c), 16);
+	if (!c)
+		BUG();
+	c->name = name;
+	c->requested = size;
+	/* The tree finds a node from an encoded pointer by masking the low 8 bits:
+	 * whatever alignment was asked for, objects are 256-byte aligned. */
+	c->size = (size + RT_NODE_SIZE - 1) & ~(RT_NODE_SIZE - 1);
+	rt_node_cache = c;
+	return c;
+}
+
+static void *slab_get(struct kmem_cache *c)
+{
+	if (!c->free_list) {
+		char *chunk = rt_alloc((unsigned long)c->size * RT_SLAB_CHUNK, RT_NODE_SIZE);
+		if (!chunk)
+			return NULL;
+		for (int i = RT_SLAB_CHUNK - 1; i >= 0; i--) {
+			void **obj = (void **)(chunk + (unsigned long)i * c->size);
+			obj[0] = c->free_list;
+			c->free_list = obj;
+		}
+		c->capacity += RT_SLAB_CHUNK;
+		c->free += RT_SLAB_CHUNK;
+	}
+	void **obj = c->free_list;
+	c->free_list = obj[0];
+	c->free--;
+	c->live++;
+	c->allocs++;
+	memset(obj, 0, c->size);
+	return obj;
+}
+
+static void slab_put(struct kmem_cache *c, void *p)
+{
+	unsigned int *w = p;
+	/* A freed object is all poison apart from the free-list link in word 0;
+	 * a second free of it is caught by the poison in word 1. */
+	if (w[1] == RT_POISON && w[2] == RT_POISON) {
+		c->double_frees++;
+		rt_printk("slab %s: double free of %p\n", c->name, p);
+		BUG();
+	}
+	for (unsigned int i = 0; i < c->size / 4; i++)
+		w[i] = RT_POISON;
+	((void **)p)[0] = c->free_list;
+	c->free_list = p;
+	c->live--;
+	c->free++;
+	c->frees++;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	(void)gfp;
+	rt_lock(&c->lock);
+	void *p = slab_get(c);
+	rt_unlock(&c->lock);
+	return p;
+}
+void kmem_cache_free(struct kmem_cache *c, void *p)
+{
+	if (!p)
+		return;
+	rt_lock(&c->lock);
+	slab_put(c, p);
+	rt_unlock(&c->lock);
+}
+int kmem_cache_alloc_bulk(struct kmem_cache *c, gfp_t gfp, size_t n, void **p)
+{
+	(void)gfp;
+	size_t i;
+	rt_lock(&c->lock);
+	for (i = 0; i < n; i++) {
+		p[i] = slab_get(c);
+		if (!p[i])
+			break;
+	}
+	if (i < n) { /* all or nothing, like the kernel's bulk allocator */
+		while (i)
+			slab_put(c, p[--i]);
+		rt_unlock(&c->lock);
+		return 0;
+	}
+	rt_unlock(&c->lock);
+	return (int)n;
+}
+void kmem_cache_free_bulk(struct kmem_cache *c, size_t n, void **p)
+{
+	rt_lock(&c->lock);
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			slab_put(c, p[i]);
+	rt_unlock(&c->lock);
+}
+int kmem_cache_shrink(struct kmem_cache *c) { (void)c; return 0; }
+
+/* ---- RCU ----------------------------------------------------------------- */
+/* Shared: reader nesting and a sequence bumped at each outermost unlock,
+ * one 64-byte line per thread slot. */
+struct rt_reader { unsigned int nesting, seq, used, pad[13]; };
+static struct rt_reader rt_readers[RT_MAX_THREADS] __aligned(64);
+static struct rcu_head *rt_rcu_queue;
+static unsigned int rt_rcu_queued, rt_rcu_invoked;
+static _Thread_local int rt_slot = -1;
+
+/* Each instance (thread) claims a reader slot once its TLS is set up. */
+EXPORT(rt_thread_init) int rt_thread_init(void)
+{
+	for (int i = 0; i < RT_MAX_THREADS; i++) {
+		unsigned int expect = 0;
+		if (__atomic_compare_exchange_n(&rt_readers[i].used, &expect, 1, 0,
+				__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			rt_slot = i;
+			return i;
+		}
+	}
+	return -1;
+}
+/* After a trap: leave any read section the trapped call was in. */
+EXPORT(rt_thread_reset) void rt_thread_reset(void)
+{
+	if (rt_slot >= 0 && rt_readers[rt_slot].nesting) {
+		__atomic_store_n(&rt_readers[rt_slot].nesting, 0, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&rt_readers[rt_slot].seq, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+void rt_rcu_read_lock(void)
+{
+	if (rt_slot < 0)
+		BUG(); /* rt_thread_init was not called on this instance */
+	struct rt_reader *r = &rt_readers[rt_slot];
+	__atomic_store_n(&r->nesting, r->nesting + 1, __ATOMIC_SEQ_CST);
+}
+void rt_rcu_read_unlock(void)
+{
+	struct rt_reader *r = &rt_readers[rt_slot];
+	if (!r->nesting)
+		BUG();
+	if (r->nesting == 1)
+		__atomic_fetch_add(&r->seq, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&r->nesting, r->nesting - 1, __ATOMIC_SEQ_CST);
+}
+
+void call_rcu(struct rcu_head *head, rcu_callback_t func)
+{
+	head->func = func;
+	struct rcu_head *old = __atomic_load_n(&rt_rcu_queue, __ATOMIC_SEQ_CST);
+	do {
+		head->next = old;
+	} while (!__atomic_compare_exchange_n(&rt_rcu_queue, &old, head, 0,
+			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	__atomic_fetch_add(&rt_rcu_queued, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Wait until every reader that was inside a read section has left it. */
+void synchronize_rcu(void)
+{
+	unsigned int snap[RT_MAX_THREADS];
+	if (rt_slot >= 0 && rt_readers[rt_slot].nesting)
+		BUG(); /* a grace period from inside a read section never ends */
+	for (int i = 0; i < RT_MAX_THREADS; i++)
+		snap[i] = __atomic_load_n(&rt_readers[i].seq, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < RT_MAX_THREADS; i++)
+		while (__atomic_load_n(&rt_readers[i].nesting, __ATOMIC_SEQ_CST) &&
+		       __atomic_load_n(&rt_readers[i].seq, __ATOMIC_SEQ_CST) == snap[i])
+			;
+}
+
+/* The host's grace period: take the queued callbacks, wait for readers, run
+ * them (oldest first).  Returns how many ran. */
+EXPORT(rt_rcu_run_callbacks) unsigned int rt_rcu_run_callbacks(void)
+{
+	struct rcu_head *list = __atomic_exchange_n(&rt_rcu_queue, NULL, __ATOMIC_SEQ_CST);
+	if (!list)
+		return 0;
+	synchronize_rcu();
+	struct rcu_head *rev = NULL;
+	while (list) {
+		struct rcu_head *next = list->next;
+		list->next = rev;
+		rev = list;
+		list = next;
+	}
+	unsigned int n = 0;
+	while (rev) {
+		struct rcu_head *next = rev->next;
+		rev->func(rev);
+		rev = next;
+		n++;
+	}
+	__atomic_fetch_add(&rt_rcu_invoked, n, __ATOMIC_SEQ_CST);
+	return n;
+}
+void rcu_barrier(void)
+{
+	while (rt_rcu_run_callbacks())
+		;
+}
+
+/* ---- host-visible slab and RCU accounting --------------------------------- */
+struct rt_slab_stats {
+	unsigned int capacity, live, free, allocs, frees, double_frees;
+	unsigned int rcu_queued, rcu_invoked, object_size, requested_size;
+};
+EXPORT(rt_slab_stats) void rt_slab_stats(struct rt_slab_stats *s)
+{
+	struct kmem_cache *c = rt_node_cache;
+	if (!c)
+		return;
+	rt_lock(&c->lock);
+	s->capacity = c->capacity;
+	s->live = c->live;
+	s->free = c->free;
+	s->allocs = c->allocs;
+	s->frees = c->frees;
+	s->double_frees = c->double_frees;
+	s->object_size = c->size;
+	s->requested_size = c->requested;
+	rt_unlock(&c->lock);
+	s->rcu_queued = __atomic_load_n(&rt_rcu_queued, __ATOMIC_SEQ_CST);
+	s->rcu_invoked = __atomic_load_n(&rt_rcu_invoked, __ATOMIC_SEQ_CST);
+}
+
+/* For the host's tests of trap recovery: BUG() from inside a read section. */
+EXPORT(rt_test_bug) void rt_test_bug(void)
+{
+	rt_rcu_read_lock();
+	BUG();
+}
