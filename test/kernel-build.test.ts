@@ -16,7 +16,7 @@ import { Rng } from '../src/harness/rng.js';
 const CI = process.env.CI === 'true';
 const EEXIST = -17;
 
-const builds = new Map<Slots, BuildResult | Error>();
+const builds = new Map<Slots | 'selftest', BuildResult | Error>();
 
 beforeAll(async () => {
   for (const slots of [16, 32] as const) {
@@ -26,10 +26,15 @@ beforeAll(async () => {
       builds.set(slots, error as Error);
     }
   }
+  try {
+    builds.set('selftest', await buildKernel({ slots: 32, selfTest: true }));
+  } catch (error) {
+    builds.set('selftest', error as Error);
+  }
 }, 300_000);
 
 /** The build, or skip (locally) / fail (CI) with the reason. */
-function built(slots: Slots, skip: (note?: string) => void): BuildResult {
+function built(slots: Slots | 'selftest', skip: (note?: string) => void): BuildResult {
   const result = builds.get(slots);
   if (result instanceof Error || result === undefined) {
     const reason = `kernel build unavailable: ${result?.message ?? 'not attempted'}`;
@@ -224,4 +229,39 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(tree.load(35)).toBe(8);
     expect(tree.validate(), kernel.log()).toBe(0);
   });
+});
+
+describe('the kernel\'s own test module (lib/test_maple_tree.c) as a self-check, 32 slots', () => {
+  it('is a separate build with its own cache key; the plain builds have no test module', async ({ skip }) => {
+    const result = built('selftest', skip);
+    expect(result.selfTest).toBe(true);
+    expect(result.slots).toBe(32);
+    expect(result.wasmPath).toMatch(/maple-32-selftest\.wasm$/);
+    const plain = built(32, skip);
+    expect(plain.selfTest).toBe(false);
+    expect(result.buildHash).not.toBe(plain.buildHash);
+    const kernel = await KernelInstance.create(compileKernel(plain.wasmPath), createKernelMemory());
+    expect(kernel.hasSelfTest()).toBe(false);
+    expect(() => kernel.runSelfTest()).toThrow(/not a self-check build/);
+  });
+
+  it('passes every one of its checks (6.12: 134,469,094), the slab exact and every call_rcu callback run', async ({ skip }) => {
+    const result = built('selftest', skip);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    expect(kernel.geometry().rangeSlots).toBe(32);
+    const outcome = kernel.runSelfTest();
+    const tail = outcome.log.split('\n').slice(-40).join('\n');
+    expect(outcome.passed, tail).toBe(outcome.run);
+    expect(outcome.ret, tail).toBe(0);
+    expect(outcome.run).toBeGreaterThan(100_000_000);
+    expect(outcome.log).toContain(`maple_tree: ${outcome.passed} of ${outcome.run} tests passed`);
+    const counters = kernel.counters();
+    expect(counters.bugs).toBe(0);
+    expect(counters.warns).toBe(0);
+    const slab = kernel.slabStats();
+    expect(slab.doubleFrees).toBe(0);
+    expect(slab.rcuInvoked).toBe(slab.rcuQueued);
+    expect(slab.live).toBe(0);
+    expect(slab.allocs).toBe(slab.frees);
+  }, 120_000);
 });

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultCacheDir, findKernelSource, projectRoot } from './source.js';
+import { KernelSourceError, defaultCacheDir, findKernelSource, projectRoot } from './source.js';
 import type { KernelSource } from './source.js';
 
 /** The toolchain version the build is made and cached with. */
@@ -30,6 +30,8 @@ const SHIMMED_HEADERS = [
   'asm/barrier.h',
   'trace/events/maple_tree.h',
 ];
+/** The further headers lib/test_maple_tree.c includes (the self-check build only). */
+const SELF_TEST_HEADERS = ['linux/module.h', 'linux/rwsem.h'];
 
 export type Slots = 16 | 32;
 
@@ -50,6 +52,11 @@ export interface BuildOptions {
   /** 16: the 64-bit node layout (BUILD_VDSO32_64), as the replica; 32: wasm32's own layout. */
   slots?: Slots;
   cacheDir?: string;
+  /**
+   * Also build the kernel's own test module (lib/test_maple_tree.c) with the self-check runtime
+   * (src/kernel/selftest/), exported as `km_selftest`: a separate build with its own cache key.
+   */
+  selfTest?: boolean;
   /** Rebuild even when cached. */
   force?: boolean;
   log?: (line: string) => void;
@@ -58,6 +65,7 @@ export interface BuildOptions {
 export interface BuildResult {
   wasmPath: string;
   slots: Slots;
+  selfTest: boolean;
   version: string;
   origin: KernelSource['origin'];
   sourceDir: string;
@@ -129,25 +137,45 @@ function put(tree: Tree, path: string, content: string): void {
 /** Build (or find in the cache) the wasm module. */
 export async function buildKernel(options: BuildOptions = {}): Promise<BuildResult> {
   const slots = options.slots ?? 16;
+  const selfTest = options.selfTest ?? false;
   const log = options.log ?? (() => {});
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const source = findKernelSource({ kernelSrc: options.kernelSrc, cacheDir, log });
   const root = join(projectRoot(), 'src', 'kernel');
   const shim = readDir(join(root, 'shim'));
   const runtime = readDir(join(root, 'runtime'));
+  const selftest = selfTest ? readDir(join(root, 'selftest')) : {};
+  let testModule: string | undefined;
+  if (selfTest) {
+    const path = join(source.dir, 'lib', 'test_maple_tree.c');
+    if (!existsSync(path)) throw new KernelSourceError(`${source.dir} has no lib/test_maple_tree.c (the kernel's test module)`);
+    testModule = readFileSync(path, 'utf8');
+  }
   const cflags = compileFlags(slots);
   const lflags = linkFlags();
   const version = clangVersion();
 
   const key = createHash('sha256')
-    .update(JSON.stringify({ source: source.hash, shim, runtime, cflags, lflags, clang: version }))
+    .update(
+      JSON.stringify({
+        source: source.hash,
+        shim,
+        runtime,
+        // Only the self-check build adds these, so the plain builds keep their keys.
+        ...(selfTest ? { selftest, testModule } : {}),
+        cflags,
+        lflags,
+        clang: version,
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
   const outDir = join(cacheDir, key);
-  const wasmPath = join(outDir, `maple-${slots}.wasm`);
+  const wasmPath = join(outDir, `maple-${slots}${selfTest ? '-selftest' : ''}.wasm`);
   const result = (cached: boolean, buildMs: number): BuildResult => ({
     wasmPath,
     slots,
+    selfTest,
     version: source.version,
     origin: source.origin,
     sourceDir: source.dir,
@@ -179,8 +207,14 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   put(files, 'maple_tree.c', source.files['lib/maple_tree.c']);
   for (const [name, text] of Object.entries(runtime)) put(files, name, text);
   const units = ['maple_tree.c', ...Object.keys(runtime).filter((name) => name.endsWith('.c'))];
+  if (selfTest) {
+    for (const header of SELF_TEST_HEADERS) put(files, header, '#include <kselftest.h>\n');
+    for (const [name, text] of Object.entries(selftest)) put(files, name, text);
+    put(files, 'test_maple_tree.c', testModule ?? '');
+    units.push('test_maple_tree.c', ...Object.keys(selftest).filter((name) => name.endsWith('.c')));
+  }
 
-  log(`kernel build: compiling ${units.join(', ')} (${slots} slots) with ${CLANG_PACKAGE} ${version}`);
+  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}) with ${CLANG_PACKAGE} ${version}`);
   const output: string[] = [];
   const decoder = new TextDecoder();
   const collect = (bytes: Uint8Array | null): void => {
@@ -210,7 +244,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   writeFileSync(tmp, wasm);
   renameSync(tmp, wasmPath);
   writeFileSync(
-    join(outDir, `maple-${slots}.json`),
+    join(outDir, `maple-${slots}${selfTest ? '-selftest' : ''}.json`),
     `${JSON.stringify({ ...result(false, buildMs), cflags, lflags, clang: version, builtAt: new Date().toISOString() }, null, 2)}\n`,
   );
   return result(false, buildMs);

@@ -104,6 +104,18 @@ interface Exports {
   km_mas_find_all(mt: number, index: number, max: number, out: number, cap: number): number;
   km_mt_validate(mt: number): number;
   km_mt_dump(mt: number): void;
+  /** Only in the self-check build (buildKernel({ selfTest: true })). */
+  km_selftest?: (out: number) => number;
+}
+
+/** The kernel's test module's result: its MT_BUG_ON checks run and passed, and what its init returned. */
+export interface SelfTestResult {
+  passed: number;
+  run: number;
+  /** The module init's return value: 0 when every check passed, else -EINVAL. */
+  ret: number;
+  /** What the module printed. */
+  log: string;
 }
 
 /** A shared memory the module can import (its maximum must equal the module's). */
@@ -244,6 +256,27 @@ export class KernelInstance {
 
   clearLog(): void {
     this.exports.rt_log_clear();
+  }
+
+  /** Whether this module is a self-check build (it contains the kernel's test module). */
+  hasSelfTest(): boolean {
+    return typeof this.exports.km_selftest === 'function';
+  }
+
+  /**
+   * Run the kernel's test module (lib/test_maple_tree.c) once: its module init, every
+   * MT_BUG_ON counted. Only on a 32-slot self-check build, once, on a fresh memory (the counters
+   * are the module's own and are not reset).
+   */
+  runSelfTest(): SelfTestResult {
+    const run = this.exports.km_selftest;
+    if (typeof run !== 'function') throw new Error('kernel runtime: not a self-check build (build with selfTest: true)');
+    // The module takes 16 slots for 64-bit longs: on the 16-slot wasm32 build its check_find never ends.
+    if (this.geometry().rangeSlots !== 32) throw new Error('kernel runtime: the self-check runs on the 32-slot build only');
+    this.clearLog();
+    const ret = this.call('maple_tree_seed', () => run(this.scratch));
+    const w = new Uint32Array(this.memory.buffer, this.scratch, 2);
+    return { passed: w[0], run: w[1], ret, log: this.log() };
   }
 
   /** Node geometry of this build. */

@@ -121,14 +121,28 @@ static void rt_vformat(struct rt_out *o, const char *f, __builtin_va_list ap)
 		}
 		f++;
 		char pad = ' ';
-		int width = 0, lng = 0;
+		int width = 0, lng = 0, prec = -1;
 		while (*f == '0' || *f == '-' || *f == '+' || *f == ' ' || *f == '#') {
 			if (*f == '0')
 				pad = '0';
 			f++;
 		}
+		if (*f == '*') {
+			width = __builtin_va_arg(ap, int);
+			f++;
+		}
 		while (*f >= '0' && *f <= '9')
 			width = width * 10 + (*f++ - '0');
+		if (*f == '.') { /* precision: honoured for %s (mt_dump indents with "%.*s") */
+			f++;
+			prec = 0;
+			if (*f == '*') {
+				prec = __builtin_va_arg(ap, int);
+				f++;
+			}
+			while (*f >= '0' && *f <= '9')
+				prec = prec * 10 + (*f++ - '0');
+		}
 		while (*f == 'l' || *f == 'z' || *f == 'h') {
 			if (*f == 'l')
 				lng++;
@@ -154,9 +168,16 @@ static void rt_vformat(struct rt_out *o, const char *f, __builtin_va_list ap)
 			while (f[1] >= 'a' && f[1] <= 'z') /* %px, %pS, ... */
 				f++;
 			break;
-		case 's':
-			out_s(o, __builtin_va_arg(ap, const char *));
+		case 's': {
+			const char *str = __builtin_va_arg(ap, const char *);
+			if (prec < 0 || !str) {
+				out_s(o, str);
+			} else {
+				for (int i = 0; i < prec && str[i]; i++)
+					out_c(o, str[i]);
+			}
 			break;
+		}
 		case 'c':
 			out_c(o, (char)__builtin_va_arg(ap, int));
 			break;
