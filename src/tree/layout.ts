@@ -130,3 +130,33 @@ export function metaGap(meta: number): number {
 export function mkMeta(end: number, gapOffset: number): number {
   return end | (gapOffset << 8);
 }
+
+/** Pivots a node of this type stores (one fewer than its slots). */
+export function pivotCount(type: number): number {
+  return type === ARANGE_64 ? ARANGE_SLOTS - 1 : RANGE_SLOTS - 1;
+}
+
+/** Word of pivot i of the node `enode`. */
+export function pivotAddr(enode: number, i: number): number {
+  return nodeBase(enode >>> 4) + PIVOTS + i;
+}
+
+/** Word of slot i of the node `enode` (its type taken from the enode). */
+export function slotAddr(enode: number, i: number): number {
+  return nodeBase(enode >>> 4) + slotsAt((enode >>> 2) & 3) + i;
+}
+
+/** Word of gap i of the arange node `enode`. */
+export function gapAddr(enode: number, i: number): number {
+  return nodeBase(enode >>> 4) + ARANGE_GAPS_AT + i;
+}
+
+/** Word of the metadata of the node `enode`. */
+export function metaAddr(enode: number): number {
+  return nodeBase(enode >>> 4) + META;
+}
+
+/** Word of the parent word of the node `enode`. */
+export function parentAddr(enode: number): number {
+  return nodeBase(enode >>> 4) + PARENT;
+}

@@ -159,9 +159,7 @@ export class MapleTree implements CursorWriter {
   insert(first: number, last: number, entry: number): boolean {
     checkRange(first, last);
     checkEntry(entry, false);
-    if (this.occupied(first, last)) return false;
-    this.writer.store(first, last, entry);
-    return true;
+    return this.writer.insert(first, last, entry);
   }
 
   load(index: number): number {
@@ -281,13 +279,4 @@ export class MapleTree implements CursorWriter {
     return { ...shape, slab: this.slab.stats() };
   }
 
-  private occupied(first: number, last: number): boolean {
-    let index = first;
-    for (;;) {
-      if (this.writer.lookup(index) !== 0) return true;
-      const end = this.writer.lookupLast;
-      if (end >= last) return false;
-      index = end + 1;
-    }
-  }
 }
