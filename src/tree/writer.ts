@@ -209,8 +209,11 @@ export class TreeWriter {
     if (insert && first === 0 && !isNode(this.mem.read(HDR_ROOT)) && this.mem.read(HDR_ROOT) !== 0) return false;
     const append = !rcu || (this.bugs & Bug.APPEND_IN_RCU) !== 0;
     const type = wr.storeType(first, last, entry, rcu, append);
-    if (insert && type !== WR_STORE_ROOT && type !== WR_NEW_ROOT) {
-      if (type === WR_SPANNING_STORE) return false;
+    if (insert && type !== WR_STORE_ROOT) {
+      // The kernel's mas_insert skips its checks for wr_new_root too, so inserting [0, MAX] over
+      // a leaf root replaces the whole tree there. That leaf holds an entry (a leaf root of one
+      // NULL range does not exist), so here the insert fails, as the API promises.
+      if (type === WR_NEW_ROOT || type === WR_SPANNING_STORE) return false;
       if (wr.content !== 0 || last > wr.rMax) return false;
     }
     const height = this.height();
