@@ -99,6 +99,7 @@ export class LeafStores {
       mas.offset = end + 1;
     }
     mas.end = newEnd;
+    mas.refreshEnd();
     if (wr.content === 0 || wr.entry === 0) this.builder.updateGap(mas);
   }
 
@@ -141,6 +142,7 @@ export class LeafStores {
       builder.replace(mas, fresh, 1);
     } else {
       builder.writeNode(mas.node, piv, slot, this.gaps, 0, newEnd + 1, 0);
+      mas.refreshEnd();
     }
     builder.updateGap(mas);
     mas.end = newEnd;

@@ -18,6 +18,8 @@ export class MaState {
   readonly maxs = new Float64Array(MAX_HEIGHT);
   /** The slot taken at each level toward the level below. */
   readonly taken = new Uint8Array(MAX_HEIGHT);
+  /** The data end of each level's node, read when the state moves there (see refreshEnd). */
+  readonly ends = new Uint8Array(MAX_HEIGHT);
   depth = 0;
   offset = 0;
   end = 0;
@@ -34,6 +36,12 @@ export class MaState {
 
   set node(enode: number) {
     this.nodes[this.depth] = enode;
+    this.refreshEnd();
+  }
+
+  /** Read the data end of the current node again (after a write changed it in place). */
+  refreshEnd(): void {
+    this.ends[this.depth] = metaEnd(this.mem.read(nodeBase(this.nodes[this.depth] >>> 4) + META));
   }
 
   get min(): number {
@@ -72,6 +80,7 @@ export class MaState {
     this.maxs[0] = MAX_INDEX;
     this.offset = 0;
     this.none = false;
+    this.refreshEnd();
   }
 
   copyFrom(o: MaState): void {
@@ -80,6 +89,7 @@ export class MaState {
       this.mins[d] = o.mins[d];
       this.maxs[d] = o.maxs[d];
       this.taken[d] = o.taken[d];
+      this.ends[d] = o.ends[d];
     }
     this.depth = o.depth;
     this.offset = o.offset;
@@ -91,7 +101,7 @@ export class MaState {
 
   /** mas_data_end. */
   dataEnd(): number {
-    return metaEnd(this.mem.read(nodeBase(this.node >>> 4) + META));
+    return this.ends[this.depth];
   }
 
   /** The pivot at i as the kernel stores it: the maximum at the data end, zero past it. */
@@ -137,6 +147,7 @@ export class MaState {
     this.nodes[this.depth] = child;
     this.mins[this.depth] = min;
     this.maxs[this.depth] = max;
+    this.refreshEnd();
   }
 
   /** Slot of this node in its parent (mte_parent_slot). */
