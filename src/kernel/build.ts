@@ -144,6 +144,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   const root = join(projectRoot(), 'src', 'kernel');
   const shim = readDir(join(root, 'shim'));
   const runtime = readDir(join(root, 'runtime'));
+  const inner = readDir(join(root, 'inner'));
   const selftest = selfTest ? readDir(join(root, 'selftest')) : {};
   let testModule: string | undefined;
   if (selfTest) {
@@ -161,6 +162,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
         source: source.hash,
         shim,
         runtime,
+        inner,
         // Only the self-check build adds these, so the plain builds keep their keys.
         ...(selfTest ? { selftest, testModule } : {}),
         cflags,
@@ -206,7 +208,11 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   put(files, 'linux/maple_tree.h', source.files['include/linux/maple_tree.h']);
   put(files, 'maple_tree.c', source.files['lib/maple_tree.c']);
   for (const [name, text] of Object.entries(runtime)) put(files, name, text);
-  const units = ['maple_tree.c', ...Object.keys(runtime).filter((name) => name.endsWith('.c'))];
+  // The inner files need the tree's static accessors: they are compiled in maple_tree.c's unit.
+  for (const [name, text] of Object.entries(inner)) put(files, `inner/${name}`, text);
+  const unit = ['#include "maple_tree.c"', ...Object.keys(inner).map((name) => `#include "inner/${name}"`)].join('\n');
+  put(files, 'maple_unit.c', `${unit}\n`);
+  const units = ['maple_unit.c', ...Object.keys(runtime).filter((name) => name.endsWith('.c'))];
   if (selfTest) {
     for (const header of SELF_TEST_HEADERS) put(files, header, '#include <kselftest.h>\n');
     for (const [name, text] of Object.entries(selftest)) put(files, name, text);

@@ -7,6 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { MAX_MEMORY_PAGES } from './build.js';
+import { parseShapeWords } from '../tree/shape.js';
+import type { TreeShape } from '../tree/shape.js';
 
 /*
  * The project compiles against lib ES2022 without DOM, which has no WebAssembly declarations:
@@ -104,6 +106,7 @@ interface Exports {
   km_mas_find_all(mt: number, index: number, max: number, out: number, cap: number): number;
   km_mt_validate(mt: number): number;
   km_mt_dump(mt: number): void;
+  km_shape(mt: number, out: number, cap: number): number;
   /** Only in the self-check build (buildKernel({ selfTest: true })). */
   km_selftest?: (out: number) => number;
 }
@@ -289,6 +292,24 @@ export class KernelInstance {
   scratchWords(): { ptr: number; words: number } {
     return { ptr: this.scratch, words: SCRATCH_WORDS };
   }
+
+  private shapeBuffer = 0;
+  private shapeWords = 0;
+
+  /**
+   * @internal A buffer of at least `words` words in the module's memory, kept for reuse. The
+   * runtime's allocator never frees, so it only grows (by doubling) when a tree outgrows it.
+   */
+  bigScratch(words: number): number {
+    if (words > this.shapeWords) {
+      const size = Math.max(words, this.shapeWords * 2, 4096);
+      const ptr = this.exports.rt_alloc(size * 4, 64);
+      if (!ptr) throw new Error('kernel runtime: out of memory for a result buffer');
+      this.shapeBuffer = ptr;
+      this.shapeWords = size;
+    }
+    return this.shapeBuffer;
+  }
 }
 
 export class KernelTree {
@@ -372,6 +393,18 @@ export class KernelTree {
     const text = this.kernel.log();
     this.kernel.clearLog();
     return text;
+  }
+
+  /** The tree's shape, node for node (src/kernel/inner/shape.c). */
+  shape(): TreeShape {
+    const x = this.kernel.exports;
+    let words = 4096;
+    for (;;) {
+      const ptr = this.kernel.bigScratch(words);
+      const need = this.kernel.call('km_shape', () => x.km_shape(this.address, ptr, words)) >>> 0;
+      if (need <= words) return parseShapeWords(new Uint32Array(this.kernel.memory.buffer, ptr, need));
+      words = need;
+    }
   }
 
   /** mtree_destroy: frees every node (through call_rcu in RCU mode). */
