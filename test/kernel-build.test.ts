@@ -12,6 +12,9 @@ import { buildKernel } from '../src/kernel/build.js';
 import type { BuildResult, Slots } from '../src/kernel/build.js';
 import { KernelInstance, KernelTrap, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
 import { Rng } from '../src/harness/rng.js';
+import { diffShapes } from '../src/tree/shape.js';
+import { featureFlags } from '../src/kernel/build.js';
+import { PACKAGE_NAME } from '../src/kernel/source.js';
 
 const CI = process.env.CI === 'true';
 const EEXIST = -17;
@@ -207,6 +210,42 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(tree.validate(), kernel.log()).toBe(0);
   });
 
+  it('shape(): every node in preorder, leaves cover the entries, and diffShapes finds a one-word change', async ({ skip }) => {
+    const result = built(slots, skip);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    const tree = kernel.newTree(MT_FLAGS_USE_RCU | MT_FLAGS_ALLOC_RANGE);
+    expect(tree.shape()).toEqual({ height: 0, root: 'empty', rootEntry: 0, nodes: [] });
+    expect(tree.storeRange(0, 0, 8)).toBe(0);
+    expect(tree.shape()).toMatchObject({ root: 'entry', rootEntry: 8, nodes: [] });
+    for (let i = 0; i < 400; i++) expect(tree.storeRange(i * 10 + 1, i * 10 + 5, (i + 1) * 4)).toBe(0);
+    const shape = tree.shape();
+    expect(shape.height).toBe(tree.height());
+    expect(shape.nodes[0]).toMatchObject({ depth: 0, min: 0, max: 0xffffffff, type: 3 });
+    // The leaves, left to right, hold exactly the tree's ranges (NULL ranges included).
+    const ranges: { first: number; last: number; entry: number }[] = [];
+    for (const node of shape.nodes) {
+      expect(node.depth).toBeLessThan(shape.height);
+      if (node.type === 3) expect(node.gaps).toHaveLength(node.end + 1);
+      if (node.type !== 1) continue;
+      expect(node.depth).toBe(shape.height - 1);
+      let lo = node.min;
+      node.slots.forEach((entry, i) => {
+        const hi = i < node.end ? node.pivots[i] : node.max;
+        if (entry !== 0) ranges.push({ first: lo, last: hi, entry });
+        lo = hi + 1;
+      });
+    }
+    expect(ranges).toEqual(tree.findAll());
+    expect(diffShapes(shape, tree.shape())).toBeNull();
+    // An exact-fit store over one entry changes one slot word of one leaf, and nothing else.
+    expect(tree.storeRange(2001, 2005, 12)).toBe(0);
+    const moved = diffShapes(shape, tree.shape());
+    expect(moved).toMatchObject({ field: 'slots' });
+    const leaf = shape.nodes[moved!.node];
+    expect(leaf.type).toBe(1);
+    expect(moved!.actual).toContain('12');
+  });
+
   it('recovers from a BUG(): a KernelTrap naming it, then the instance works (stack, RCU reset)', async ({ skip }) => {
     const result = built(slots, skip);
     const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
@@ -228,6 +267,19 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(kernel.runRcuCallbacks()).toBeGreaterThanOrEqual(0); // would BUG if still inside a read section
     expect(tree.load(35)).toBe(8);
     expect(tree.validate(), kernel.log()).toBe(0);
+  });
+});
+
+describe('kernel versions', () => {
+  it('finds API differences in the source, not the version: mt_dump\'s format argument (6.4+)', () => {
+    expect(featureFlags('enum mt_dump_format {\n\tmt_dump_dec,\n\tmt_dump_hex,\n};')).toEqual(['-DKM_MT_DUMP_FORMAT']);
+    expect(featureFlags('void mt_dump(const struct maple_tree *mt);')).toEqual([]);
+  });
+  it('--kernel-src takes a Debian package name (linux-source-X.Y) as well as a folder', () => {
+    expect(PACKAGE_NAME.test('linux-source-6.1')).toBe(true);
+    expect(PACKAGE_NAME.test('linux-source-6.12')).toBe(true);
+    expect(PACKAGE_NAME.test('/usr/src/linux-source-6.1')).toBe(false);
+    expect(PACKAGE_NAME.test('linux-source-6.1; rm -rf /')).toBe(false);
   });
 });
 

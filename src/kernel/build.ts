@@ -96,6 +96,17 @@ export function compileFlags(slots: Slots): string[] {
   ];
 }
 
+/**
+ * Defines for API differences between kernel versions the glue code must follow, found in the
+ * source itself rather than guessed from the version number.
+ */
+export function featureFlags(header: string): string[] {
+  const flags: string[] = [];
+  // mt_dump gained its format argument in 6.4.
+  if (/enum\s+mt_dump_format/.test(header)) flags.push('-DKM_MT_DUMP_FORMAT');
+  return flags;
+}
+
 export function linkFlags(): string[] {
   const exports = ['__stack_pointer', '__wasm_init_tls', '__tls_size', '__tls_align', '__tls_base', '__heap_base'];
   return [
@@ -152,7 +163,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     if (!existsSync(path)) throw new KernelSourceError(`${source.dir} has no lib/test_maple_tree.c (the kernel's test module)`);
     testModule = readFileSync(path, 'utf8');
   }
-  const cflags = compileFlags(slots);
+  const cflags = [...compileFlags(slots), ...featureFlags(source.files['include/linux/maple_tree.h'])];
   const lflags = linkFlags();
   const version = clangVersion();
 

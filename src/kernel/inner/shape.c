@@ -41,7 +41,8 @@ static void km_shape_node(struct km_shape_out *s, struct maple_enode *enode,
 	km_put(s, min);
 	km_put(s, max);
 	km_put(s, end);
-	km_put(s, type == maple_arange_64 ? ma_meta_gap(node) : 0);
+	/* The field itself: ma_meta_gap's signature differs between kernel versions. */
+	km_put(s, type == maple_arange_64 ? node->ma64.meta.gap : 0);
 	/* Pivots below the data end, and the one at it when the node has it. */
 	{
 		unsigned int np = end < npiv ? end + 1 : npiv;

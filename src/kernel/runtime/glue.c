@@ -122,5 +122,9 @@ EXPORT(km_mt_validate) unsigned int km_mt_validate(struct maple_tree *mt)
 }
 EXPORT(km_mt_dump) void km_mt_dump(struct maple_tree *mt)
 {
+#ifdef KM_MT_DUMP_FORMAT
 	mt_dump(mt, mt_dump_hex);
+#else
+	mt_dump(mt);
+#endif
 }
