@@ -89,6 +89,7 @@ interface Exports {
   rt_thread_reset(): void;
   rt_rcu_run_callbacks(): number;
   rt_slab_stats(out: number): void;
+  rt_node_generation_offset(): number;
   rt_test_bug(): void;
   km_init(): void;
   km_mtree_new(flags: number): number;
@@ -232,6 +233,16 @@ export class KernelInstance {
       objectSize: w[8],
       requestedSize: w[9],
     };
+  }
+
+  /**
+   * The generation of the node at byte address `node`: how many times it was freed. The runtime's
+   * slab keeps it in a word after the node, outside what the tree sees.
+   */
+  nodeGeneration(node: number): number {
+    const offset = this.exports.rt_node_generation_offset();
+    if (offset === 0) throw new Error('kernel runtime: no node cache yet');
+    return Atomics.load(new Uint32Array(this.memory.buffer), (node + offset) >>> 2);
   }
 
   counters(): RuntimeCounters {
