@@ -19,7 +19,7 @@ import { PACKAGE_NAME } from '../src/kernel/source.js';
 const CI = process.env.CI === 'true';
 const EEXIST = -17;
 
-const builds = new Map<Slots | 'selftest', BuildResult | Error>();
+const builds = new Map<Slots | 'selftest' | 'bench', BuildResult | Error>();
 
 beforeAll(async () => {
   for (const slots of [16, 32] as const) {
@@ -34,10 +34,15 @@ beforeAll(async () => {
   } catch (error) {
     builds.set('selftest', error as Error);
   }
+  try {
+    builds.set('bench', await buildKernel({ slots: 16, bench: true }));
+  } catch (error) {
+    builds.set('bench', error as Error);
+  }
 }, 300_000);
 
 /** The build, or skip (locally) / fail (CI) with the reason. */
-function built(slots: Slots | 'selftest', skip: (note?: string) => void): BuildResult {
+function built(slots: Slots | 'selftest' | 'bench', skip: (note?: string) => void): BuildResult {
   const result = builds.get(slots);
   if (result instanceof Error || result === undefined) {
     const reason = `kernel build unavailable: ${result?.message ?? 'not attempted'}`;
@@ -339,4 +344,41 @@ describe('the kernel\'s own test module (lib/test_maple_tree.c) as a self-check,
     expect(slab.live).toBe(0);
     expect(slab.allocs).toBe(slab.frees);
   }, 120_000);
+});
+
+describe('the benchmark flavour (bench/tree.bench.ts\'s kernel peer), 16 slots', () => {
+  it('is its own build; same answers; nothing counted, no mt_validate', async ({ skip }) => {
+    const result = built('bench', skip);
+    expect(result.bench).toBe(true);
+    expect(result.wasmPath).toMatch(/maple-16-bench\.wasm$/);
+    expect(result.buildHash).not.toBe(built(16, skip).buildHash);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    expect(kernel.geometry().rangeSlots).toBe(16);
+    expect(typeof (kernel.exports as { km_mt_validate?: unknown }).km_mt_validate).toBe('undefined');
+    const n = 5000;
+    for (const flags of [0, MT_FLAGS_USE_RCU]) {
+      const tree = kernel.newTree(flags);
+      for (let i = 0; i < n; i++) expect(tree.storeRange(10 * i, 10 * i + 5, 2 * i + 16385)).toBe(0);
+      for (let i = 0; i < n; i += 7) {
+        expect(tree.load(10 * i + (i % 6))).toBe(2 * i + 16385);
+        expect(tree.load(10 * i + 7)).toBe(0);
+        expect(tree.walk(10 * i + 6)).toEqual({ first: 10 * i + 6, last: i === n - 1 ? 0xffffffff : 10 * i + 9, entry: 0 });
+      }
+      for (let i = 0; i < n; i += 3) expect(tree.erase(10 * i + 1)).toBe(2 * i + 16385);
+      for (let i = 0; i < n; i += 3) expect(tree.storeRange(10 * i, 10 * i + 5, 2 * i + 16385)).toBe(0);
+      expect(tree.findAll()).toHaveLength(n);
+      tree.destroy();
+      kernel.rcuBarrier();
+    }
+    const counters = kernel.counters();
+    expect(counters.deref + counters.rmb + counters.wmb + counters.assign).toBe(0);
+    expect(counters.bugs + counters.warns).toBe(0);
+    const slab = kernel.slabStats();
+    expect(slab.live).toBe(0);
+    expect(slab.rcuInvoked).toBe(slab.rcuQueued);
+  });
+
+  it('refuses bench together with selfTest', async () => {
+    await expect(buildKernel({ slots: 32, selfTest: true, bench: true })).rejects.toThrow(/exclude each other/);
+  });
 });

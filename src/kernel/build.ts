@@ -57,6 +57,13 @@ export interface BuildOptions {
    * (src/kernel/selftest/), exported as `km_selftest`: a separate build with its own cache key.
    */
   selfTest?: boolean;
+  /**
+   * The benchmark flavour (`maple-<slots>-bench.wasm`, its own cache key): the same tree code with
+   * x86-64's barriers (smp_rmb/smp_wmb compiler barriers, rcu_dereference a plain READ_ONCE),
+   * no counted runtime calls, no slab poisoning and without CONFIG_DEBUG_MAPLE_TREE (so no
+   * mt_validate/mt_dump exports): what a production kernel runs. Not with selfTest.
+   */
+  bench?: boolean;
   /** Rebuild even when cached. */
   force?: boolean;
   log?: (line: string) => void;
@@ -66,6 +73,7 @@ export interface BuildResult {
   wasmPath: string;
   slots: Slots;
   selfTest: boolean;
+  bench: boolean;
   version: string;
   origin: KernelSource['origin'];
   sourceDir: string;
@@ -76,7 +84,7 @@ export interface BuildResult {
   buildMs: number;
 }
 
-export function compileFlags(slots: Slots): string[] {
+export function compileFlags(slots: Slots, bench = false): string[] {
   return [
     '--target=wasm32',
     '-O2',
@@ -90,7 +98,7 @@ export function compileFlags(slots: Slots): string[] {
     '-mbulk-memory',
     '-mmutable-globals',
     '-I.',
-    '-DCONFIG_DEBUG_MAPLE_TREE',
+    ...(bench ? ['-DRT_BENCH'] : ['-DCONFIG_DEBUG_MAPLE_TREE']),
     '-Wno-unused',
     ...(slots === 16 ? ['-DBUILD_VDSO32_64'] : []),
   ];
@@ -149,6 +157,8 @@ function put(tree: Tree, path: string, content: string): void {
 export async function buildKernel(options: BuildOptions = {}): Promise<BuildResult> {
   const slots = options.slots ?? 16;
   const selfTest = options.selfTest ?? false;
+  const bench = options.bench ?? false;
+  if (bench && selfTest) throw new Error('kernel build: the benchmark flavour has no self-check (bench and selfTest exclude each other)');
   const log = options.log ?? (() => {});
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const source = findKernelSource({ kernelSrc: options.kernelSrc, cacheDir, log });
@@ -163,7 +173,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     if (!existsSync(path)) throw new KernelSourceError(`${source.dir} has no lib/test_maple_tree.c (the kernel's test module)`);
     testModule = readFileSync(path, 'utf8');
   }
-  const cflags = [...compileFlags(slots), ...featureFlags(source.files['include/linux/maple_tree.h'])];
+  const cflags = [...compileFlags(slots, bench), ...featureFlags(source.files['include/linux/maple_tree.h'])];
   const lflags = linkFlags();
   const version = clangVersion();
 
@@ -184,11 +194,13 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     .digest('hex')
     .slice(0, 16);
   const outDir = join(cacheDir, key);
-  const wasmPath = join(outDir, `maple-${slots}${selfTest ? '-selftest' : ''}.wasm`);
+  const flavour = selfTest ? '-selftest' : bench ? '-bench' : '';
+  const wasmPath = join(outDir, `maple-${slots}${flavour}.wasm`);
   const result = (cached: boolean, buildMs: number): BuildResult => ({
     wasmPath,
     slots,
     selfTest,
+    bench,
     version: source.version,
     origin: source.origin,
     sourceDir: source.dir,
@@ -231,7 +243,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     units.push('test_maple_tree.c', ...Object.keys(selftest).filter((name) => name.endsWith('.c')));
   }
 
-  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}) with ${CLANG_PACKAGE} ${version}`);
+  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}${bench ? ', benchmark flavour' : ''}) with ${CLANG_PACKAGE} ${version}`);
   const output: string[] = [];
   const decoder = new TextDecoder();
   const collect = (bytes: Uint8Array | null): void => {
@@ -261,7 +273,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   writeFileSync(tmp, wasm);
   renameSync(tmp, wasmPath);
   writeFileSync(
-    join(outDir, `maple-${slots}${selfTest ? '-selftest' : ''}.json`),
+    join(outDir, `maple-${slots}${flavour}.json`),
     `${JSON.stringify({ ...result(false, buildMs), cflags, lflags, clang: version, builtAt: new Date().toISOString() }, null, 2)}\n`,
   );
   return result(false, buildMs);

@@ -98,7 +98,7 @@ EXPORT_SHAPE(km_shape) unsigned int km_shape(struct maple_tree *mt, unsigned lon
 	nodes_at = s.len;
 	km_put(&s, 0);
 	if (root && xa_is_node(root))
-		km_shape_node(&s, root, 0, 0, mt_node_max(root));
+		km_shape_node(&s, root, 0, 0, ULONG_MAX);
 	if (nodes_at < s.cap)
 		out[nodes_at] = s.nodes;
 	return s.len;

@@ -101,6 +101,7 @@ EXPORT(km_mas_find_all) unsigned int km_mas_find_all(struct maple_tree *mt,
 	return n;
 }
 
+#ifdef CONFIG_DEBUG_MAPLE_TREE /* not in the benchmark flavour */
 /* The kernel's mt_validate; returns how many of its checks failed. */
 extern atomic_t maple_tree_tests_run, maple_tree_tests_passed;
 EXPORT(km_mt_validate) unsigned int km_mt_validate(struct maple_tree *mt)
@@ -128,3 +129,4 @@ EXPORT(km_mt_dump) void km_mt_dump(struct maple_tree *mt)
 	mt_dump(mt);
 #endif
 }
+#endif
