@@ -42,7 +42,7 @@ export function formatRatio(r: Ratio): string {
     (r.op === '>=' ? Math.floor(v * scale) / scale : r.op === '<=' ? Math.ceil(v * scale) / scale : v).toFixed(digits);
   const value = r.value === null ? 'n/a' : `${shown(r.value)}${r.unit === 'x' ? 'x' : ' B'}`;
   const target = r.target === null ? '' : `target ${r.op} ${r.target}${r.unit === 'x' ? 'x' : ' B'}`;
-  let verdict = r.pass === null ? (r.target === null ? '' : 'MISS (not measured)') : r.pass ? 'PASS' : 'MISS';
+  let verdict = r.pass === null ? (r.na !== undefined ? `(${r.na})` : r.target === null ? '' : 'MISS (not measured)') : r.pass ? 'PASS' : 'MISS';
   if (r.contended && r.pass !== null) verdict += ' (contended: rerun on an idle machine)';
   const median = r.medianValue === undefined ? '' : `median ${r.medianValue === null ? 'n/a' : shown(r.medianValue) + 'x'}`;
   return `${r.label.padEnd(44)} ${value.padStart(8)}  ${median.padEnd(14)}  ${target.padEnd(16)} ${verdict}`.trimEnd();

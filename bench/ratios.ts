@@ -15,6 +15,8 @@ export interface Ratio {
   medianValue?: number | null;
   /** Speed ratios only: a task involved ran with under 90% of a CPU, so the figure is suspect. */
   contended?: boolean;
+  /** Why the value could not be measured (e.g. the kernel peer is unavailable). */
+  na?: string;
 }
 
 /** Below this CPU share a task was visibly sharing its core with another process. */

@@ -44,11 +44,12 @@ const num = (x: number, digits = 2): string => (Math.abs(x) >= 100 ? x.toFixed(0
 function targetsOf(name: string, data: Record<string, unknown>): Target[] {
   const out: Target[] = [];
   if (name === 'tree') {
-    for (const r of (data.ratios ?? []) as Array<{ label: string; value: number; unit: string; target?: number | null; op?: string; pass?: boolean; medianValue?: number }>) {
+    for (const r of (data.ratios ?? []) as Array<{ label: string; value: number | null; unit: string; target?: number | null; op?: string; pass?: boolean | null; medianValue?: number | null; na?: string }>) {
       if (r.target == null) continue;
       const unit = r.unit === 'x' ? 'x' : ` ${r.unit}`;
-      const median = r.medianValue !== undefined ? ` (median batch ${num(r.medianValue)}${unit})` : '';
-      out.push({ benchmark: name, label: r.label, target: `${r.op} ${r.target}${unit}`, measured: `${num(r.value)}${unit}${median}`, met: r.pass ?? null });
+      const median = r.medianValue != null ? ` (median batch ${num(r.medianValue)}${unit})` : '';
+      const measured = r.value === null ? `n/a${r.na !== undefined ? ` (${r.na})` : ''}` : `${num(r.value)}${unit}${median}`;
+      out.push({ benchmark: name, label: r.label, target: `${r.op} ${r.target}${unit}`, measured, met: r.pass ?? null });
     }
   } else if (name === 'stress') {
     for (const r of (data.ratios ?? []) as Array<{ label: string; value: number; target: number; met: boolean }>) {
@@ -70,12 +71,25 @@ function targetsOf(name: string, data: Record<string, unknown>): Target[] {
   return out;
 }
 
-function markdown(date: Date, machine: ReturnType<typeof machineInfo>, files: Record<string, string | null>, targets: Target[]): string {
+/** Which kernel the tree benchmark's kernel peer was, from its results file. */
+function kernelLine(tree: unknown): string[] {
+  const k = (tree as { kernel?: { available: boolean; reason: string | null; version: string | null; sourceHash: string | null; buildHash: string | null; flavour: string; ranges: number } } | undefined)?.kernel;
+  if (k === undefined) return [];
+  return [
+    k.available
+      ? `Kernel peer (tree): lib/maple_tree.c from Linux ${k.version}, source sha256 ${k.sourceHash}, wasm build ${k.buildHash}, ${k.flavour}; ${k.ranges.toLocaleString('en-US')} ranges, the same as the replica's.`
+      : `Kernel peer (tree): n/a (${k.reason}).`,
+    '',
+  ];
+}
+
+function markdown(date: Date, machine: ReturnType<typeof machineInfo>, files: Record<string, string | null>, targets: Target[], tree?: unknown): string {
   const lines = [
     `# Benchmarks, ${date.toISOString()}`,
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${(machine.totalMemBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node} (V8 ${machine.v8}), ${machine.platform} ${machine.arch}.`,
     '',
+    ...kernelLine(tree),
     '| benchmark | measure | target | measured | met |',
     '| --- | --- | --- | --- | --- |',
     ...targets.map((t) => `| ${t.benchmark} | ${t.label} | ${t.target} | ${t.measured} | ${t.met === null ? '' : t.met ? 'yes' : 'no'} |`),
@@ -120,8 +134,8 @@ function main(argv: string[]): number {
   const machine = machineInfo();
   const path = writeResultsFile(RESULTS, 'bench', date, { kind: 'bench', date: date.toISOString(), machine, files, targets, parts });
   const md = path.replace(/\.json$/, '.md');
-  writeFileSync(md, markdown(date, machine, files, targets), { flag: 'wx' });
-  process.stderr.write(`\n${markdown(date, machine, files, targets)}\nresults: ${path}\nsummary: ${md}\n`);
+  writeFileSync(md, markdown(date, machine, files, targets, parts.tree), { flag: 'wx' });
+  process.stderr.write(`\n${markdown(date, machine, files, targets, parts.tree)}\nresults: ${path}\nsummary: ${md}\n`);
   return failed ? 1 : 0;
 }
 

@@ -6,7 +6,8 @@
 //   BENCH_SEED         uint32 PRNG seed (default 0x2545f491, printed)
 //   BENCH_RANGES       number of ranges (default 1000000)
 //   BENCH_TIME_MS      tinybench time budget per task (default 4000)
-//   BENCH_DEADLINE_S   abort remaining tasks after this many seconds since start (default 170)
+//   BENCH_DEADLINE_S   abort remaining tasks after this many seconds since start (default 300)
+//   BENCH_KERNEL       0: leave out the kernel peer (its rows show n/a)
 //   BENCH_TASKS        regular expression: run only the tasks whose name matches (e.g. 'load|lookup')
 //
 // Exit status: 0 even if a target is missed (MISS is a result, not a failure); 1 if a correctness
@@ -22,6 +23,7 @@ import { STRIDE } from './tree/data.js';
 import type { RangeValue } from './tree/btree.js';
 import { NODE_BYTES, diffKinds, writeKinds } from './tree/maple.js';
 import { settle } from './tree/settle.js';
+import { checkKernel, emptyKernelInfo, setupKernel, type KernelInfo, type KernelPeer } from './tree/kernel.js';
 import { makeWorkloads, sink, type WorkloadContext } from './tree/workloads.js';
 import { summarize } from './summary.js';
 import { bytesRatio, speedRatio } from './ratios.js';
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   const date = new Date();
   const N = envInt('BENCH_RANGES', 1_000_000, 16);
   const TIME_MS = envInt('BENCH_TIME_MS', 4000, 1);
-  const DEADLINE_S = envInt('BENCH_DEADLINE_S', 170, 1);
+  const DEADLINE_S = envInt('BENCH_DEADLINE_S', 300, 1);
   const BATCH = 1024;
   const READS = 1 << 20;
   const WARMUP_MS = 300;
@@ -90,6 +92,34 @@ async function main(): Promise<void> {
           `${slab.slabBytesPerRange?.toFixed(1)} B/range live (${slab.reservedBytesPerRange?.toFixed(1)} B/range reserved)`,
   );
 
+  // The kernel's own lib/maple_tree.c (wasm), same N, same ranges and entries, same 16-slot nodes.
+  let kernel: KernelPeer | null = null;
+  let kernelInfo: KernelInfo;
+  if (process.env.BENCH_KERNEL === '0') {
+    kernelInfo = emptyKernelInfo(N, 'left out (BENCH_KERNEL=0)');
+    log(`kernel: n/a (${kernelInfo.reason})`);
+  } else {
+    const kernelStarted = performance.now();
+    const k = await setupKernel(N, (line) => progress(line));
+    kernel = k.peer;
+    kernelInfo = k.info;
+    if (kernel !== null) {
+      log(
+        `kernel: ${kernelInfo.source} from Linux ${kernelInfo.version}, source sha256 ${kernelInfo.sourceHash?.slice(0, 16)}…, ` +
+          `build ${kernelInfo.buildHash} (${kernelInfo.flavour}; ${kernelInfo.cached ? 'cached' : `compiled in ${fmtMs(kernelInfo.compileMs ?? 0)}`})`,
+      );
+      const sl = kernelInfo.slabAfterBuild;
+      log(
+        `kernel: same ${N.toLocaleString('en-US')} ranges (fits: at most about ${kernelInfo.maxRanges?.toLocaleString('en-US')} in its ` +
+          `${kernelInfo.memoryMaxBytes / 2 ** 20} MiB memory); built in ${fmtMs(kernelInfo.treeBuildMs ?? 0)}, height ${kernelInfo.height}, ` +
+          `slab live ${sl?.live} / capacity ${sl?.capacity}, ${kernelInfo.slabBytesPerRange?.toFixed(1)} B/range live; ` +
+          `setup ${fmtMs(performance.now() - kernelStarted)}`,
+      );
+    } else {
+      log(`kernel: n/a (${kernelInfo.reason})`);
+    }
+  }
+
   // Captured after the heap measurement: bench scaffolding, not part of the B+ tree's footprint.
   const btValues: RangeValue[] = [];
   btm.bt.forEach((v) => {
@@ -98,12 +128,27 @@ async function main(): Promise<void> {
 
   const settleStarted = performance.now();
   settleSink = settle(maple, btm.bt, reads);
+  if (kernel !== null) {
+    const k = kernel;
+    settleSink = (settleSink + k.batch('settle', () => {
+      let acc = 0;
+      for (let j = 0; j < reads.length; j++) acc = (acc + k.load(k.mt, reads[j])) | 0;
+      return acc;
+    })) | 0;
+  }
   log(`settle pass: ${fmtMs(performance.now() - settleStarted)}`);
 
   const checks: CheckReport[] = [];
   checks.push(checkTrees('after build', maple, btm.bt, N, reads, 20000));
   log(`check after build: ${checks[0].problems.length === 0 ? 'ok' : 'FAILED'} (${checks[0].sampled} indices; validate ${checks[0].validateMs === null ? 'failed' : fmtMs(checks[0].validateMs)})`);
   for (const p of checks[0].problems) log(`  ! ${p}`);
+  const kernelProblems: string[] = [];
+  if (kernel !== null) {
+    const kp = checkKernel('after build', kernel, N, reads, 20000);
+    kernelProblems.push(...kp);
+    log(`kernel check after build: ${kp.length === 0 ? 'ok' : 'FAILED'}`);
+    for (const p of kp) log(`  ! ${p}`);
+  }
 
   // ---- benchmark ----------------------------------------------------------------------------
   const controller = new AbortController();
@@ -114,6 +159,7 @@ async function main(): Promise<void> {
   const ctx: WorkloadContext = {
     n: N,
     maple,
+    kernel,
     bt: btm.bt,
     btValues,
     reads,
@@ -195,12 +241,30 @@ async function main(): Promise<void> {
 
   const statsAfterBench = safeStats(maple);
   checks.push(checkTrees('after benchmarks', maple, btm.bt, N, reads, 20000));
-  const problems = [...checks.flatMap((c) => c.problems), ...benchProblems];
+  if (kernel !== null) kernelProblems.push(...checkKernel('after benchmarks', kernel, N, reads, 20000));
+  const kernelSlabAfterBench = kernel?.kernel.slabStats() ?? null;
+  const problems = [...checks.flatMap((c) => c.problems), ...kernelProblems, ...benchProblems];
   if ('error' in statsAfterBuild) problems.push(`stats() after build threw: ${statsAfterBuild.error}`);
   if ('error' in statsAfterBench) problems.push(`stats() after benchmarks threw: ${statsAfterBench.error}`);
 
+  // The replica against the kernel's own code: at least as fast on every operation.
+  const kernelNa = kernel === null ? `kernel n/a: ${kernelInfo.reason}` : undefined;
+  const vsKernel = (label: string, a: string, b: string, target: number | null) => {
+    const r = speedRatio(rows, label, a, b, target);
+    if (kernelNa !== undefined) r.na = kernelNa;
+    return r;
+  };
   const ratios = [
     speedRatio(rows, 'maple load / btree lookup', 'maple load', 'btree lookup', 2),
+    vsKernel('maple load / kernel load', 'maple load', 'kernel load', 1),
+    vsKernel('maple walk / kernel walk', 'maple walk', 'kernel walk', 1),
+    vsKernel('maple store rand / kernel store rand', 'maple store rand', 'kernel store rand', 1),
+    vsKernel('maple store seq / kernel store seq', 'maple store seq', 'kernel store seq', 1),
+    vsKernel('maple overwrite / kernel overwrite', 'maple overwrite', 'kernel overwrite', 1),
+    vsKernel('maple erase / kernel erase', 'maple erase', 'kernel erase', 1),
+    vsKernel('maple store rand, rcu / kernel, rcu', 'maple store rand rcu', 'kernel store rand rcu', null),
+    vsKernel('maple erase, rcu / kernel erase, rcu', 'maple erase rcu', 'kernel erase rcu', null),
+    vsKernel('maple load / kernel load, after churn', 'maple load churned', 'kernel load churned', null),
     speedRatio(rows, 'maple store rand / btree store rand', 'maple store rand', 'btree store rand', 0.5),
     bytesRatio('maple slab bytes per range', `stats().slab.live * ${NODE_BYTES} / N, after build`, slab.slabBytesPerRange, 64),
     speedRatio(rows, 'maple walk / btree lookup', 'maple walk', 'btree lookup'),
@@ -213,6 +277,7 @@ async function main(): Promise<void> {
     speedRatio(rows, 'maple load / btree lookup, after churn', 'maple load churned', 'btree lookup churned'),
     speedRatio(rows, 'maple iterate / btree iterate, after churn', 'maple iterate churned', 'btree iterate churned'),
     bytesRatio('sorted-btree heap bytes per range', 'heapUsed delta across the build (gc before/after) / N', btm.heapBytesPerRange, null),
+    bytesRatio('kernel slab bytes per range', 'slab live nodes * slab object size (256) / N, after build (kernel)', kernelInfo.slabBytesPerRange, null),
   ];
 
   log();
@@ -233,6 +298,17 @@ async function main(): Promise<void> {
   );
   for (const line of formatMapleDetails(rows)) log(line);
   log(`check after benchmarks: ${checks[1].problems.length === 0 ? 'ok' : 'FAILED'}`);
+  if (kernelSlabAfterBench !== null) {
+    log(
+      `kernel slab after benchmarks: live ${kernelSlabAfterBench.live} (was ${kernelInfo.slabAfterBuild?.live}), capacity ${kernelSlabAfterBench.capacity}, ` +
+        `call_rcu queued ${kernelSlabAfterBench.rcuQueued} / invoked ${kernelSlabAfterBench.rcuInvoked}, height ${kernel?.tree.height()}`,
+    );
+  }
+  log(
+    kernel === null
+      ? `kernel: n/a (${kernelInfo.reason})`
+      : `kernel: Linux ${kernelInfo.version} lib/maple_tree.c, source sha256 ${kernelInfo.sourceHash}, build ${kernelInfo.buildHash}, ${kernelInfo.flavour}; one wasm call per op`,
+  );
   for (const p of problems) log(`  ! ${p}`);
   for (const x of notes) log(`  note: ${x}`);
   log(`sink ${sink() ^ settleSink} (keeps results observable); bench ${fmtMs(benchMs)}, total ${fmtMs(performance.now() - started)}`);
@@ -257,10 +333,13 @@ async function main(): Promise<void> {
     build: {
       maple: { ms: mb.buildMs, capacityPlan: plan, capacity: mb.capacity, attempts: mb.attempts, stats: statsAfterBuild },
       btree: { ms: btm.buildMs },
+      kernel: { ms: kernelInfo.treeBuildMs },
     },
+    kernel: { ...kernelInfo, slabAfterBench: kernelSlabAfterBench, callsPerOp: 'one wasm export call per operation (a batch of 1024 inside one KernelInstance.call)' },
     memory: {
       mapleSlab: slab,
       btree: { heapDeltaBytes: btm.heapDeltaBytes, heapBytesPerRange: btm.heapBytesPerRange },
+      kernel: { slabBytesPerRange: kernelInfo.slabBytesPerRange },
     },
     tasks: rows,
     ratios,

@@ -12,11 +12,14 @@ import { buildKernel } from '../src/kernel/build.js';
 import type { BuildResult, Slots } from '../src/kernel/build.js';
 import { KernelInstance, KernelTrap, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
 import { Rng } from '../src/harness/rng.js';
+import { diffShapes } from '../src/tree/shape.js';
+import { featureFlags } from '../src/kernel/build.js';
+import { PACKAGE_NAME } from '../src/kernel/source.js';
 
 const CI = process.env.CI === 'true';
 const EEXIST = -17;
 
-const builds = new Map<Slots | 'selftest', BuildResult | Error>();
+const builds = new Map<Slots | 'selftest' | 'bench', BuildResult | Error>();
 
 beforeAll(async () => {
   for (const slots of [16, 32] as const) {
@@ -31,10 +34,15 @@ beforeAll(async () => {
   } catch (error) {
     builds.set('selftest', error as Error);
   }
+  try {
+    builds.set('bench', await buildKernel({ slots: 16, bench: true }));
+  } catch (error) {
+    builds.set('bench', error as Error);
+  }
 }, 300_000);
 
 /** The build, or skip (locally) / fail (CI) with the reason. */
-function built(slots: Slots | 'selftest', skip: (note?: string) => void): BuildResult {
+function built(slots: Slots | 'selftest' | 'bench', skip: (note?: string) => void): BuildResult {
   const result = builds.get(slots);
   if (result instanceof Error || result === undefined) {
     const reason = `kernel build unavailable: ${result?.message ?? 'not attempted'}`;
@@ -163,7 +171,8 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(loads).toBeGreaterThan(3000);
     kernel.rcuBarrier();
     const stats = kernel.slabStats();
-    expect(stats.objectSize).toBe(256);
+    // 256-byte aligned objects with a generation word after the node: 16 slots fit one, 32 need two.
+    expect(stats.objectSize).toBe(slots === 16 ? 256 : 512);
     expect(stats.doubleFrees).toBe(0);
     expect(stats.live).toBe(0); // every node came back, through call_rcu in RCU mode
     expect(stats.capacity).toBe(stats.live + stats.free);
@@ -207,6 +216,64 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(tree.validate(), kernel.log()).toBe(0);
   });
 
+  it('shape(): every node in preorder, leaves cover the entries, and diffShapes finds a one-word change', async ({ skip }) => {
+    const result = built(slots, skip);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    const tree = kernel.newTree(MT_FLAGS_USE_RCU | MT_FLAGS_ALLOC_RANGE);
+    expect(tree.shape()).toEqual({ height: 0, root: 'empty', rootEntry: 0, nodes: [] });
+    expect(tree.storeRange(0, 0, 8)).toBe(0);
+    expect(tree.shape()).toMatchObject({ root: 'entry', rootEntry: 8, nodes: [] });
+    for (let i = 0; i < 400; i++) expect(tree.storeRange(i * 10 + 1, i * 10 + 5, (i + 1) * 4)).toBe(0);
+    const shape = tree.shape();
+    expect(shape.height).toBe(tree.height());
+    expect(shape.nodes[0]).toMatchObject({ depth: 0, min: 0, max: 0xffffffff, type: 3 });
+    // The leaves, left to right, hold exactly the tree's ranges (NULL ranges included).
+    const ranges: { first: number; last: number; entry: number }[] = [];
+    for (const node of shape.nodes) {
+      expect(node.depth).toBeLessThan(shape.height);
+      if (node.type === 3) expect(node.gaps).toHaveLength(node.end + 1);
+      if (node.type !== 1) continue;
+      expect(node.depth).toBe(shape.height - 1);
+      let lo = node.min;
+      node.slots.forEach((entry, i) => {
+        const hi = i < node.end ? node.pivots[i] : node.max;
+        if (entry !== 0) ranges.push({ first: lo, last: hi, entry });
+        lo = hi + 1;
+      });
+    }
+    expect(ranges).toEqual(tree.findAll());
+    expect(diffShapes(shape, tree.shape())).toBeNull();
+    // An exact-fit store over one entry changes one slot word of one leaf, and nothing else.
+    expect(tree.storeRange(2001, 2005, 12)).toBe(0);
+    const moved = diffShapes(shape, tree.shape());
+    expect(moved).toMatchObject({ field: 'slots' });
+    const leaf = shape.nodes[moved!.node];
+    expect(leaf.type).toBe(1);
+    expect(moved!.actual).toContain('12');
+  });
+
+  it('keeps a generation word per node: bumped on free, kept through poison and reuse', async ({ skip }) => {
+    const result = built(slots, skip);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    const tree = kernel.newTree(MT_FLAGS_USE_RCU);
+    expect(tree.storeRange(10, 20, 4)).toBe(0);
+    const rootNode = (): number => new Uint32Array(kernel.memory.buffer, tree.address, 3)[2] & ~0xff;
+    const old = rootNode();
+    const gen = kernel.nodeGeneration(old);
+    expect(tree.storeRange(30, 40, 8)).toBe(0); // RCU mode: a new leaf replaces the root
+    expect(rootNode()).not.toBe(old);
+    expect(kernel.nodeGeneration(old)).toBe(gen); // queued for call_rcu, not freed yet
+    kernel.rcuBarrier();
+    expect(kernel.nodeGeneration(old)).toBe(gen + 1);
+    const words = new Uint32Array(kernel.memory.buffer, old, 4);
+    expect(words[1]).toBe(words[2]); // poison, apart from the free-list link in word 0
+    // Reuse keeps the count: allocations take the freed node back without resetting it.
+    for (let i = 0; i < 50; i++) expect(tree.storeRange(100 + i * 3, 101 + i * 3, 12)).toBe(0);
+    kernel.rcuBarrier();
+    expect(kernel.nodeGeneration(old)).toBeGreaterThanOrEqual(gen + 1);
+    expect(tree.validate(), kernel.log()).toBe(0);
+  });
+
   it('recovers from a BUG(): a KernelTrap naming it, then the instance works (stack, RCU reset)', async ({ skip }) => {
     const result = built(slots, skip);
     const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
@@ -228,6 +295,19 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(kernel.runRcuCallbacks()).toBeGreaterThanOrEqual(0); // would BUG if still inside a read section
     expect(tree.load(35)).toBe(8);
     expect(tree.validate(), kernel.log()).toBe(0);
+  });
+});
+
+describe('kernel versions', () => {
+  it('finds API differences in the source, not the version: mt_dump\'s format argument (6.4+)', () => {
+    expect(featureFlags('enum mt_dump_format {\n\tmt_dump_dec,\n\tmt_dump_hex,\n};')).toEqual(['-DKM_MT_DUMP_FORMAT']);
+    expect(featureFlags('void mt_dump(const struct maple_tree *mt);')).toEqual([]);
+  });
+  it('--kernel-src takes a Debian package name (linux-source-X.Y) as well as a folder', () => {
+    expect(PACKAGE_NAME.test('linux-source-6.1')).toBe(true);
+    expect(PACKAGE_NAME.test('linux-source-6.12')).toBe(true);
+    expect(PACKAGE_NAME.test('/usr/src/linux-source-6.1')).toBe(false);
+    expect(PACKAGE_NAME.test('linux-source-6.1; rm -rf /')).toBe(false);
   });
 });
 
@@ -264,4 +344,41 @@ describe('the kernel\'s own test module (lib/test_maple_tree.c) as a self-check,
     expect(slab.live).toBe(0);
     expect(slab.allocs).toBe(slab.frees);
   }, 120_000);
+});
+
+describe('the benchmark flavour (bench/tree.bench.ts\'s kernel peer), 16 slots', () => {
+  it('is its own build; same answers; nothing counted, no mt_validate', async ({ skip }) => {
+    const result = built('bench', skip);
+    expect(result.bench).toBe(true);
+    expect(result.wasmPath).toMatch(/maple-16-bench\.wasm$/);
+    expect(result.buildHash).not.toBe(built(16, skip).buildHash);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    expect(kernel.geometry().rangeSlots).toBe(16);
+    expect(typeof (kernel.exports as { km_mt_validate?: unknown }).km_mt_validate).toBe('undefined');
+    const n = 5000;
+    for (const flags of [0, MT_FLAGS_USE_RCU]) {
+      const tree = kernel.newTree(flags);
+      for (let i = 0; i < n; i++) expect(tree.storeRange(10 * i, 10 * i + 5, 2 * i + 16385)).toBe(0);
+      for (let i = 0; i < n; i += 7) {
+        expect(tree.load(10 * i + (i % 6))).toBe(2 * i + 16385);
+        expect(tree.load(10 * i + 7)).toBe(0);
+        expect(tree.walk(10 * i + 6)).toEqual({ first: 10 * i + 6, last: i === n - 1 ? 0xffffffff : 10 * i + 9, entry: 0 });
+      }
+      for (let i = 0; i < n; i += 3) expect(tree.erase(10 * i + 1)).toBe(2 * i + 16385);
+      for (let i = 0; i < n; i += 3) expect(tree.storeRange(10 * i, 10 * i + 5, 2 * i + 16385)).toBe(0);
+      expect(tree.findAll()).toHaveLength(n);
+      tree.destroy();
+      kernel.rcuBarrier();
+    }
+    const counters = kernel.counters();
+    expect(counters.deref + counters.rmb + counters.wmb + counters.assign).toBe(0);
+    expect(counters.bugs + counters.warns).toBe(0);
+    const slab = kernel.slabStats();
+    expect(slab.live).toBe(0);
+    expect(slab.rcuInvoked).toBe(slab.rcuQueued);
+  });
+
+  it('refuses bench together with selfTest', async () => {
+    await expect(buildKernel({ slots: 32, selfTest: true, bench: true })).rejects.toThrow(/exclude each other/);
+  });
 });

@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import type { FnReturnedObject } from 'tinybench';
 import { MAX_INDEX, type MapleTreeLike } from './maple.js';
 import { btreeErase, btreeLookup, btreeStore, scratchPair, type RangeBTree, type RangeValue } from './btree.js';
+import type { KernelPeer } from './kernel.js';
 import { altEntryOf, entryOf, firstOf, freshEntryOf, gapFirstOf, gapLastOf, lastOf, RANGE_LEN } from './data.js';
 
 export type Unit = 'op' | 'range';
@@ -38,6 +39,8 @@ export interface Workload {
 export interface WorkloadContext {
   n: number;
   maple: MapleTreeLike;
+  /** The kernel's own maple tree (wasm), same ranges; null when unavailable (its tasks are left out). */
+  kernel: KernelPeer | null;
   bt: RangeBTree;
   /** bt's value object for range i, captured after the build (used by the untimed restores). */
   btValues: RangeValue[];
@@ -184,6 +187,79 @@ export function makeWorkloads(ctx: WorkloadContext): Workload[] {
     return acc;
   };
 
+  // ---- the kernel peer: one wasm export call per operation, a batch inside one kernel.call ------
+  const kp = ctx.kernel;
+  const kmt = kp?.mt ?? 0;
+  const kernelSpans = kp === null
+    ? null
+    : (() => {
+        const { load, walk, walkPtr, walkOut, storeRange, erase } = kp;
+        const failed = (what: string, r: number, i: number): never => {
+          throw new Error(`kernel ${what} returned ${r} for range ${i}`);
+        };
+        const inKernel = (what: string, span: Span): Span => (src, s, e) => kp.batch(what, () => span(src, s, e));
+        const withGrace = (span: Span): Span => (src, s, e) => {
+          const r = span(src, s, e);
+          kp.gracePeriods();
+          return r;
+        };
+        return {
+          load: inKernel('load', (src, s, e) => {
+            let acc = 0;
+            for (let k = s; k < e; k++) acc += load(kmt, src[k]) >>> 0;
+            return acc;
+          }),
+          walk: inKernel('walk', (src, s, e) => {
+            let acc = 0;
+            for (let k = s; k < e; k++) acc += (walk(kmt, src[k], walkPtr) >>> 0) + walkOut[1];
+            return acc;
+          }),
+          storeGap: inKernel('store', (src, s, e) => {
+            for (let k = s; k < e; k++) {
+              const i = src[k];
+              const r = storeRange(kmt, gapFirstOf(i), gapLastOf(i), freshEntryOf(i, n));
+              if (r !== 0) failed('mtree_store_range', r, i);
+            }
+            return e - s;
+          }),
+          unstoreGap: withGrace(inKernel('erase', (src, s, e) => {
+            for (let k = s; k < e; k++) erase(kmt, gapFirstOf(src[k]));
+            return 0;
+          })),
+          overwrite: inKernel('store', (src, s, e) => {
+            for (let k = s; k < e; k++) {
+              const i = src[k];
+              const r = storeRange(kmt, firstOf(i), lastOf(i), altEntryOf(i, n));
+              if (r !== 0) failed('mtree_store_range', r, i);
+            }
+            return e - s;
+          }),
+          restore: withGrace(inKernel('store', (src, s, e) => {
+            for (let k = s; k < e; k++) {
+              const i = src[k];
+              const r = storeRange(kmt, firstOf(i), lastOf(i), entryOf(i));
+              if (r !== 0) failed('mtree_store_range', r, i);
+            }
+            return 0;
+          })),
+          erase: inKernel('erase', (src, s, e) => {
+            let acc = 0;
+            for (let k = s; k < e; k++) {
+              const i = src[k];
+              acc += erase(kmt, firstOf(i) + (i % RANGE_LEN)) >>> 0;
+            }
+            return acc;
+          }),
+        };
+      })();
+  const kernelTask = (w: Omit<Workload, 'fn'>, make: (k: NonNullable<typeof kernelSpans>) => () => FnReturnedObject): Workload[] =>
+    kernelSpans === null ? [] : [{ ...w, fn: make(kernelSpans) }];
+  const kRcuOn = () => kp?.tree.setInRcu(true);
+  const kRcuOff = () => {
+    kp?.tree.setInRcu(false);
+    kp?.gracePeriods();
+  };
+
   // ---- full iteration -----------------------------------------------------------------------
   const iterate = (label: string, visit: () => { count: number; acc: number }) => (): FnReturnedObject => {
     const t0 = performance.now();
@@ -221,19 +297,25 @@ export function makeWorkloads(ctx: WorkloadContext): Workload[] {
 
   const reads_: Workload[] = [
     { name: 'maple load', unit: 'op', description: 'tree.load(random index in [0, 10N)), fresh tree', fn: batched(ctx, reads, mapleLoad) },
+    ...kernelTask({ name: 'kernel load', unit: 'op', description: 'km_mtree_load(random index): mtree_load, fresh tree' }, (k) => batched(ctx, reads, k.load)),
     { name: 'maple walk', unit: 'op', description: 'tree.walk(random index): range incl. NULL, fresh tree', fn: batched(ctx, reads, mapleWalk) },
+    ...kernelTask({ name: 'kernel walk', unit: 'op', description: 'km_mas_walk(random index): mas_walk under rcu_read_lock, {first,last} via memory' }, (k) => batched(ctx, reads, k.walk)),
     { name: 'btree lookup', unit: 'op', description: 'getPairOrNextLower(index) + last >= index, fresh tree', fn: batched(ctx, reads, btLookup) },
     { name: 'maple iterate', unit: 'range', description: 'cursor.find(MAX_INDEX) loop over all N ranges, fresh tree; per range', fn: mapleIterate },
     { name: 'btree iterate', unit: 'range', description: 'BTree.forEach over all N ranges, fresh tree; per range', fn: btIterate },
   ];
   const writes: Workload[] = [
     { name: 'maple store rand', unit: 'op', description: 'store [10i+6,10i+8] into random gap i (undone untimed)', fn: batched(ctx, perm, mapleStoreGap, mapleUnstoreGap) },
+    ...kernelTask({ name: 'kernel store rand', unit: 'op', description: 'mtree_store_range, same ranges (undone untimed, then grace periods)' }, (k) => batched(ctx, perm, k.storeGap, k.unstoreGap)),
     { name: 'btree store rand', unit: 'op', description: 'same ranges via store-semantics set (undone untimed)', fn: batched(ctx, perm, btStoreGap, btUnstoreGap) },
     { name: 'maple store seq', unit: 'op', description: 'store [10i+6,10i+8] into gaps i, i+1, ... (undone untimed)', fn: batched(ctx, seq, mapleStoreGap, mapleUnstoreGap) },
+    ...kernelTask({ name: 'kernel store seq', unit: 'op', description: 'same, kernel' }, (k) => batched(ctx, seq, k.storeGap, k.unstoreGap)),
     { name: 'btree store seq', unit: 'op', description: 'same, sorted-btree', fn: batched(ctx, seq, btStoreGap, btUnstoreGap) },
     { name: 'maple overwrite', unit: 'op', description: 'store new entry over random existing [10i,10i+5] (restored untimed)', fn: batched(ctx, perm, mapleOverwrite, mapleRestore) },
+    ...kernelTask({ name: 'kernel overwrite', unit: 'op', description: 'same, kernel' }, (k) => batched(ctx, perm, k.overwrite, k.restore)),
     { name: 'btree overwrite', unit: 'op', description: 'same, sorted-btree', fn: batched(ctx, perm, btOverwrite, btRestore) },
     { name: 'maple erase', unit: 'op', description: 'erase(index inside random range i) (re-stored untimed)', fn: batched(ctx, perm, mapleErase, mapleRestore) },
+    ...kernelTask({ name: 'kernel erase', unit: 'op', description: 'mtree_erase(index inside random range i) (re-stored untimed)' }, (k) => batched(ctx, perm, k.erase, k.restore)),
     { name: 'btree erase', unit: 'op', description: 'same, sorted-btree', fn: batched(ctx, perm, btErase, btRestore) },
   ];
   // The same writes with the tree in RCU mode (the mode the torture tests run in): every write
@@ -242,12 +324,15 @@ export function makeWorkloads(ctx: WorkloadContext): Workload[] {
   const rcuOff = () => maple.setRcu(false);
   const rcu: Workload[] = [
     { name: 'maple store rand rcu', unit: 'op', description: 'maple store rand with setRcu(true)', fn: batched(ctx, perm, mapleStoreGap, mapleUnstoreGap), beforeAll: rcuOn, afterAll: rcuOff },
+    ...kernelTask({ name: 'kernel store rand rcu', unit: 'op', description: 'kernel store rand with MT_FLAGS_USE_RCU (call_rcu frees; grace periods untimed)', beforeAll: kRcuOn, afterAll: kRcuOff }, (k) => batched(ctx, perm, k.storeGap, k.unstoreGap)),
     { name: 'maple erase rcu', unit: 'op', description: 'maple erase with setRcu(true)', fn: batched(ctx, perm, mapleErase, mapleRestore), beforeAll: rcuOn, afterAll: rcuOff },
+    ...kernelTask({ name: 'kernel erase rcu', unit: 'op', description: 'kernel erase with MT_FLAGS_USE_RCU', beforeAll: kRcuOn, afterAll: kRcuOff }, (k) => batched(ctx, perm, k.erase, k.restore)),
   ];
   // The write tasks leave the same ranges but not the same nodes: splits that the undo does not
   // merge back, nodes reallocated out of address order. Re-measure reads on the churned trees.
   const churned: Workload[] = [
     { name: 'maple load churned', unit: 'op', description: 'maple load again, after all write tasks', fn: batched(ctx, reads, mapleLoad) },
+    ...kernelTask({ name: 'kernel load churned', unit: 'op', description: 'kernel load again, after all write tasks' }, (k) => batched(ctx, reads, k.load)),
     { name: 'btree lookup churned', unit: 'op', description: 'btree lookup again, after all write tasks', fn: batched(ctx, reads, btLookup) },
     { name: 'maple iterate churned', unit: 'range', description: 'maple iterate again, after all write tasks', fn: mapleIterate },
     { name: 'btree iterate churned', unit: 'range', description: 'btree iterate again, after all write tasks', fn: btIterate },

@@ -1,4 +1,4 @@
-/** Text reports of a run: the violation report (BRIEF section 4) and the end-of-run summary. */
+/** Text reports of a run: the violation report (what, where, the version window, the rerun command) and the end-of-run summary. */
 import type { RunResult, Violation } from './types.js';
 import { humanRate } from './status.js';
 

@@ -57,6 +57,13 @@ export interface BuildOptions {
    * (src/kernel/selftest/), exported as `km_selftest`: a separate build with its own cache key.
    */
   selfTest?: boolean;
+  /**
+   * The benchmark flavour (`maple-<slots>-bench.wasm`, its own cache key): the same tree code with
+   * x86-64's barriers (smp_rmb/smp_wmb compiler barriers, rcu_dereference a plain READ_ONCE),
+   * no counted runtime calls, no slab poisoning and without CONFIG_DEBUG_MAPLE_TREE (so no
+   * mt_validate/mt_dump exports): what a production kernel runs. Not with selfTest.
+   */
+  bench?: boolean;
   /** Rebuild even when cached. */
   force?: boolean;
   log?: (line: string) => void;
@@ -66,6 +73,7 @@ export interface BuildResult {
   wasmPath: string;
   slots: Slots;
   selfTest: boolean;
+  bench: boolean;
   version: string;
   origin: KernelSource['origin'];
   sourceDir: string;
@@ -76,7 +84,7 @@ export interface BuildResult {
   buildMs: number;
 }
 
-export function compileFlags(slots: Slots): string[] {
+export function compileFlags(slots: Slots, bench = false): string[] {
   return [
     '--target=wasm32',
     '-O2',
@@ -90,10 +98,21 @@ export function compileFlags(slots: Slots): string[] {
     '-mbulk-memory',
     '-mmutable-globals',
     '-I.',
-    '-DCONFIG_DEBUG_MAPLE_TREE',
+    ...(bench ? ['-DRT_BENCH'] : ['-DCONFIG_DEBUG_MAPLE_TREE']),
     '-Wno-unused',
     ...(slots === 16 ? ['-DBUILD_VDSO32_64'] : []),
   ];
+}
+
+/**
+ * Defines for API differences between kernel versions the glue code must follow, found in the
+ * source itself rather than guessed from the version number.
+ */
+export function featureFlags(header: string): string[] {
+  const flags: string[] = [];
+  // mt_dump gained its format argument in 6.4.
+  if (/enum\s+mt_dump_format/.test(header)) flags.push('-DKM_MT_DUMP_FORMAT');
+  return flags;
 }
 
 export function linkFlags(): string[] {
@@ -138,12 +157,15 @@ function put(tree: Tree, path: string, content: string): void {
 export async function buildKernel(options: BuildOptions = {}): Promise<BuildResult> {
   const slots = options.slots ?? 16;
   const selfTest = options.selfTest ?? false;
+  const bench = options.bench ?? false;
+  if (bench && selfTest) throw new Error('kernel build: the benchmark flavour has no self-check (bench and selfTest exclude each other)');
   const log = options.log ?? (() => {});
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const source = findKernelSource({ kernelSrc: options.kernelSrc, cacheDir, log });
   const root = join(projectRoot(), 'src', 'kernel');
   const shim = readDir(join(root, 'shim'));
   const runtime = readDir(join(root, 'runtime'));
+  const inner = readDir(join(root, 'inner'));
   const selftest = selfTest ? readDir(join(root, 'selftest')) : {};
   let testModule: string | undefined;
   if (selfTest) {
@@ -151,7 +173,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     if (!existsSync(path)) throw new KernelSourceError(`${source.dir} has no lib/test_maple_tree.c (the kernel's test module)`);
     testModule = readFileSync(path, 'utf8');
   }
-  const cflags = compileFlags(slots);
+  const cflags = [...compileFlags(slots, bench), ...featureFlags(source.files['include/linux/maple_tree.h'])];
   const lflags = linkFlags();
   const version = clangVersion();
 
@@ -161,6 +183,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
         source: source.hash,
         shim,
         runtime,
+        inner,
         // Only the self-check build adds these, so the plain builds keep their keys.
         ...(selfTest ? { selftest, testModule } : {}),
         cflags,
@@ -171,11 +194,13 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     .digest('hex')
     .slice(0, 16);
   const outDir = join(cacheDir, key);
-  const wasmPath = join(outDir, `maple-${slots}${selfTest ? '-selftest' : ''}.wasm`);
+  const flavour = selfTest ? '-selftest' : bench ? '-bench' : '';
+  const wasmPath = join(outDir, `maple-${slots}${flavour}.wasm`);
   const result = (cached: boolean, buildMs: number): BuildResult => ({
     wasmPath,
     slots,
     selfTest,
+    bench,
     version: source.version,
     origin: source.origin,
     sourceDir: source.dir,
@@ -206,7 +231,11 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   put(files, 'linux/maple_tree.h', source.files['include/linux/maple_tree.h']);
   put(files, 'maple_tree.c', source.files['lib/maple_tree.c']);
   for (const [name, text] of Object.entries(runtime)) put(files, name, text);
-  const units = ['maple_tree.c', ...Object.keys(runtime).filter((name) => name.endsWith('.c'))];
+  // The inner files need the tree's static accessors: they are compiled in maple_tree.c's unit.
+  for (const [name, text] of Object.entries(inner)) put(files, `inner/${name}`, text);
+  const unit = ['#include "maple_tree.c"', ...Object.keys(inner).map((name) => `#include "inner/${name}"`)].join('\n');
+  put(files, 'maple_unit.c', `${unit}\n`);
+  const units = ['maple_unit.c', ...Object.keys(runtime).filter((name) => name.endsWith('.c'))];
   if (selfTest) {
     for (const header of SELF_TEST_HEADERS) put(files, header, '#include <kselftest.h>\n');
     for (const [name, text] of Object.entries(selftest)) put(files, name, text);
@@ -214,7 +243,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     units.push('test_maple_tree.c', ...Object.keys(selftest).filter((name) => name.endsWith('.c')));
   }
 
-  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}) with ${CLANG_PACKAGE} ${version}`);
+  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}${bench ? ', benchmark flavour' : ''}) with ${CLANG_PACKAGE} ${version}`);
   const output: string[] = [];
   const decoder = new TextDecoder();
   const collect = (bytes: Uint8Array | null): void => {
@@ -244,7 +273,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   writeFileSync(tmp, wasm);
   renameSync(tmp, wasmPath);
   writeFileSync(
-    join(outDir, `maple-${slots}${selfTest ? '-selftest' : ''}.json`),
+    join(outDir, `maple-${slots}${flavour}.json`),
     `${JSON.stringify({ ...result(false, buildMs), cflags, lflags, clang: version, builtAt: new Date().toISOString() }, null, 2)}\n`,
   );
   return result(false, buildMs);

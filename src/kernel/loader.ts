@@ -7,6 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { MAX_MEMORY_PAGES } from './build.js';
+import { parseShapeWords } from '../tree/shape.js';
+import type { TreeShape } from '../tree/shape.js';
 
 /*
  * The project compiles against lib ES2022 without DOM, which has no WebAssembly declarations:
@@ -87,6 +89,7 @@ interface Exports {
   rt_thread_reset(): void;
   rt_rcu_run_callbacks(): number;
   rt_slab_stats(out: number): void;
+  rt_node_generation_offset(): number;
   rt_test_bug(): void;
   km_init(): void;
   km_mtree_new(flags: number): number;
@@ -104,6 +107,7 @@ interface Exports {
   km_mas_find_all(mt: number, index: number, max: number, out: number, cap: number): number;
   km_mt_validate(mt: number): number;
   km_mt_dump(mt: number): void;
+  km_shape(mt: number, out: number, cap: number): number;
   /** Only in the self-check build (buildKernel({ selfTest: true })). */
   km_selftest?: (out: number) => number;
 }
@@ -231,6 +235,16 @@ export class KernelInstance {
     };
   }
 
+  /**
+   * The generation of the node at byte address `node`: how many times it was freed. The runtime's
+   * slab keeps it in a word after the node, outside what the tree sees.
+   */
+  nodeGeneration(node: number): number {
+    const offset = this.exports.rt_node_generation_offset();
+    if (offset === 0) throw new Error('kernel runtime: no node cache yet');
+    return Atomics.load(new Uint32Array(this.memory.buffer), (node + offset) >>> 2);
+  }
+
   counters(): RuntimeCounters {
     const base = this.exports.rt_counters() >>> 2;
     const w = this.u32;
@@ -288,6 +302,24 @@ export class KernelInstance {
   /** @internal */
   scratchWords(): { ptr: number; words: number } {
     return { ptr: this.scratch, words: SCRATCH_WORDS };
+  }
+
+  private shapeBuffer = 0;
+  private shapeWords = 0;
+
+  /**
+   * @internal A buffer of at least `words` words in the module's memory, kept for reuse. The
+   * runtime's allocator never frees, so it only grows (by doubling) when a tree outgrows it.
+   */
+  bigScratch(words: number): number {
+    if (words > this.shapeWords) {
+      const size = Math.max(words, this.shapeWords * 2, 4096);
+      const ptr = this.exports.rt_alloc(size * 4, 64);
+      if (!ptr) throw new Error('kernel runtime: out of memory for a result buffer');
+      this.shapeBuffer = ptr;
+      this.shapeWords = size;
+    }
+    return this.shapeBuffer;
   }
 }
 
@@ -372,6 +404,18 @@ export class KernelTree {
     const text = this.kernel.log();
     this.kernel.clearLog();
     return text;
+  }
+
+  /** The tree's shape, node for node (src/kernel/inner/shape.c). */
+  shape(): TreeShape {
+    const x = this.kernel.exports;
+    let words = 4096;
+    for (;;) {
+      const ptr = this.kernel.bigScratch(words);
+      const need = this.kernel.call('km_shape', () => x.km_shape(this.address, ptr, words)) >>> 0;
+      if (need <= words) return parseShapeWords(new Uint32Array(this.kernel.memory.buffer, ptr, need));
+      words = need;
+    }
   }
 
   /** mtree_destroy: frees every node (through call_rcu in RCU mode). */

@@ -1,6 +1,7 @@
 /**
  * Finding the kernel source the wasm build compiles: a tree the user names (`--kernel-src DIR` or
- * `MAPLE_KERNEL_SRC`), else Debian's `linux-source-6.12` package, fetched with `apt-get download`,
+ * `MAPLE_KERNEL_SRC`) or a Debian kernel source package it names (`linux-source-6.1`), else Debian's
+ * `linux-source-6.12` package, fetched with `apt-get download`,
  * unpacked with `dpkg -x`, of which only the few files needed are extracted into the ignored cache
  * (`.cache/kernel/src/`). Nothing from the kernel is ever part of the project.
  */
@@ -12,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The Debian package fetched when no tree is given. */
 export const KERNEL_PACKAGE = 'linux-source-6.12';
+/** `--kernel-src` may name a Debian kernel source package instead of a folder, e.g. linux-source-6.1. */
+export const PACKAGE_NAME = /^linux-source-\d+\.\d+$/;
 
 /** Files compiled (they make up the source hash). */
 export const COMPILED_FILES = ['lib/maple_tree.c', 'include/linux/maple_tree.h'] as const;
@@ -117,6 +120,7 @@ export interface FindSourceOptions {
  */
 export function findKernelSource(options: FindSourceOptions = {}): KernelSource {
   const given = options.kernelSrc ?? process.env.MAPLE_KERNEL_SRC;
+  if (given && PACKAGE_NAME.test(given) && !existsSync(given)) return packageSource(given, options);
   if (given) {
     const dir = resolve(given);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -125,43 +129,48 @@ export function findKernelSource(options: FindSourceOptions = {}): KernelSource 
     }
     return readTree(dir, 'tree');
   }
+  return packageSource(KERNEL_PACKAGE, options);
+}
+
+/** A Debian kernel source package's maple tree files, from the cache or fetched the first time. */
+function packageSource(name: string, options: FindSourceOptions): KernelSource {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const srcDir = join(cacheDir, 'src', KERNEL_PACKAGE);
+  const srcDir = join(cacheDir, 'src', name);
   if (EXTRACTED_FILES.every((file) => existsSync(join(srcDir, file)))) return readTree(srcDir, 'package');
-  fetchPackage(cacheDir, options.log ?? (() => {}));
+  fetchPackage(name, cacheDir, options.log ?? (() => {}));
   return readTree(srcDir, 'package');
 }
 
 /** apt-get download, dpkg -x, and extract only the needed members; leaves only those behind. */
-function fetchPackage(cacheDir: string, log: (line: string) => void): void {
+function fetchPackage(pkg: string, cacheDir: string, log: (line: string) => void): void {
   const work = join(cacheDir, 'deb');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const aptHint = 'apt (Debian/Ubuntu)';
   const started = Date.now();
-  log(`kernel source: fetching Debian's ${KERNEL_PACKAGE} (about 150 MB) with apt-get download`);
+  log(`kernel source: fetching Debian's ${pkg} (about 150 MB) with apt-get download`);
   try {
-    run('apt-get', ['download', KERNEL_PACKAGE], work, `fetch ${KERNEL_PACKAGE}`, aptHint);
+    run('apt-get', ['download', pkg], work, `fetch ${pkg}`, aptHint);
   } catch (error) {
     if (!(error instanceof KernelSourceError) || /not installed/.test(error.message)) throw error;
     // A fresh machine's package lists are often empty: update them once and retry.
     log('kernel source: apt-get download failed; running apt-get update once and retrying');
     run('apt-get', ['update'], work, 'update the package lists (needs root)', aptHint);
-    run('apt-get', ['download', KERNEL_PACKAGE], work, `fetch ${KERNEL_PACKAGE}`, aptHint);
+    run('apt-get', ['download', pkg], work, `fetch ${pkg}`, aptHint);
   }
-  const deb = readdirSync(work).find((name) => name.startsWith(`${KERNEL_PACKAGE}_`) && name.endsWith('.deb'));
-  if (!deb) throw new KernelSourceError(`apt-get download ${KERNEL_PACKAGE} left no .deb in ${work}`);
+  const deb = readdirSync(work).find((name) => name.startsWith(`${pkg}_`) && name.endsWith('.deb'));
+  if (!deb) throw new KernelSourceError(`apt-get download ${pkg} left no .deb in ${work}`);
   log(`kernel source: fetched ${deb} in ${((Date.now() - started) / 1000).toFixed(1)} s; unpacking`);
   run('dpkg', ['-x', deb, 'x'], work, `unpack ${deb}`, 'dpkg (Debian/Ubuntu)');
-  const tarball = join(work, 'x', 'usr', 'src', `${KERNEL_PACKAGE}.tar.xz`);
-  if (!existsSync(tarball)) throw new KernelSourceError(`${deb} holds no usr/src/${KERNEL_PACKAGE}.tar.xz`);
+  const tarball = join(work, 'x', 'usr', 'src', `${pkg}.tar.xz`);
+  if (!existsSync(tarball)) throw new KernelSourceError(`${deb} holds no usr/src/${pkg}.tar.xz`);
   const out = join(cacheDir, 'src');
   mkdirSync(out, { recursive: true });
   run(
     'tar',
-    ['-xJf', tarball, '-C', out, ...EXTRACTED_FILES.map((file) => `${KERNEL_PACKAGE}/${file}`)],
+    ['-xJf', tarball, '-C', out, ...EXTRACTED_FILES.map((file) => `${pkg}/${file}`)],
     work,
-    `extract the maple tree files from ${KERNEL_PACKAGE}.tar.xz`,
+    `extract the maple tree files from ${pkg}.tar.xz`,
     'tar and xz-utils',
   );
   rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * The weak-memory simulator: a second implementation of the memory layer in which each access
  * kind has its Linux-kernel-memory-model meaning, so a missing `smp_wmb`/`smp_rmb` actually bites
- * (on x86 and V8 it never does). See BRIEF section 5.
+ * (on x86 and V8 it never does).
  *
  * Model, in one paragraph. A `SimWorld` is the memory system: an address space of `words` 32-bit
  * words, a global clock, and for every address the history of the stores that have reached memory
@@ -23,7 +23,8 @@
  * Every choice (which value a load returns when several are allowed, which store drains) comes from
  * the seeded choice source given to the world, so a run is a pure function of its seed and of the
  * scheduler's decisions. A hook fires before every access, where a scheduler may drain stores or
- * run another logical thread's whole operation (the "no generators" trick of BRIEF section 5).
+ * run another logical thread's whole operation, nested inside the hook: logical threads need no
+ * generators or async code, and the tree's code runs unchanged.
  */
 import type { BarrierCounts, Memory } from './memory.js';
 import { StoreBuffer } from './store-buffer.js';

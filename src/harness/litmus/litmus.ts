@@ -4,8 +4,8 @@
  * A litmus test is a few threads, each a plain synchronous function of its `SimulatedMemory` that
  * returns its registers. One execution: a fresh SimWorld seeded from (seed, run); the threads start
  * in a seeded order, and at every access (the world's hook) the scheduler may drain buffered
- * stores and may start the next thread right there, nested (BRIEF section 5: a hook may run
- * another thread's whole code, so no generators are needed). Each execution also draws its own
+ * stores and may start the next thread right there, nested (a hook may run another thread's
+ * whole code, so no generators are needed). Each execution also draws its own
  * scheduling knobs (how eagerly stores drain, how eagerly threads start), so a few thousand runs
  * cover eager, lazy and mixed schedules. An execution is replayable from (seed, run).
  */

@@ -101,6 +101,7 @@ EXPORT(km_mas_find_all) unsigned int km_mas_find_all(struct maple_tree *mt,
 	return n;
 }
 
+#ifdef CONFIG_DEBUG_MAPLE_TREE /* not in the benchmark flavour */
 /* The kernel's mt_validate; returns how many of its checks failed. */
 extern atomic_t maple_tree_tests_run, maple_tree_tests_passed;
 EXPORT(km_mt_validate) unsigned int km_mt_validate(struct maple_tree *mt)
@@ -122,5 +123,10 @@ EXPORT(km_mt_validate) unsigned int km_mt_validate(struct maple_tree *mt)
 }
 EXPORT(km_mt_dump) void km_mt_dump(struct maple_tree *mt)
 {
+#ifdef KM_MT_DUMP_FORMAT
 	mt_dump(mt, mt_dump_hex);
+#else
+	mt_dump(mt);
+#endif
 }
+#endif

