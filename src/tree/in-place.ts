@@ -68,8 +68,8 @@ export class LeafStores {
   }
 
   /**
-   * mas_wr_append: the store lands in the last range and the node has room. The new data end
-   * goes first, then the slots and pivots: safe only with no readers, hence outside RCU mode only
+   * mas_wr_append: the store lands in the last range and the node has room. The pivot of the new
+   * data end and the data end go first, then the slots and pivots: safe only with no readers, hence outside RCU mode only
    * (the APPEND_IN_RCU switch does it in RCU mode too).
    */
   append(wr: WrState, newEnd: number): void {
@@ -77,6 +77,7 @@ export class LeafStores {
     const mas = wr.mas;
     const node = mas.node;
     const end = mas.end;
+    if (newEnd < pivotCount(LEAF_64)) mem.write(pivotAddr(node, newEnd), mas.max);
     mem.write(metaAddr(node), mkMeta(newEnd, 0));
     if (newEnd === end + 1) {
       if (mas.last === wr.rMax) {
@@ -133,6 +134,7 @@ export class LeafStores {
         if (k < copy - 1) piv[dst + k] = mas.pivot(offsetEnd + k);
       }
     }
+    if (offsetEnd <= mas.end && newEnd < nodePivots) piv[newEnd] = mas.max;
     mas.offset = offset;
     const builder = this.builder;
     if (builder.rcu) {

@@ -116,7 +116,9 @@ export class NodeBuilder {
     const base = nodeBase(id);
     const sAt = slotsAt(type);
     const pc = pivotCount(type);
-    for (let i = 0; i < pc; i++) mem.write(base + PIVOTS + i, i < n - 1 ? pivots[from + i] : 0);
+    // As the kernel stores them: every item's pivot, the last one's too when the node has a word
+    // for it (the node's maximum), zero after.
+    for (let i = 0; i < pc; i++) mem.write(base + PIVOTS + i, i < n ? pivots[from + i] : 0);
     const slotCount = pc + 1;
     const internal = type !== LEAF_64;
     for (let i = 0; i < slotCount; i++) {

@@ -108,7 +108,11 @@ class Validator {
       }
       lo = pivot + 1;
     }
-    for (let i = end; i < slots - 1; i++) {
+    // As in the kernel, a node with a word for the pivot of its last slot holds its maximum there.
+    if (end < slots - 1 && mem.read(base + PIVOTS + end) !== max) {
+      this.fail(enode, depth, min, max, `pivot ${end} at the data end is ${mem.read(base + PIVOTS + end)}, not the node's maximum`);
+    }
+    for (let i = end + 1; i < slots - 1; i++) {
       if (mem.read(base + PIVOTS + i) !== 0) this.fail(enode, depth, min, max, `pivot ${i} set beyond data end ${end}`);
     }
     for (let i = end + 1; i < slots; i++) {

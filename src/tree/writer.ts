@@ -323,6 +323,7 @@ export class TreeWriter {
       builder.begin();
       const enode = builder.newNode(LEAF_64);
       this.rootSlot[0] = entry;
+      this.rootPiv[0] = MAX_INDEX;
       builder.writeNode(enode, this.rootPiv, this.rootSlot, this.rootPiv, 0, 1, 0);
       mem.write(nodeBase(enode >>> 4) + PARENT, mkRootParent());
       root = enode;
