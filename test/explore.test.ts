@@ -236,16 +236,20 @@ describe('detection from a fixed seed', () => {
 describe('the reader-side oracles alone (write policy off) still catch the writer-side bugs', () => {
   // The write policy reports these at the writer's store, before any reader meets them: with it
   // off, the result oracle and the poison check must still catch them (so each keeps a test).
-  const readerSide: Array<[string, ViolationKind]> = [
-    ['overlay-before-death', 'poison'],
-    ['append-in-rcu', 'result'],
-    ['publish-before-init', 'result'],
-    ['missing-wmb', 'stale-read'],
+  // The append writes the pivot of its new data end (the node's maximum) before the data end, as
+  // the kernel's mas_wr_append does, so a reader that sees the new end early still finds the old
+  // last range where it was: the torn view needs a pivot store to overtake a slot store, which
+  // the seeded explorer first meets at schedule 1865 (seed 7). Hence its larger budget.
+  const readerSide: Array<[string, ViolationKind, number]> = [
+    ['overlay-before-death', 'poison', 200],
+    ['append-in-rcu', 'result', 4000],
+    ['publish-before-init', 'result', 200],
+    ['missing-wmb', 'stale-read', 200],
   ];
-  it.each(readerSide)('%s: caught as %s within 200 schedules (seed 7)', (name, kind) => {
+  it.each(readerSide)('%s: caught as %s within %i schedules (seed 7)', (name, kind, budget) => {
     const c = config({ bugs: [name], seed: 7 });
     let found: ScheduleOutcome | null = null;
-    for (let i = 0; i < 200 && found === null; i++) {
+    for (let i = 0; i < budget && found === null; i++) {
       const outcome = runSchedule(scheduleSpec(c, i, DEFAULT_SHAPE.pctSteps), { writePolicy: false });
       if (outcome.violations.length > 0) found = outcome;
     }
