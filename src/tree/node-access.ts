@@ -125,6 +125,18 @@ export function parentWord(mem: Memory, base: number): number {
   return mem.read(base + PARENT);
 }
 
+/**
+ * The parent word read to be followed (mte_parent in mas_ascend): the reader's next loads go
+ * through the node it names, so this load carries the address dependency that orders them, as
+ * rcu_dereference does for child references. (The kernel's plain load gets that ordering from the
+ * dependency on every architecture it runs on; a plain read here would let the weak-memory
+ * simulator satisfy the parent's pivots from an older incarnation of a reused node, which LKMM
+ * forbids.) The dead check's read of the parent word stays plain: see deadNode.
+ */
+export function parentRef(mem: Memory, base: number): number {
+  return mem.deref(base + PARENT);
+}
+
 /** ma_is_root on a parent word. */
 export function wordIsRoot(word: number): boolean {
   return (word & PARENT_ROOT) !== 0;

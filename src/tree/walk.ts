@@ -36,6 +36,7 @@ import { HDR_ROOT, MAX_INDEX, isNode, mkEnode } from './layout.js';
 import {
   dataEnd,
   deadNode,
+  parentRef,
   parentWord,
   pivot,
   safeMin,
@@ -269,7 +270,7 @@ export function masAscend(mas: MaState): number {
   const enode = mas.node;
   const id = enode >>> 4;
   const base = id << 6;
-  const word = parentWord(mem, base);
+  const word = parentRef(mem, base);
   if (wordIsRoot(word)) {
     mas.offset = 0;
     return 0;
@@ -298,7 +299,7 @@ export function masAscend(mas: MaState): number {
   if (mas.max === MAX_INDEX) setMax = true;
   let cBase = pBase;
   do {
-    const cWord = parentWord(mem, cBase);
+    const cWord = parentRef(mem, cBase);
     const aId = wordParentId(cWord);
     const aType = wordParentType(cWord);
     const aSlot = wordParentSlot(cWord);
@@ -368,9 +369,13 @@ export function masNextNode(mas: MaState, max: number): number {
     if (!stale && deadNode(mem, base, id, bugs)) return 1;
   }
   if (!isNode(child) || child >>> 4 > mas.limit) return 1;
-  const end = dataEnd(mem, (child >>> 4) << 6, (child >>> 2) & 3);
-  // As in the kernel: the parent's check covers the read of the new leaf's data end.
+  // The kernel reads the new leaf's data end just before this last check of the parent. That
+  // check covers only the parent's reads; the leaf's end is covered by the leaf's own check in
+  // mas_next_slot (after its slot read) either way. Reading it after the parent's check keeps a
+  // node's reads closed by its own check, which the stale-read detector judges: read before, a
+  // parent found dead here leaves the leaf's read unchecked while the state walks again.
   if (!stale && deadNode(mem, base, id, bugs)) return 1;
+  const end = dataEnd(mem, (child >>> 4) << 6, (child >>> 2) & 3);
   mas.end = end;
   mas.offset = level > 1 ? 0 : offset;
   mas.node = child;
@@ -522,19 +527,37 @@ export function masNextSlot(mas: MaState, max: number, empty: boolean): number {
       masRewalk(mas, savePoint);
       continue;
     }
-    if (mas.max >= max) {
-      const p = safePivot(mem, base, mas.offset, mas.end, mas.max);
+    let offset = mas.offset;
+    // The current range's upper bound, read again (the kernel reads it to check for overflow, and
+    // as the next range's start less one).
+    const cur = safePivot(mem, base, offset, mas.end, mas.max);
+    if (!stale && deadNode(mem, base, id, bugs)) {
+      masRewalk(mas, savePoint);
+      continue;
+    }
+    if (cur > savePoint && savePoint < max) {
+      // The range the state stands on now reaches past the saved point: a slot store moved its
+      // upper bound in place, or a re-walk landed on a range stored over the saved point. The
+      // kernel steps past it, skipping indices that held an entry for the whole step (the result
+      // oracle reports that); here the range is taken again with its bounds read now.
+      const first = safeMin(mem, base, offset, mas.min);
+      const entry = slot(mem, base, 1, offset);
       if (!stale && deadNode(mem, base, id, bugs)) {
         masRewalk(mas, savePoint);
         continue;
       }
-      if (p >= max) {
-        mas.status = MA_OVERFLOW;
-        return 0;
+      mas.last = cur;
+      if (entry !== 0 || empty) {
+        mas.index = first;
+        return entry;
       }
     }
-    let offset = mas.offset;
-    if (offset < mas.end) mas.index = pivot(mem, base, offset) + 1;
+    if (cur >= max) {
+      mas.status = MA_OVERFLOW;
+      return 0;
+    }
+    mas.last = cur;
+    if (offset < mas.end) mas.index = cur + 1;
     for (;;) {
       if (offset < mas.end) {
         offset++;
@@ -596,22 +619,40 @@ export function masPrevSlot(mas: MaState, min: number, empty: boolean): number {
       masRewalk(mas, savePoint);
       continue;
     }
-    if (mas.min <= min) {
-      const p = safeMin(mem, base, mas.offset, mas.min);
+    let offset = mas.offset;
+    // The current range's lower bound, read again (the mirror of masNextSlot).
+    const cur = safeMin(mem, base, offset, mas.min);
+    if (!stale && deadNode(mem, base, id, bugs)) {
+      masRewalk(mas, savePoint);
+      continue;
+    }
+    if (cur < savePoint && savePoint > min) {
+      // The range the state stands on now reaches below the saved point (see masNextSlot).
+      const last = safePivot(mem, base, offset, mas.end, mas.max);
+      const entry = slot(mem, base, 1, offset);
       if (!stale && deadNode(mem, base, id, bugs)) {
         masRewalk(mas, savePoint);
         continue;
       }
-      if (p <= min) {
-        mas.status = MA_UNDERFLOW;
-        return 0;
+      mas.index = cur;
+      if (entry !== 0 || empty) {
+        mas.last = last;
+        return entry;
       }
     }
-    let offset = mas.offset;
+    if (cur <= min) {
+      mas.status = MA_UNDERFLOW;
+      return 0;
+    }
+    mas.index = cur;
     for (;;) {
       if (offset > 0) {
         offset--;
-        mas.last = mas.index - 1;
+        // The kernel takes this range's last as the current index - 1, carried from the previous
+        // step. A slot store that moved that boundary in between (the entry that followed grew
+        // down over it) makes that a range that never existed at any version of this step, which
+        // the result oracle reports. Re-read from the pivot, as mas_next_slot re-reads the index.
+        mas.last = pivot(mem, base, offset);
         mas.index = safeMin(mem, base, offset, mas.min);
       } else {
         if (mas.index <= min) {
