@@ -24,11 +24,24 @@
  * the root's check at the start of a walk; MISSING_RMB (patch 6) drops the barrier inside the one
  * dead check (node-access.ts).
  *
- * Where the layout differs from the kernel's (node-access.ts: the pivot at the data end is not
- * stored), the bounds of the last used slot come from the max the walk carried, and a descent
- * through several levels tracks the bounds of each node it passes (the kernel reads them from a
- * stored pivot). In mas_prev_node the kernel reads the parent's pivot for the new leaf's min after
- * that parent's dead check; here it is read before the check, so the check covers it.
+ * Where this code departs from 6.12, and why:
+ * - Layout (node-access.ts: the pivot at the data end is not stored): the bounds of the last used
+ *   slot come from the max the walk carried, and a descent through several levels tracks the
+ *   bounds of each node it passes (the kernel reads them from a stored pivot).
+ * - mas_ascend follows parent words with rcu_dereference (node-access.ts parentRef): the kernel's
+ *   plain load is ordered by its address dependency, which a plain read here would not model.
+ * - mas_prev_node: the kernel reads the parent's pivot for the new leaf's min after that parent's
+ *   last dead check, so no check covers it (the free path overlays the first pivots right after
+ *   the death barrier); here it is read before the check.
+ * - mas_next_node: the new leaf's data end is read after the parent's last check, not before (see
+ *   there; the leaf's own check covers it either way).
+ * - mas_next_slot / mas_prev_slot: the current range's bound on the side of the step is read
+ *   again, and when the range now reaches past the saved point (a slot store moved its bound in
+ *   place, or a re-walk landed on a range stored over the saved point) that range is returned
+ *   again with its new bounds; the kernel steps past it, skipping indices that held an entry for
+ *   the whole step. mas_prev_slot re-reads the new range's last from its pivot where the kernel
+ *   carries the previous index - 1 over from the last step. Both were results the result oracle
+ *   rejects on a correct build (interleaving driver, slot-store and vma workloads).
  */
 import type { Memory } from '../shared-heap/memory.js';
 import { Bug } from '../shared-heap/bugs.js';
