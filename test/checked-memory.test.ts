@@ -239,3 +239,55 @@ describe('CheckedMemory: the stale-read detector', () => {
     expect(w.mem.endOp()).toBe(false);
   });
 });
+
+describe('CheckedMemory: parent words followed by mas_ascend (rcu_dereference of the parent word)', () => {
+  /** The reader follows a node's parent word, as mas_ascend does. */
+  const followParent = (w: World, id: number): number => w.mem.deref(id * NODE_WORDS);
+
+  it('a followed parent word is not node data: the node dying afterwards taints nothing', () => {
+    const w = world();
+    const top = liveNode(w);
+    const mid = liveNode(w, top);
+    const leaf = liveNode(w, mid);
+    readData(w, leaf);
+    expect(deadCheck(w, leaf)).toBe(false);
+    // Ascend: follow the leaf's parent word, then the middle node's, then read the top node.
+    expect(followParent(w, leaf) >>> 8).toBe(mid);
+    expect(followParent(w, mid) >>> 8).toBe(top);
+    kill(w, mid, 5);
+    readData(w, top);
+    expect(deadCheck(w, top)).toBe(false);
+    expect(w.mem.endOp()).toBe(false);
+    expect(w.mem.violations).toEqual([]);
+  });
+
+  it('the other way: data words of the node that died, read and left unchecked, are still a violation', () => {
+    const w = world();
+    const top = liveNode(w);
+    const mid = liveNode(w, top);
+    expect(followParent(w, mid) >>> 8).toBe(top);
+    w.mem.read(mid * NODE_WORDS + 2); // a pivot of the middle node: data
+    kill(w, mid, 5);
+    readData(w, top);
+    expect(w.mem.violations).toHaveLength(1);
+    expect(w.mem.violations[0]).toMatchObject({ node: mid, how: 'used without a dead check' });
+  });
+
+  it('after data reads of the same node it is that node\'s dead check: dead discards, alive after a death is a violation', () => {
+    const w = world();
+    const a = liveNode(w);
+    readData(w, a);
+    kill(w, a, 6);
+    expect(followParent(w, a) >>> 8).toBe(a);
+    expect(w.mem.discarded).toBe(1);
+    expect(w.mem.violations).toEqual([]);
+
+    const v = world();
+    const b = liveNode(v);
+    readData(v, b);
+    v.slab.noteDeath(b); // the generation moved while the parent word still reads alive
+    expect(v.mem.deref(b * NODE_WORDS) >>> 8).not.toBe(b);
+    expect(v.mem.violations).toHaveLength(1);
+    expect(v.mem.violations[0]).toMatchObject({ node: b, how: 'used after its dead check said alive' });
+  });
+});

@@ -376,3 +376,30 @@ describe('SimCheckedMemory: tags through the store buffer', () => {
     expect(x.reader.violations).toEqual([]);
   });
 });
+
+describe('SimCheckedMemory: a parent word followed by mas_ascend (rcu_dereference)', () => {
+  it('is the dead check\'s word, not data: words of one incarnation then the followed parent word are clean', () => {
+    const x = execution();
+    readFrom(x, wordA(N), x.ts.a4);
+    expect(derefFrom(x, parentOf(N), x.ts.p4) >>> 8).toBe(M);
+    readFrom(x, wordA(M), x.ts.aM);
+    expect(x.reader.endOp()).toBe(false);
+    expect(x.reader.violations).toEqual([]);
+  });
+
+  it('the other way: data of an earlier life, then the followed parent word of the later one, is a violation', () => {
+    const x = execution();
+    readFrom(x, wordA(N), x.ts.a1);
+    expect(derefFrom(x, parentOf(N), x.ts.p4) >>> 8).toBe(M);
+    expect(x.reader.violations).toHaveLength(1);
+    expect(x.reader.violations[0]).toMatchObject({ node: N, how: 'used after its dead check said alive' });
+  });
+
+  it('reading "dead" through it discards what was read of the node', () => {
+    const x = execution();
+    readFrom(x, wordA(N), x.ts.a2);
+    expect(derefFrom(x, parentOf(N), x.ts.dead) >>> 8).toBe(N);
+    expect(x.reader.discarded).toBe(1);
+    expect(x.reader.violations).toEqual([]);
+  });
+});

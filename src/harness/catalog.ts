@@ -36,7 +36,8 @@ export const CATALOG: readonly CatalogEntry[] = [
     commit: '39d0bd86c499',
     subject: 'maple_tree: be more cautious about dead nodes',
     mode: 'threads',
-    description: 'walkers check "dead?" before reading a node\'s pivots, slot and data end, so nothing they read is re-checked',
+    description:
+      'every dead check that follows a node\'s reads (mtree_range_walk, mas_ascend, mas_next_node/mas_prev_node, mas_next_slot/mas_prev_slot, the empty-area search) comes before them instead, so the data end, pivots and slot it uses are never re-checked',
     detectedBy: 'stale-read detector, result oracle',
     kind: 'stale-read',
     mask: Bug.STALE_PIVOTS,
@@ -47,7 +48,8 @@ export const CATALOG: readonly CatalogEntry[] = [
     commit: 'a7b92d59c885',
     subject: 'maple_tree: detect dead nodes in mas_start()',
     mode: 'threads',
-    description: 'the walk trusts the root node it started from and never checks whether it was already replaced',
+    description:
+      'mas_start hands the walk a root that may already be replaced without checking it is dead, and the walk (range walk, re-walk, empty-area search) trusts the node it started from',
     detectedBy: 'stale-read detector, result oracle',
     kind: 'stale-read',
     mask: Bug.DEAD_ROOT,
@@ -102,7 +104,8 @@ export const CATALOG: readonly CatalogEntry[] = [
     commit: '0a2b18d94883',
     subject: 'maple_tree: add smp_rmb() to dead node detection',
     mode: 'simulator',
-    description: 'the dead check reads the parent word without smp_rmb, so it may be satisfied before the data reads',
+    description:
+      'ma_dead_node (the one dead check of every read path: walks, ascend, next/prev node and slot, the empty-area search) reads the parent word without smp_rmb, so it may be satisfied before the data reads',
     detectedBy: 'simulator: result oracle, poison check',
     kind: 'stale-read',
     mask: Bug.MISSING_RMB,

@@ -5,9 +5,9 @@
  * The catalog (names, commits, descriptions, detection modes) is src/harness/catalog.ts.
  */
 export const Bug = {
-  /** Patch 1: a walker checks "dead?" before reading a node's pivots, slot and data end. */
+  /** Patch 1: each read path's dead check comes before a node's reads (data end, pivots, slot), not after (src/tree/walk.ts, empty-area.ts). */
   STALE_PIVOTS: 1 << 0,
-  /** Patch 2: the walk trusts the root node it started from without checking it is dead. */
+  /** Patch 2: mas_start does not check the root for death, and the walk trusts the node it started from (src/tree/walk.ts). */
   DEAD_ROOT: 1 << 1,
   /** Patch 3: destroy in RCU mode leaves type and slot count out of the overlay. */
   UNTYPED_FREE_WALK: 1 << 2,
@@ -17,7 +17,7 @@ export const Bug = {
   OVERLAY_BEFORE_DEATH: 1 << 4,
   /** Patch 5: no smp_wmb between marking a node dead and overwriting it. */
   MISSING_WMB: 1 << 5,
-  /** Patch 6: the dead check reads the parent word without smp_rmb first. */
+  /** Patch 6: ma_dead_node reads the parent word without smp_rmb first (src/tree/node-access.ts). */
   MISSING_RMB: 1 << 6,
   /** Patch 7: the deferred free walk reads slots as if it held the tree lock. */
   CALLBACK_UNLOCKED: 1 << 7,

@@ -80,27 +80,38 @@ export class CheckedMemory extends ThreadedMemory implements StaleReadDetector {
   }
 
   override read(addr: number): number {
-    if ((addr & (NODE_WORDS - 1)) === 0 && addr !== 0) {
-      // A parent-word read: the tree's dead check of the node it is reading.
-      const id = addr / NODE_WORDS;
-      if (id === this.current && this.dirty) {
-        const now = Atomics.load(this.generations, id);
-        const value = this.words[addr];
-        this.dirty = false;
-        const stale = now !== this.openedAt || this.openedAt % 3 !== LIVE;
-        if (stale) {
-          if (value >>> 8 === id) this.discarded++;
-          else this.record(id, now, 'used after its dead check said alive');
-        }
-        return value;
-      }
-      return this.words[addr];
-    }
+    if ((addr & (NODE_WORDS - 1)) === 0 && addr !== 0) return this.parentRead(addr, false);
     this.touch(addr);
     return this.words[addr];
   }
 
+  /**
+   * A parent-word read, plain (the dead check) or dereferenced (mas_ascend following the parent):
+   * never node data. The word is not overlaid and holds either the node itself (dead: the tree
+   * discards what it read) or the reference to its live parent, which the reader then reads and
+   * checks as a node of its own (a parent that died is caught by that check: a dead node's parent
+   * word names itself, so the ascend's check of the "parent" is the dead node's own check). When it
+   * follows data reads of the same node, it is that node's dead check and judges them.
+   */
+  private parentRead(addr: number, deref: boolean): number {
+    const id = addr / NODE_WORDS;
+    if (id === this.current && this.dirty) {
+      // The generation first, then the word: a death between the two reads "dead", never alive.
+      const now = Atomics.load(this.generations, id);
+      const value = deref ? Atomics.load(this.words, addr) : this.words[addr];
+      this.dirty = false;
+      const stale = now !== this.openedAt || this.openedAt % 3 !== LIVE;
+      if (stale) {
+        if (value >>> 8 === id) this.discarded++;
+        else this.record(id, now, 'used after its dead check said alive');
+      }
+      return value;
+    }
+    return deref ? Atomics.load(this.words, addr) : this.words[addr];
+  }
+
   override deref(addr: number): number {
+    if ((addr & (NODE_WORDS - 1)) === 0 && addr !== 0) return this.parentRead(addr, true);
     this.touch(addr);
     return Atomics.load(this.words, addr);
   }

@@ -44,19 +44,34 @@ export class SimCheckedMemory extends SimulatedMemory implements StaleReadDetect
     const value = super.read(addr);
     const id = addr >>> NODE_SHIFT;
     if (id === 0 || addr >= this.nodeEnd) return value;
-    if (id !== this.current) this.moveTo(id);
-    if ((addr & (NODE_WORDS - 1)) === 0) this.deadCheck(id, value);
-    else this.noteData();
+    if ((addr & (NODE_WORDS - 1)) === 0) this.parentRead(id, value);
+    else {
+      if (id !== this.current) this.moveTo(id);
+      this.noteData();
+    }
     return value;
   }
 
+  /**
+   * A dereferenced parent word (mas_ascend following the parent) is judged as the plain one is:
+   * the dead check's word, never node data (see CheckedMemory.parentRead for why that is sound).
+   */
   override deref(addr: number): number {
     const value = super.deref(addr);
     const id = addr >>> NODE_SHIFT;
     if (id === 0 || addr >= this.nodeEnd) return value;
-    if (id !== this.current) this.moveTo(id);
-    this.noteData();
+    if ((addr & (NODE_WORDS - 1)) === 0) this.parentRead(id, value);
+    else {
+      if (id !== this.current) this.moveTo(id);
+      this.noteData();
+    }
     return value;
+  }
+
+  /** A parent-word read, plain or dereferenced: the dead check of its node. */
+  private parentRead(id: number, value: number): void {
+    if (id !== this.current) this.moveTo(id);
+    this.deadCheck(id, value);
   }
 
   endOp(): boolean {

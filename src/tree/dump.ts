@@ -1,20 +1,7 @@
 /** mt_dump: the tree as indented text, one line per node and per slot. */
 import type { Memory } from '../shared-heap/memory.js';
-import {
-  ARANGE_64,
-  ARANGE_GAPS_AT,
-  HDR_HEIGHT,
-  HDR_ROOT,
-  LEAF_64,
-  MAX_INDEX,
-  META,
-  PARENT,
-  PIVOTS,
-  TYPE_NAMES,
-  isNode,
-  nodeBase,
-  slotsAt,
-} from './layout.js';
+import { ARANGE_64, HDR_HEIGHT, HDR_ROOT, LEAF_64, MAX_INDEX, TYPE_NAMES, isNode, metaEnd, metaGap, nodeBase } from './layout.js';
+import { gap as gapAt, nodeIdOf, nodeType, parentWord, peekSlot, readMeta, safePivot } from './node-access.js';
 
 const hex = (n: number): string => '0x' + n.toString(16);
 
@@ -26,23 +13,23 @@ export function dumpTree(mem: Memory): string {
     return lines.join('\n');
   }
   const visit = (enode: number, min: number, max: number, indent: string): void => {
-    const id = enode >>> 4;
-    const type = (enode >>> 2) & 3;
+    const id = nodeIdOf(enode);
+    const type = nodeType(enode);
     const base = nodeBase(id);
-    const meta = mem.read(base + META);
-    const end = meta & 0xff;
-    const gapNote = type === ARANGE_64 ? `, largest gap at ${(meta >>> 8) & 0xff}` : '';
+    const meta = readMeta(mem, base);
+    const end = metaEnd(meta);
+    const gapNote = type === ARANGE_64 ? `, largest gap at ${metaGap(meta)}` : '';
     lines.push(
-      `${indent}node ${id} ${TYPE_NAMES[type]} [${min}, ${max}] parent ${hex(mem.read(base + PARENT))}, end ${end}${gapNote}`,
+      `${indent}node ${id} ${TYPE_NAMES[type]} [${min}, ${max}] parent ${hex(parentWord(mem, base))}, end ${end}${gapNote}`,
     );
     let lo = min;
     for (let i = 0; i <= end; i++) {
-      const hi = i < end ? mem.read(base + PIVOTS + i) : max;
-      const slot = mem.read(base + slotsAt(type) + i);
+      const hi = safePivot(mem, base, i, end, max);
+      const slot = peekSlot(mem, base, type, i);
       if (type === LEAF_64) {
         lines.push(`${indent}  [${lo}, ${hi}]: ${slot === 0 ? 'NULL' : slot}`);
       } else {
-        const gap = type === ARANGE_64 ? ` gap ${mem.read(base + ARANGE_GAPS_AT + i)}` : '';
+        const gap = type === ARANGE_64 ? ` gap ${gapAt(mem, base, i)}` : '';
         lines.push(`${indent}  [${lo}, ${hi}]:${gap}`);
         visit(slot, lo, hi, indent + '    ');
       }

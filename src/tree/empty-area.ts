@@ -3,52 +3,48 @@
  * arange_64 nodes let the search skip subtrees with no free run large enough; other trees are
  * searched slot by slot. NULL ranges never sit next to each other anywhere in the tree, so a free
  * window always lies inside one leaf slot.
+ *
+ * The kernel runs this search under the tree lock (mas_awalk descends with no dead checks). Here
+ * readers run it lockless, so it follows the read protocol of the walks (walk.ts): it starts from
+ * mas_start (the root checked for death), and every node's answer, read from its data end,
+ * pivots, gaps and slots, holds only if the node's dead check (the one in node-access.ts) after
+ * those reads passes; otherwise the search starts again from the root. The catalog switches act
+ * here as in the walks: stale-pivots checks each node before reading it and not after, dead-root
+ * trusts the root mas_start loaded, missing-rmb drops the barrier of the check.
  */
-import type { Memory } from '../shared-heap/memory.js';
-import {
-  ARANGE_64,
-  ARANGE_GAPS_AT,
-  ARANGE_SLOTS_AT,
-  HDR_ROOT,
-  MAX_INDEX,
-  META,
-  PARENT,
-  PIVOTS,
-  RANGE_SLOTS,
-  RANGE_SLOTS_AT,
-  ARANGE_SLOTS,
-  isNode,
-} from './layout.js';
+import { Bug } from '../shared-heap/bugs.js';
+import { ARANGE_64, MAX_INDEX, isNode } from './layout.js';
+import { dataEnd, deadNode, gap, safeMin, safePivot, slot } from './node-access.js';
+import { MA_ACTIVE, MA_START, masStart } from './walk.js';
+import type { MaState } from './walk.js';
 
 const NONE = -1;
 const RETRY = -2;
+const STALE_PIVOTS = Bug.STALE_PIVOTS;
+const DEAD_ROOT = Bug.DEAD_ROOT;
 
-/** Counts the re-walks a search needed (the cursor that asked). */
-export interface RewalkCounter {
-  rewalks: number;
-}
-
-export function findEmptyArea(
-  mem: Memory,
-  limit: number,
-  min: number,
-  max: number,
-  size: number,
-  rev: boolean,
-  counter: RewalkCounter,
-): number {
+/**
+ * The start of the lowest (highest, `rev`) free window of `size` inside [min, max], or -1. Uses
+ * `mas` for the start of the walk and its re-walk count; leaves it at MA_START.
+ */
+export function findEmptyArea(mas: MaState, min: number, max: number, size: number, rev: boolean): number {
   if (max - min + 1 < size) return NONE;
   for (;;) {
-    const root = mem.deref(HDR_ROOT);
-    if (!isNode(root)) {
+    mas.status = MA_START;
+    mas.index = min;
+    const rootEntry = masStart(mas);
+    if (mas.status !== MA_ACTIVE) {
       // Empty: all free. A single root entry occupies [0, 0].
-      const lo = root !== 0 && min === 0 ? 1 : min;
-      if (max - lo + 1 < size) return NONE;
+      const lo = rootEntry !== 0 ? 1 : min;
+      mas.status = MA_START;
+      if (max - lo + 1 < size || lo > max) return NONE;
       return rev ? max - size + 1 : lo;
     }
-    const found = search(mem, limit, root, 0, MAX_INDEX, min, max, size, rev);
+    const trustRoot = (mas.bugs & DEAD_ROOT) !== 0;
+    const found = search(mas, mas.node, 0, MAX_INDEX, min, max, size, rev, trustRoot);
+    mas.status = MA_START;
     if (found !== RETRY) return found;
-    counter.rewalks++;
+    mas.rewalks++;
   }
 }
 
@@ -58,8 +54,7 @@ function gapNeed(size: number): number {
 }
 
 function search(
-  mem: Memory,
-  limit: number,
+  mas: MaState,
   enode: number,
   nodeMin: number,
   nodeMax: number,
@@ -67,22 +62,26 @@ function search(
   max: number,
   size: number,
   rev: boolean,
+  trust: boolean,
 ): number {
+  const mem = mas.mem;
+  const bugs = mas.bugs;
   const id = enode >>> 4;
-  if (id > limit) return RETRY;
+  if (id > mas.limit) return RETRY;
   const type = (enode >>> 2) & 3;
   const base = id << 6;
-  const slots = type === ARANGE_64 ? ARANGE_SLOTS : RANGE_SLOTS;
-  let end = mem.read(base + META) & 0xff;
-  if (end >= slots) end = slots - 1;
+  const stale = (bugs & STALE_PIVOTS) !== 0;
+  const check = !trust;
+  // Patch 1 reverted: the node's check comes before its reads, none after.
+  if (stale && check && deadNode(mem, base, id, bugs)) return RETRY;
+  const end = dataEnd(mem, base, type);
   const leaf = type < 2;
-  const slotsAt = type === ARANGE_64 ? ARANGE_SLOTS_AT : RANGE_SLOTS_AT;
   const need = gapNeed(size);
   let found = NONE;
   for (let k = 0; k <= end; k++) {
     const i = rev ? end - k : k;
-    const first = i === 0 ? nodeMin : mem.read(base + PIVOTS + i - 1) + 1;
-    const last = i === end ? nodeMax : mem.read(base + PIVOTS + i);
+    const first = safeMin(mem, base, i, nodeMin);
+    const last = safePivot(mem, base, i, end, nodeMax);
     if (last < min) {
       if (rev) break;
       continue;
@@ -93,7 +92,7 @@ function search(
     }
     if (leaf) {
       // A free window lies inside one NULL slot: is this one large enough within [min, max]?
-      if (mem.deref(base + RANGE_SLOTS_AT + i) !== 0) continue;
+      if (slot(mem, base, type, i) !== 0) continue;
       const lo = first > min ? first : min;
       const hi = last < max ? last : max;
       if (hi - lo + 1 >= size) {
@@ -102,16 +101,15 @@ function search(
       }
       continue;
     }
-    if (type === ARANGE_64 && mem.read(base + ARANGE_GAPS_AT + i) < need) continue;
-    const child = mem.deref(base + slotsAt + i);
-    mem.rmb();
-    if (mem.read(base + PARENT) >>> 8 === id) return RETRY;
+    if (type === ARANGE_64 && gap(mem, base, i) < need) continue;
+    const child = slot(mem, base, type, i);
+    // What was read of this node (bounds, gap, child) holds only if it is still alive.
+    if (!stale && check && deadNode(mem, base, id, bugs)) return RETRY;
     if (!isNode(child)) return RETRY;
-    const below = search(mem, limit, child, first, last, min, max, size, rev);
+    const below = search(mas, child, first, last, min, max, size, rev, false);
     if (below !== NONE) return below;
   }
   // A leaf's answer, or an internal node's "nothing here", holds only if the node is still alive.
-  mem.rmb();
-  if (mem.read(base + PARENT) >>> 8 === id) return RETRY;
+  if (!stale && check && deadNode(mem, base, id, bugs)) return RETRY;
   return found;
 }

@@ -7,27 +7,36 @@ import type { Slab } from '../shared-heap/slab.js';
 import { NODE_LIVE } from '../shared-heap/slab.js';
 import {
   ARANGE_64,
-  ARANGE_GAPS_AT,
   FLAG_ALLOC_RANGE,
   HDR_FLAGS,
   HDR_HEIGHT,
   HDR_ROOT,
   LEAF_64,
   MAX_INDEX,
-  META,
-  PARENT,
-  PIVOTS,
   RANGE_64,
   TYPE_NAMES,
   isInternalEntry,
   isNode,
+  metaEnd,
+  metaGap,
   minSlots,
   mkParent,
   mkRootParent,
   nodeBase,
   slotCount,
-  slotsAt,
 } from './layout.js';
+import {
+  enodeBase,
+  gap as gapAt,
+  nodeIdOf,
+  nodeType,
+  parentWord as readParent,
+  peekSlot,
+  pivot,
+  readMeta,
+  safePivot,
+  wordParentId,
+} from './node-access.js';
 
 export interface TreeShape {
   height: number;
@@ -57,8 +66,8 @@ class Validator {
   ) {}
 
   fail(enode: number, depth: number, min: number, max: number, what: string): never {
-    const id = enode >>> 4;
-    const type = TYPE_NAMES[(enode >>> 2) & 3];
+    const id = nodeIdOf(enode);
+    const type = TYPE_NAMES[nodeType(enode)];
     throw new Error(
       `validate: node ${id} (${type}, depth ${depth}, [${min}, ${max}]): ${what}`,
     );
@@ -67,8 +76,8 @@ class Validator {
   /** Check the subtree under enode; returns its largest gap. */
   node(enode: number, depth: number, min: number, max: number, parentWord: number): number {
     const mem = this.mem;
-    const id = enode >>> 4;
-    const type = (enode >>> 2) & 3;
+    const id = nodeIdOf(enode);
+    const type = nodeType(enode);
     if (id < 1 || id > this.slab.capacity) this.fail(enode, depth, min, max, `node id out of the slab`);
     if (this.seen.has(id)) this.fail(enode, depth, min, max, 'reachable twice');
     this.seen.add(id);
@@ -79,8 +88,8 @@ class Validator {
       this.fail(enode, depth, min, max, `generation ${this.slab.generations[id]} does not say live (generation % 3 must be 1)`);
     }
     const base = nodeBase(id);
-    const parent = mem.read(base + PARENT);
-    if (parent >>> 8 === id) this.fail(enode, depth, min, max, 'dead node reachable');
+    const parent = readParent(mem, base);
+    if (wordParentId(parent) === id) this.fail(enode, depth, min, max, 'dead node reachable');
     if (parent !== parentWord) {
       this.fail(enode, depth, min, max, `parent word ${parent.toString(16)} should be ${parentWord.toString(16)}`);
     }
@@ -90,8 +99,8 @@ class Validator {
       this.fail(enode, depth, min, max, `type ${TYPE_NAMES[type]} where ${TYPE_NAMES[expected]} belongs (height ${this.height})`);
     }
     const slots = slotCount(type);
-    const meta = mem.read(base + META);
-    const end = meta & 0xff;
+    const meta = readMeta(mem, base);
+    const end = metaEnd(meta);
     if (end >= slots) this.fail(enode, depth, min, max, `data end ${end} beyond ${slots} slots`);
     this.nodes++;
     this.usedSlots += end + 1;
@@ -102,21 +111,21 @@ class Validator {
     }
     let lo = min;
     for (let i = 0; i < end; i++) {
-      const pivot = mem.read(base + PIVOTS + i);
-      if (pivot < lo || pivot >= max) {
-        this.fail(enode, depth, min, max, `pivot ${i} (${pivot}) outside [${lo}, ${max - 1}]`);
+      const p = pivot(mem, base, i);
+      if (p < lo || p >= max) {
+        this.fail(enode, depth, min, max, `pivot ${i} (${p}) outside [${lo}, ${max - 1}]`);
       }
-      lo = pivot + 1;
+      lo = p + 1;
     }
     // As in the kernel, a node with a word for the pivot of its last slot holds its maximum there.
-    if (end < slots - 1 && mem.read(base + PIVOTS + end) !== max) {
-      this.fail(enode, depth, min, max, `pivot ${end} at the data end is ${mem.read(base + PIVOTS + end)}, not the node's maximum`);
+    if (end < slots - 1 && pivot(mem, base, end) !== max) {
+      this.fail(enode, depth, min, max, `pivot ${end} at the data end is ${pivot(mem, base, end)}, not the node's maximum`);
     }
     for (let i = end + 1; i < slots - 1; i++) {
-      if (mem.read(base + PIVOTS + i) !== 0) this.fail(enode, depth, min, max, `pivot ${i} set beyond data end ${end}`);
+      if (pivot(mem, base, i) !== 0) this.fail(enode, depth, min, max, `pivot ${i} set beyond data end ${end}`);
     }
     for (let i = end + 1; i < slots; i++) {
-      if (mem.read(base + slotsAt(type) + i) !== 0) this.fail(enode, depth, min, max, `slot ${i} set beyond data end ${end}`);
+      if (peekSlot(mem, base, type, i) !== 0) this.fail(enode, depth, min, max, `slot ${i} set beyond data end ${end}`);
     }
     if (leaf) return this.leaf(enode, base, depth, min, max, end);
 
@@ -124,12 +133,12 @@ class Validator {
     let bestAt = 0;
     lo = min;
     for (let i = 0; i <= end; i++) {
-      const hi = i < end ? mem.read(base + PIVOTS + i) : max;
-      const child = mem.read(base + slotsAt(type) + i);
+      const hi = safePivot(mem, base, i, end, max);
+      const child = peekSlot(mem, base, type, i);
       if (!isNode(child)) this.fail(enode, depth, min, max, `slot ${i} holds ${child}, not a node`);
       const gap = this.node(child, depth + 1, lo, hi, mkParent(id, i, type));
       if (type === ARANGE_64) {
-        const stored = mem.read(base + ARANGE_GAPS_AT + i);
+        const stored = gapAt(mem, base, i);
         if (stored !== gap) this.fail(enode, depth, min, max, `gap ${i} is ${stored}, child's largest gap is ${gap}`);
       }
       if (gap > best) {
@@ -140,10 +149,10 @@ class Validator {
     }
     if (type === ARANGE_64) {
       for (let i = end + 1; i < slots; i++) {
-        if (mem.read(base + ARANGE_GAPS_AT + i) !== 0) this.fail(enode, depth, min, max, `gap ${i} set beyond data end`);
+        if (gapAt(mem, base, i) !== 0) this.fail(enode, depth, min, max, `gap ${i} set beyond data end`);
       }
-      const at = (meta >>> 8) & 0xff;
-      if (mem.read(base + ARANGE_GAPS_AT + at) !== best) {
+      const at = metaGap(meta);
+      if (gapAt(mem, base, at) !== best) {
         this.fail(enode, depth, min, max, `metadata names gap ${at} as largest, gap ${bestAt} (${best}) is`);
       }
     }
@@ -157,8 +166,8 @@ class Validator {
     let best = 0;
     let lo = min;
     for (let i = 0; i <= end; i++) {
-      const hi = i < end ? mem.read(base + PIVOTS + i) : max;
-      const entry = mem.read(base + slotsAt(LEAF_64) + i);
+      const hi = safePivot(mem, base, i, end, max);
+      const entry = peekSlot(mem, base, LEAF_64, i);
       if (entry === 0) {
         if (this.prevEntry === 0) this.fail(enode, depth, min, max, `NULL range [${lo}, ${hi}] follows another NULL range`);
         const gap = Math.min(hi - lo + 1, MAX_INDEX);
@@ -192,8 +201,8 @@ export function validateTree(mem: Memory, slab: Slab, strict = true): TreeShape 
     return { height: 0, nodes: 0, leaves: 0, entries: root !== 0 ? 1 : 0, fill: 0 };
   }
   if (height < 1) throw new Error(`validate: the root is a node but the height is ${height}`);
-  if (height > 1 && (mem.read(nodeBase(root >>> 4) + META) & 0xff) === 0) {
-    throw new Error(`validate: the root (node ${root >>> 4}) is internal with a single child: it should have collapsed`);
+  if (height > 1 && metaEnd(readMeta(mem, enodeBase(root))) === 0) {
+    throw new Error(`validate: the root (node ${nodeIdOf(root)}) is internal with a single child: it should have collapsed`);
   }
   const v = new Validator(mem, slab, alloc, height, strict);
   v.node(root, 0, 0, MAX_INDEX, mkRootParent());
