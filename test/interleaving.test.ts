@@ -77,6 +77,13 @@ const CAUGHT = [
   'publish-before-init',
 ];
 
+/**
+ * Reader operations per reader where 20,000 is not enough for seed 7: with the writer following
+ * the kernel's write path the torn slot store is first met after about 74,000 reader operations in
+ * all (other seeds meet it within a few thousand).
+ */
+const READER_OPS: Record<string, number> = { 'slot-store-pivot-first': 40_000 };
+
 describe('interleaving driver: catalog bugs are caught', () => {
   it('lists only catalog names', () => {
     for (const name of CAUGHT) expect(CATALOG.map((b) => b.name)).toContain(name);
@@ -86,11 +93,12 @@ describe('interleaving driver: catalog bugs are caught', () => {
     it(`${name}: caught as ${findBug(name)!.kind}`, () => {
       const { kind } = findBug(name)!;
       const workload = findBug(name)!.workload as WorkloadName;
-      const result = runInterleaved(config({ bugs: [name], workload, readerOps: 20_000 }));
+      const readerOps = READER_OPS[name] ?? 20_000;
+      const result = runInterleaved(config({ bugs: [name], workload, readerOps }));
       expect(result.violations.length, `${name} on ${workload}: no violation`).toBeGreaterThan(0);
       // The detector the catalog names catches it first: if it stopped working, another would (or none).
       expect(result.violations[0].kind, JSON.stringify(result.violations[0])).toBe(kind);
-      const again = runInterleaved(config({ bugs: [name], workload, readerOps: 20_000 }));
+      const again = runInterleaved(config({ bugs: [name], workload, readerOps }));
       expect(again.violations[0]).toEqual(result.violations[0]);
     }, 60_000);
   }

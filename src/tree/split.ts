@@ -54,6 +54,7 @@ export class Splitter {
       this.fillBnode(mas, 1);
     }
     builder.replace(mas, l.node, this.rootHeight);
+    if (this.rootHeight > depth) this.stats.rootSplit++;
     if (!isLeafType((l.node >>> 2) & 3)) builder.updateGap(mas);
   }
 
@@ -63,7 +64,6 @@ export class Splitter {
     if (mas.isRoot) {
       bn.type = this.builder.alloc ? ARANGE_64 : RANGE_64;
       this.rootHeight = height;
-      this.stats.rootSplit++;
     }
     const ancestor = this.builder.newNode(bn.type);
     this.l.set(ancestor);
