@@ -211,8 +211,8 @@ export class TreeWriter {
     const type = wr.storeType(first, last, entry, rcu, append);
     if (insert && type !== WR_STORE_ROOT) {
       // The kernel's mas_insert skips its checks for wr_new_root too, so inserting [0, MAX] over
-      // a leaf root replaces the whole tree there. That leaf holds an entry (a leaf root of one
-      // NULL range does not exist), so here the insert fails, as the API promises.
+      // a leaf root of several ranges replaces the whole tree. One of those ranges holds an entry
+      // (NULL ranges never neighbour), so here the insert fails, as the API promises.
       if (type === WR_NEW_ROOT || type === WR_SPANNING_STORE) return false;
       if (wr.content !== 0 || last > wr.rMax) return false;
     }
