@@ -274,6 +274,38 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(tree.validate(), kernel.log()).toBe(0);
   });
 
+  it('the slab traps a free of a non-object and a double free, and the instance stays usable', async ({ skip }) => {
+    const result = built(slots, skip);
+    const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
+    const tree = kernel.newTree(MT_FLAGS_USE_RCU);
+    for (let i = 0; i < 40; i++) expect(tree.storeRange(i * 10, i * 10 + 5, (i + 1) * 4)).toBe(0);
+    const node = new Uint32Array(kernel.memory.buffer, tree.address, 3)[2] & ~0xff;
+    const free = (address: number): unknown => {
+      try {
+        kernel.call('kmem_cache_free', () => kernel.exports.rt_test_node_free(address));
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    // Inside an object, and an address outside every chunk of the cache.
+    expect(free(node + 256 * 0 + 64)).toBeInstanceOf(KernelTrap);
+    expect(kernel.log()).toMatch(/not one of its objects/);
+    expect(free(tree.address)).toBeInstanceOf(KernelTrap);
+    const before = kernel.slabStats();
+    expect(tree.destroy()).toBeUndefined();
+    kernel.rcuBarrier();
+    // Every node is free now: freeing the old root again is a double free.
+    kernel.clearLog();
+    expect(free(node)).toBeInstanceOf(KernelTrap);
+    expect(kernel.log()).toMatch(/double free/);
+    // The trap dropped the slab's lock: the instance still allocates.
+    const again = kernel.newTree(MT_FLAGS_USE_RCU);
+    for (let i = 0; i < 40; i++) expect(again.storeRange(i * 10, i * 10 + 5, 4)).toBe(0);
+    expect(again.validate(), kernel.log()).toBe(0);
+    expect(kernel.slabStats().doubleFrees).toBe(before.doubleFrees + 1);
+  });
+
   it('recovers from a BUG(): a KernelTrap naming it, then the instance works (stack, RCU reset)', async ({ skip }) => {
     const result = built(slots, skip);
     const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());

@@ -91,6 +91,7 @@ interface Exports {
   rt_slab_stats(out: number): void;
   rt_node_generation_offset(): number;
   rt_test_bug(): void;
+  rt_test_node_free(address: number): void;
   km_init(): void;
   km_mtree_new(flags: number): number;
   km_sizeof_maple_node(): number;

@@ -269,6 +269,12 @@ struct kmem_cache {
 };
 #define RT_SLAB_CHUNK 64
 static struct kmem_cache *rt_node_cache; /* the last cache created: the tree's */
+/* The chunks of the tree's cache, in address order (the heap only grows): a
+ * free must name an object in one of them. */
+#define RT_MAX_CHUNKS 16384
+static unsigned long rt_chunks[RT_MAX_CHUNKS];
+static unsigned int rt_nchunks;
+
 
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 		unsigned int align, slab_flags_t flags, void (*ctor)(void *))
@@ -295,6 +301,8 @@ static void *slab_get(struct kmem_cache *c)
 		char *chunk = rt_alloc((unsigned long)c->size * RT_SLAB_CHUNK, RT_NODE_SIZE);
 		if (!chunk)
 			return NULL;
+		if (c == rt_node_cache && rt_nchunks < RT_MAX_CHUNKS)
+			rt_chunks[rt_nchunks++] = (unsigned long)chunk;
 		for (int i = RT_SLAB_CHUNK - 1; i >= 0; i--) {
 			void **obj = (void **)(chunk + (unsigned long)i * c->size);
 			obj[0] = c->free_list;
@@ -312,14 +320,39 @@ static void *slab_get(struct kmem_cache *c)
 	return obj;
 }
 
+static int slab_is_object(struct kmem_cache *c, void *p)
+{
+	unsigned long a = (unsigned long)p, span = (unsigned long)c->size * RT_SLAB_CHUNK;
+	unsigned int lo = 0, hi = rt_nchunks;
+	if (c != rt_node_cache)
+		return 1;
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		if (rt_chunks[mid] <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && a - rt_chunks[lo - 1] < span && (a - rt_chunks[lo - 1]) % c->size == 0;
+}
+
 static void slab_put(struct kmem_cache *c, void *p)
 {
 #ifndef RT_BENCH
 	unsigned int *w = p;
+	/* Only objects of this cache may be freed; the lock is dropped before
+	 * BUG so that the instance stays usable after the trap. */
+	if (!slab_is_object(c, p)) {
+		c->double_frees++;
+		rt_unlock(&c->lock);
+		rt_printk("slab %s: free of %p, which is not one of its objects\n", c->name, p);
+		BUG();
+	}
 	/* A freed object is all poison apart from the free-list link in word 0;
 	 * a second free of it is caught by the poison in word 1. */
 	if (w[1] == RT_POISON && w[2] == RT_POISON) {
 		c->double_frees++;
+		rt_unlock(&c->lock);
 		rt_printk("slab %s: double free of %p\n", c->name, p);
 		BUG();
 	}
@@ -518,4 +551,10 @@ EXPORT(rt_test_bug) void rt_test_bug(void)
 {
 	rt_rcu_read_lock();
 	BUG();
+}
+
+/* For the host's tests of the slab's checks: free `p` to the tree's node cache. */
+EXPORT(rt_test_node_free) void rt_test_node_free(void *p)
+{
+	kmem_cache_free(rt_node_cache, p);
 }
