@@ -90,6 +90,7 @@ interface Exports {
   rt_rcu_run_callbacks(): number;
   rt_slab_stats(out: number): void;
   rt_test_bug(): void;
+  rt_watchdog_arm(budget: number): void;
   km_init(): void;
   km_mtree_new(flags: number): number;
   km_sizeof_maple_node(): number;
@@ -253,6 +254,15 @@ export class KernelInstance {
       dumpStacks: w[base + 6],
       bugs: w[base + 7],
     };
+  }
+
+  /**
+   * Single-threaded use only: until re-armed, a call into the tree that makes more than `budget`
+   * RCU dereferences (a walk that never ends) BUGs and throws a KernelTrap naming the watchdog.
+   * 0 disarms it.
+   */
+  armWatchdog(budget: number): void {
+    this.exports.rt_watchdog_arm(budget >>> 0);
   }
 
   /** What printk wrote since the last clearLog. */

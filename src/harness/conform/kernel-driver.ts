@@ -26,6 +26,11 @@ const EINVAL = -22;
 const EBUSY = -16;
 const ENOMEM = -12;
 const ERRNO_NAMES: Record<number, string> = { [-17]: 'EEXIST', [-22]: 'EINVAL', [-16]: 'EBUSY', [-12]: 'ENOMEM' };
+/**
+ * RCU dereferences one op may make before the runtime's watchdog calls it a walk that never ends
+ * (a trap, reported as the kernel's result): far above any real op here, about 0.2 s of work.
+ */
+const WATCHDOG_DEREFS = 5_000_000;
 /** Writes between grace periods. */
 const WRITES_PER_GRACE_PERIOD = 16;
 
@@ -42,6 +47,7 @@ export class KernelDriver implements Driver {
   private cursors: KernelCursor[] = [];
   private scratch: KernelCursor | null = null;
   private writes = 0;
+  private broken = false;
 
   constructor(readonly kernel: KernelInstance) {}
 
@@ -61,12 +67,18 @@ export class KernelDriver implements Driver {
   apply(op: Op): Outcome {
     const t = this.t;
     if (isWrite(op)) for (const c of this.cursors) c.pause();
+    this.kernel.armWatchdog(WATCHDOG_DEREFS);
     try {
       const outcome = this.run(t, op);
       if (isWrite(op) && (++this.writes % WRITES_PER_GRACE_PERIOD === 0 || op.op === 'destroy')) this.kernel.rcuBarrier();
       return outcome;
     } catch (error) {
-      if (error instanceof KernelTrap) return { ...thrownValue('kernel', error), note: error.log.split('\n').slice(-8).join('\n') };
+      if (error instanceof KernelTrap) {
+        // The trap may have left the tree's lock held: the tree is never touched again.
+        this.broken = true;
+        const hung = /watchdog/.test(error.log);
+        return { value: hung ? 'kernel hung (the watchdog stopped a walk that does not end)' : thrownValue('kernel', error).value, note: error.log.split('\n').slice(-8).join('\n') };
+      }
       return thrownValue('kernel', error);
     }
   }
@@ -152,6 +164,14 @@ export class KernelDriver implements Driver {
 
   dispose(): void {
     if (!this.tree) return;
+    if (this.broken) {
+      // Left as it is (its nodes are lost to this memory): destroying it could spin on its lock.
+      this.broken = false;
+      this.tree = null;
+      this.cursors = [];
+      this.scratch = null;
+      return;
+    }
     try {
       this.tree.destroy();
       this.kernel.rcuBarrier();
