@@ -74,10 +74,13 @@ export class KernelDriver implements Driver {
       return outcome;
     } catch (error) {
       if (error instanceof KernelTrap) {
-        // The trap may have left the tree's lock held: the tree is never touched again.
-        this.broken = true;
-        const hung = /watchdog/.test(error.log);
-        return { value: hung ? 'kernel hung (the watchdog stopped a walk that does not end)' : thrownValue('kernel', error).value, note: error.log.split('\n').slice(-8).join('\n') };
+        // A trap in a write may have left the tree's lock held: that tree is never touched again.
+        if (isWrite(op)) this.broken = true;
+        const tail = error.log.split('\n').slice(-3).join('\n');
+        const hung = /watchdog: too many/.test(tail);
+        const oom = /watchdog: out of memory/.test(tail);
+        return {
+          value: hung ? 'kernel hung (the watchdog stopped a walk that does not end)' : oom ? 'kernel out of memory' : thrownValue('kernel', error).value, note: error.log.split('\n').slice(-8).join('\n') };
       }
       return thrownValue('kernel', error);
     }

@@ -5,10 +5,12 @@
  *    window smaller than the size): `none`;
  *  - a RangeError from an argument check is a refused request (the kernel's -EINVAL): `invalid`;
  *  - validate() throws on a broken tree (the kernel's mt_validate counts failures): `invalid`.
+ * An op that reads more than WATCHDOG_READS words is stopped and reported as a hang.
  * Cursors: before each write every cursor is paused (mas_pause), as a kernel caller must before the
  * tree changes under a kept ma_state; the kernel driver does the same.
  */
 import { MapleTree } from '../../tree/maple-tree.js';
+import { ThreadedMemory } from '../../shared-heap/memory.js';
 import type { MapleCursor } from '../../tree/cursor.js';
 import { replicaShape } from '../../tree/shape.js';
 import type { TreeShape } from '../../tree/shape.js';
@@ -17,6 +19,38 @@ import type { Op, TreeFlags } from './script.js';
 import { INVALID, NONE, entriesValue, entryValue, rangeValue, startValue, thrownValue, walkValue } from './driver.js';
 import type { Driver, Outcome } from './driver.js';
 
+/** A read or dereference budget per op: a walk that never ends throws instead of hanging the run. */
+const WATCHDOG_READS = 20_000_000;
+
+export class ReplicaHang extends Error {
+  override name = 'ReplicaHang';
+}
+
+/** The replica's memory with a read budget, armed before each op. */
+class WatchdogMemory extends ThreadedMemory {
+  left = WATCHDOG_READS;
+  override read(addr: number): number {
+    if (--this.left < 0) throw new ReplicaHang('more than 20,000,000 reads in one op (a walk that does not end)');
+    return super.read(addr);
+  }
+  override deref(addr: number): number {
+    if (--this.left < 0) throw new ReplicaHang('more than 20,000,000 reads in one op (a walk that does not end)');
+    return super.deref(addr);
+  }
+  override loadAtomic(addr: number): number {
+    if (--this.left < 0) throw new ReplicaHang('more than 20,000,000 reads in one op (a walk that does not end)');
+    return super.loadAtomic(addr);
+  }
+  override rmb(): void {
+    if (--this.left < 0) throw new ReplicaHang('more than 20,000,000 accesses in one op (a loop that does not end)');
+    super.rmb();
+  }
+  override write(addr: number, value: number): void {
+    if (--this.left < 0) throw new ReplicaHang('more than 20,000,000 accesses in one op (a loop that does not end)');
+    super.write(addr, value);
+  }
+}
+
 /** Slab nodes per replica tree: far more than any script's tree needs. */
 const CAPACITY = 1 << 14;
 
@@ -24,10 +58,14 @@ export class ReplicaDriver implements Driver {
   readonly name = 'replica';
   private tree: MapleTree | null = null;
   private cursors: MapleCursor[] = [];
+  private mem: WatchdogMemory | null = null;
 
   reset(flags: TreeFlags): void {
     this.dispose();
-    this.tree = MapleTree.create({ capacity: CAPACITY, allocRange: flags.alloc, rcu: flags.rcu });
+    this.tree = MapleTree.create(
+      { capacity: CAPACITY, allocRange: flags.alloc, rcu: flags.rcu },
+      { memory: (nodes) => (this.mem = new WatchdogMemory(nodes)) },
+    );
     this.cursors = Array.from({ length: CURSORS }, () => this.tree!.cursor(0));
   }
 
@@ -39,9 +77,11 @@ export class ReplicaDriver implements Driver {
   apply(op: Op): Outcome {
     const t = this.t;
     if (isWrite(op)) for (const c of this.cursors) c.pause();
+    this.mem!.left = WATCHDOG_READS;
     try {
       return { value: this.run(t, op) };
     } catch (error) {
+      if (error instanceof ReplicaHang) return { value: 'replica hung (the watchdog stopped a walk that does not end)', note: error.message };
       if (error instanceof RangeError) return { value: INVALID, note: error.message };
       return thrownValue('replica', error);
     }
@@ -115,6 +155,7 @@ export class ReplicaDriver implements Driver {
   }
 
   shape(): TreeShape {
+    this.mem!.left = WATCHDOG_READS;
     return replicaShape(this.t.mem);
   }
 

@@ -342,12 +342,23 @@ static void slab_put(struct kmem_cache *c, void *p)
 	c->frees++;
 }
 
+/* Out of memory with the watchdog armed: BUG (after the cache's lock is released) rather than
+ * let a store retry in mas_nomem forever. */
+static void rt_oom_check(struct kmem_cache *c)
+{
+	if (rt_watchdog_left) {
+		rt_printk("watchdog: out of memory for %s nodes (%u live)\n", c->name, c->live);
+		BUG();
+	}
+}
 void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 {
 	(void)gfp;
 	rt_lock(&c->lock);
 	void *p = slab_get(c);
 	rt_unlock(&c->lock);
+	if (!p)
+		rt_oom_check(c);
 	return p;
 }
 void kmem_cache_free(struct kmem_cache *c, void *p)
@@ -372,6 +383,7 @@ int kmem_cache_alloc_bulk(struct kmem_cache *c, gfp_t gfp, size_t n, void **p)
 		while (i)
 			slab_put(c, p[--i]);
 		rt_unlock(&c->lock);
+		rt_oom_check(c);
 		return 0;
 	}
 	rt_unlock(&c->lock);
