@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildKernel } from '../src/kernel/build.js';
 import type { BuildResult } from '../src/kernel/build.js';
-import { KernelInstance, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
+import { compileKernel } from '../src/kernel/loader.js';
 import { shrinkList } from '../src/harness/conform/shrink.js';
 import { SCENARIOS, generateScript } from '../src/harness/conform/scenarios.js';
 import { formatOp, formatScript, isWrite, parseScript, simplifyOp, validOp } from '../src/harness/conform/script.js';
@@ -194,9 +194,8 @@ function built(skip: (note?: string) => void): BuildResult {
   return build;
 }
 
-async function drivers(result: BuildResult): Promise<{ kernel: KernelDriver; replica: ReplicaDriver }> {
-  const instance = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
-  return { kernel: new KernelDriver(instance), replica: new ReplicaDriver() };
+function drivers(result: BuildResult): { kernel: KernelDriver; replica: ReplicaDriver } {
+  return { kernel: new KernelDriver(compileKernel(result.wasmPath)), replica: new ReplicaDriver() };
 }
 
 const SMOKE_OPS = 50_000;
@@ -207,7 +206,7 @@ function smokeMessage(outcome: ConformOutcome): string {
 
 describe('conformance smoke against the kernel build (6.12 by default)', () => {
   it('replays a known-good script with both trees agreeing on every result', async ({ skip }) => {
-    const { kernel, replica } = await drivers(built(skip));
+    const { kernel, replica } = drivers(built(skip));
     const script: Script = {
       scenario: 'hand',
       seed: 0,
@@ -244,7 +243,7 @@ describe('conformance smoke against the kernel build (6.12 by default)', () => {
   });
 
   it(`${SMOKE_OPS} ops over every scenario: every result the same on both trees`, async ({ skip }) => {
-    const { kernel, replica } = await drivers(built(skip));
+    const { kernel, replica } = drivers(built(skip));
     const outcome = await conform(
       { ops: SMOKE_OPS, seed: 20261202, scenarios: SCENARIOS.map((s) => s.name), level: 'results', keepGoing: false, shrinkMs: 10_000 },
       kernel,
@@ -256,7 +255,7 @@ describe('conformance smoke against the kernel build (6.12 by default)', () => {
   }, 300_000);
 
   it(`${SMOKE_OPS} ops over every scenario: both trees' shapes the same after every write`, async ({ skip }) => {
-    const { kernel, replica } = await drivers(built(skip));
+    const { kernel, replica } = drivers(built(skip));
     const outcome = await conform(
       { ops: SMOKE_OPS, seed: 20261202, scenarios: SCENARIOS.map((s) => s.name), level: 'shape', keepGoing: false, shrinkMs: 10_000 },
       kernel,

@@ -7,7 +7,8 @@ import { humanRate } from '../status.js';
 import { toolVersion } from '../torture/version.js';
 import { buildKernel } from '../../kernel/build.js';
 import { KernelSourceError } from '../../kernel/source.js';
-import { compileKernel, createKernelMemory, KernelInstance } from '../../kernel/loader.js';
+import { compileKernel } from '../../kernel/loader.js';
+import type { WasmModule } from '../../kernel/loader.js';
 import { CONFORM_HELP, conformCommand, parseConformCli } from './args.js';
 import type { ConformOptions } from './args.js';
 import { conform, replayScript } from './engine.js';
@@ -29,9 +30,9 @@ const usage = (message: string): number => {
   return 2;
 };
 
-async function loadKernelFor(o: ConformOptions): Promise<{ kernel: KernelInstance; info: KernelInfo }> {
+async function loadKernelFor(o: ConformOptions): Promise<{ kernel: WasmModule; info: KernelInfo }> {
   const build = await buildKernel({ slots: o.slots, kernelSrc: o.kernelSrc, log: o.quiet ? undefined : log });
-  const kernel = await KernelInstance.create(compileKernel(build.wasmPath), createKernelMemory());
+  const kernel = compileKernel(build.wasmPath);
   const info: KernelInfo = { version: build.version, sourceHash: build.sourceHash, origin: build.origin, sourceDir: build.sourceDir, buildHash: build.buildHash, slots: build.slots };
   return { kernel, info };
 }

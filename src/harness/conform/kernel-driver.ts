@@ -11,10 +11,11 @@
  *    does the same), kept in a scratch cursor.
  * Any other errno is shown as itself (never equal to a replica result). Grace periods: the driver
  * runs the queued call_rcu callbacks every few writes and after destroy, as a single-threaded
- * caller must, or the slab runs dry.
+ * caller must, or the slab runs dry. After a trap (a BUG, a watchdog) the instance may hold a lock
+ * or a half-run grace period: the next reset starts a fresh instance on a fresh memory.
  */
-import { KernelTrap, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU } from '../../kernel/loader.js';
-import type { KernelCursor, KernelInstance, KernelTree } from '../../kernel/loader.js';
+import { KernelInstance, KernelTrap, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU, createKernelMemory } from '../../kernel/loader.js';
+import type { KernelCursor, KernelTree, WasmModule } from '../../kernel/loader.js';
 import type { TreeShape } from '../../tree/shape.js';
 import { CURSORS, isWrite } from './script.js';
 import type { Op, TreeFlags } from './script.js';
@@ -49,10 +50,19 @@ export class KernelDriver implements Driver {
   private writes = 0;
   private broken = false;
 
-  constructor(readonly kernel: KernelInstance) {}
+  kernel: KernelInstance;
+  private trapped = false;
+
+  constructor(private readonly module: WasmModule) {
+    this.kernel = KernelInstance.createSync(module, createKernelMemory());
+  }
 
   reset(flags: TreeFlags): void {
     this.dispose();
+    if (this.trapped) {
+      this.kernel = KernelInstance.createSync(this.module, createKernelMemory());
+      this.trapped = false;
+    }
     const tree = this.kernel.newTree((flags.alloc ? MT_FLAGS_ALLOC_RANGE : 0) | (flags.rcu ? MT_FLAGS_USE_RCU : 0));
     this.tree = tree;
     this.cursors = Array.from({ length: CURSORS }, () => tree.cursor(0));
@@ -74,8 +84,9 @@ export class KernelDriver implements Driver {
       return outcome;
     } catch (error) {
       if (error instanceof KernelTrap) {
-        // A trap in a write may have left the tree's lock held: that tree is never touched again.
-        if (isWrite(op)) this.broken = true;
+        // A trap may have left a lock held or a grace period half run: this instance is not used again.
+        this.broken = true;
+        this.trapped = true;
         const tail = error.log.split('\n').slice(-3).join('\n');
         const hung = /watchdog: too many/.test(tail);
         const oom = /watchdog: out of memory/.test(tail);

@@ -52,7 +52,7 @@ class WatchdogMemory extends ThreadedMemory {
 }
 
 /** Slab nodes per replica tree: far more than any script's tree needs. */
-const CAPACITY = 1 << 14;
+const CAPACITY = 4096;
 
 export class ReplicaDriver implements Driver {
   readonly name = 'replica';
