@@ -3,9 +3,9 @@
  * conventions, mapped to the shared forms of driver.ts:
  *  - a write's 0 is `ok`; mtree_insert_range's -EEXIST is `exists` (the replica's false);
  *  - mas_empty_area(_rev) and mtree_alloc_(r)range: -EBUSY is `none` (no window); -EINVAL is
- *    `none` too when min > max or the window [min, max] is smaller than the size (the request
- *    names no window that could hold it: the replica's -1), and `invalid` for every other reason
- *    (size 0, a reserved entry, alloc on a tree without MT_FLAGS_ALLOC_RANGE: a refused request);
+ *    `none` too when the window [min, max] is smaller than the size (no window could hold it: the
+ *    replica's -1), and `invalid` for every other reason (min > max, size 0, a reserved entry,
+ *    alloc on a tree without MT_FLAGS_ALLOC_RANGE: a refused request, the replica's RangeError);
  *  - mt_validate's failure count: 0 is `valid`, more is `invalid` (the count is a note);
  *  - find/findRev are mas_find/mas_find_rev on a fresh ma_state at index (the replica's facade
  *    does the same), kept in a scratch cursor.
@@ -37,9 +37,9 @@ const WRITES_PER_GRACE_PERIOD = 16;
 
 const errnoValue = (ret: number): string => `-${ERRNO_NAMES[ret] ?? `errno ${-ret}`}`;
 
-/** -EINVAL for a request whose window cannot hold the size: the same fact as the replica's -1. */
+/** -EINVAL for a well-formed request whose window cannot hold the size: the same fact as the replica's -1. */
 function windowTooSmall(min: number, max: number, size: number): boolean {
-  return min > max || max - min < size - 1;
+  return min <= max && max - min < size - 1;
 }
 
 export class KernelDriver implements Driver {
