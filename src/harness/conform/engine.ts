@@ -92,7 +92,15 @@ export function shrinkDivergence(script: Script, d: Divergence, level: Level, ke
   const sig = signatureOf(d);
   const shrunk = shrinkList(script.ops, (ops) => reproduces(script, ops, sig, kernel, replica), { simplify: simplifyOp, maxMs });
   const minimal: Script = { ...script, ops: shrunk.items };
-  return describe(minimal, sig.kind === 'shape' ? 'shape' : 'results', kernel, replica, { originalOps: script.ops.length, runs: shrunk.runs, limited: shrunk.limited }, level);
+  try {
+    return describe(minimal, sig.kind === 'shape' ? 'shape' : 'results', kernel, replica, { originalOps: script.ops.length, runs: shrunk.runs, limited: shrunk.limited }, level);
+  } catch {
+    // Not reproducible on replay (a tree whose behaviour depends on more than the script, e.g.
+    // the memory a previous trap left): report the divergence as found, unshrunk.
+    const lines = script.ops.slice(0, d.at + 1).map((op, i) => `${String(i).padStart(4)}  ${formatOp(op)}`);
+    lines.push('(this divergence did not reproduce on replay: the script is as found, not shrunk)');
+    return toFinding({ ...script, ops: script.ops.slice(0, d.at + 1) }, d, level, lines, { originalOps: script.ops.length, runs: shrunk.runs, limited: true });
+  }
 }
 
 /** Run a script with a trace and describe its first divergence (null when it shows none). */

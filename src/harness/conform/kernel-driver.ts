@@ -173,7 +173,12 @@ export class KernelDriver implements Driver {
   }
 
   shape(): TreeShape {
-    return this.t.shape();
+    try {
+      return this.t.shape();
+    } catch (error) {
+      this.trapped = true;
+      throw error;
+    }
   }
 
   dispose(): void {
@@ -190,7 +195,8 @@ export class KernelDriver implements Driver {
       this.tree.destroy();
       this.kernel.rcuBarrier();
     } catch {
-      // A tree a trap left broken: its nodes are lost to this memory, which is all that happens.
+      // A trap while freeing (a double free BUGs with the cache's lock held): a fresh instance next time.
+      this.trapped = true;
     }
     this.tree = null;
     this.cursors = [];
