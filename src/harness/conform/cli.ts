@@ -5,7 +5,7 @@ import { UsageError, runCli } from '../cli-args.js';
 import { writeJson } from '../results-file.js';
 import { humanRate } from '../status.js';
 import { toolVersion } from '../torture/version.js';
-import { buildKernel } from '../../kernel/build.js';
+import { KernelCompileError, KernelToolchainError, buildKernel } from '../../kernel/build.js';
 import { KernelSourceError } from '../../kernel/source.js';
 import { compileKernel } from '../../kernel/loader.js';
 import type { WasmModule } from '../../kernel/loader.js';
@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
     return await run(o);
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
-    if (error instanceof KernelSourceError) {
+    if (error instanceof KernelSourceError || error instanceof KernelCompileError || error instanceof KernelToolchainError) {
       process.stderr.write(`conform: ${error.message}\n`);
       return 2;
     }
