@@ -25,6 +25,7 @@ interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   instantiate(module: WasmModule, imports: object): Promise<{ exports: object }>;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
   RuntimeError: new (message?: string) => Error;
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -92,6 +93,7 @@ interface Exports {
   rt_node_generation_offset(): number;
   rt_test_bug(): void;
   rt_test_node_free(address: number): void;
+  rt_watchdog_arm(budget: number): void;
   km_init(): void;
   km_mtree_new(flags: number): number;
   km_sizeof_maple_node(): number;
@@ -109,6 +111,12 @@ interface Exports {
   km_mt_validate(mt: number): number;
   km_mt_dump(mt: number): void;
   km_shape(mt: number, out: number, cap: number): number;
+  km_cursor_alloc(): number;
+  km_cursor_set(mas: number, mt: number, index: number): void;
+  km_cursor_step(mas: number, step: number, limit: number, out: number): number;
+  km_cursor_pause(mas: number): void;
+  km_empty_area(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
+  km_alloc_range(mt: number, size: number, entry: number, min: number, max: number, rev: number, out: number): number;
   /** Only in the self-check build (buildKernel({ selfTest: true })). */
   km_selftest?: (out: number) => number;
 }
@@ -166,6 +174,12 @@ export class KernelInstance {
    */
   static async create(module: WasmModule, memory: WasmMemory, area?: ThreadArea): Promise<KernelInstance> {
     const instance = await WA.instantiate(module, { env: { memory } });
+    return new KernelInstance(memory, instance.exports as unknown as Exports, area);
+  }
+
+  /** The same as create, synchronously (a driver that replaces an instance a trap left unusable). */
+  static createSync(module: WasmModule, memory: WasmMemory, area?: ThreadArea): KernelInstance {
+    const instance = new WA.Instance(module, { env: { memory } });
     return new KernelInstance(memory, instance.exports as unknown as Exports, area);
   }
 
@@ -259,6 +273,15 @@ export class KernelInstance {
       dumpStacks: w[base + 6],
       bugs: w[base + 7],
     };
+  }
+
+  /**
+   * Single-threaded use only: until re-armed, a call into the tree that makes more than `budget`
+   * RCU dereferences (a walk that never ends) BUGs and throws a KernelTrap naming the watchdog.
+   * 0 disarms it.
+   */
+  armWatchdog(budget: number): void {
+    this.exports.rt_watchdog_arm(budget >>> 0);
   }
 
   /** What printk wrote since the last clearLog. */
@@ -419,9 +442,75 @@ export class KernelTree {
     }
   }
 
+  /** A cursor (an ma_state kept in the module's memory) at index; see KernelCursor. */
+  cursor(index = 0): KernelCursor {
+    const mas = this.kernel.call('cursor alloc', () => this.kernel.exports.km_cursor_alloc());
+    if (!mas) throw new Error('kernel runtime: out of memory for a cursor');
+    const cursor = new KernelCursor(this, mas);
+    cursor.set(index);
+    return cursor;
+  }
+
+  /**
+   * mas_empty_area (or mas_empty_area_rev with rev) from a fresh state: 0 and the window, or a
+   * negative errno (-EBUSY no window, -EINVAL a bad request) with the state's range as it was left.
+   */
+  emptyArea(min: number, max: number, size: number, rev = false): { ret: number; first: number; last: number } {
+    const { ptr } = this.kernel.scratchWords();
+    const ret = this.kernel.call(rev ? 'mas_empty_area_rev' : 'mas_empty_area', () =>
+      this.kernel.exports.km_empty_area(this.address, min, max, size, rev ? 1 : 0, ptr),
+    );
+    const w = new Uint32Array(this.kernel.memory.buffer, ptr, 2);
+    return { ret, first: w[0], last: w[1] };
+  }
+
+  /** mtree_alloc_range (or mtree_alloc_rrange with rev): 0 and the start, or a negative errno. */
+  allocRange(size: number, entry: number, min: number, max: number, rev = false): { ret: number; start: number } {
+    const { ptr } = this.kernel.scratchWords();
+    const ret = this.kernel.call(rev ? 'mtree_alloc_rrange' : 'mtree_alloc_range', () =>
+      this.kernel.exports.km_alloc_range(this.address, size, entry, min, max, rev ? 1 : 0, ptr),
+    );
+    return { ret, start: new Uint32Array(this.kernel.memory.buffer, ptr, 1)[0] };
+  }
+
   /** mtree_destroy: frees every node (through call_rcu in RCU mode). */
   destroy(): void {
     this.kernel.call('mtree_destroy', () => this.kernel.exports.km_mtree_destroy(this.address));
+  }
+}
+
+/** The cursor steps, by the number km_cursor_step takes. */
+const CURSOR_STEPS = { find: 0, findRev: 1, next: 2, prev: 3 } as const;
+export type KernelCursorStep = keyof typeof CURSOR_STEPS;
+
+/**
+ * An ma_state kept in the module's memory across calls (src/kernel/inner/conform.c). Each step runs
+ * in its own RCU read-side section; pause it (mas_pause) before the tree changes under it.
+ */
+export class KernelCursor {
+  constructor(
+    readonly tree: KernelTree,
+    readonly address: number,
+  ) {}
+
+  /** mas_set: reposition at index; the next step walks from the root. */
+  set(index: number): void {
+    const k = this.tree.kernel;
+    k.call('mas_set', () => k.exports.km_cursor_set(this.address, this.tree.address, index));
+  }
+
+  /** mas_find (limit = max), mas_find_rev (min), mas_next (max) or mas_prev (min): the entry and the state's range after it. */
+  step(step: KernelCursorStep, limit: number): Range {
+    const k = this.tree.kernel;
+    const { ptr } = k.scratchWords();
+    const entry = k.call(`mas_${step}`, () => k.exports.km_cursor_step(this.address, CURSOR_STEPS[step], limit, ptr)) >>> 0;
+    const w = new Uint32Array(k.memory.buffer, ptr, 2);
+    return { first: w[0], last: w[1], entry };
+  }
+
+  pause(): void {
+    const k = this.tree.kernel;
+    k.call('mas_pause', () => k.exports.km_cursor_pause(this.address));
   }
 }
 

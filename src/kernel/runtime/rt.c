@@ -69,9 +69,23 @@ EXPORT(rt_log_clear) void rt_log_clear(void)
 void rt_smp_mb(void) { __atomic_fetch_add(&rt_ctr.mb, 1, __ATOMIC_RELAXED); __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 void rt_smp_wmb(void) { __atomic_fetch_add(&rt_ctr.wmb, 1, __ATOMIC_RELAXED); __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 void rt_smp_rmb(void) { __atomic_fetch_add(&rt_ctr.rmb, 1, __ATOMIC_RELAXED); __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+/*
+ * Watchdog for single-threaded drivers: when armed with a budget, a call into the tree that makes
+ * more RCU dereferences than that (a walk that never ends) BUGs, which the host sees as a trap.
+ * 0 = off (the default, and what threaded users keep).
+ */
+static unsigned int rt_watchdog_left;
+int rt_printk(const char *fmt, ...);
+__noreturn void rt_bug(const char *file, int line);
+EXPORT(rt_watchdog_arm) void rt_watchdog_arm(unsigned int budget) { rt_watchdog_left = budget; }
+
 void *rt_rcu_dereference(void *const *p)
 {
 	__atomic_fetch_add(&rt_ctr.deref, 1, __ATOMIC_RELAXED);
+	if (rt_watchdog_left && --rt_watchdog_left == 0) {
+		printk("watchdog: too many rcu_dereference calls in one call (a walk that does not end)\n");
+		rt_bug(__FILE__, __LINE__);
+	}
 	return __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
 }
 void rt_rcu_assign_pointer(void **p, void *v)
@@ -367,12 +381,23 @@ static void slab_put(struct kmem_cache *c, void *p)
 	c->frees++;
 }
 
+/* Out of memory with the watchdog armed: BUG (after the cache's lock is released) rather than
+ * let a store retry in mas_nomem forever. */
+static void rt_oom_check(struct kmem_cache *c)
+{
+	if (rt_watchdog_left) {
+		rt_printk("watchdog: out of memory for %s nodes (%u live)\n", c->name, c->live);
+		BUG();
+	}
+}
 void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 {
 	(void)gfp;
 	rt_lock(&c->lock);
 	void *p = slab_get(c);
 	rt_unlock(&c->lock);
+	if (!p)
+		rt_oom_check(c);
 	return p;
 }
 void kmem_cache_free(struct kmem_cache *c, void *p)
@@ -397,6 +422,7 @@ int kmem_cache_alloc_bulk(struct kmem_cache *c, gfp_t gfp, size_t n, void **p)
 		while (i)
 			slab_put(c, p[--i]);
 		rt_unlock(&c->lock);
+		rt_oom_check(c);
 		return 0;
 	}
 	rt_unlock(&c->lock);

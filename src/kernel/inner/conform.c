@@ -1,0 +1,91 @@
+/*
+ * Exports for the differential conformance tester (src/harness/conform): cursors kept in the
+ * module's memory across calls, the empty-area searches and the allocating stores.
+ * The project's own code (MIT). It uses only the tree's public API, so it builds on every kernel
+ * version the project supports; it sits in the tree's unit for the shared build only.
+ *
+ * A cursor is an ma_state the host keeps: km_cursor_alloc once, km_cursor_set to (re)position it
+ * on a tree, then the steps. Each step returns the entry and writes the cursor's range to
+ * out[0], out[1]. Every read step runs inside an RCU read-side section, as the kernel's callers do.
+ */
+#define KM_CONFORM_EXPORT(name) __attribute__((export_name(#name)))
+
+void *rt_alloc(unsigned long size, unsigned long align);
+
+KM_CONFORM_EXPORT(km_cursor_alloc) struct ma_state *km_cursor_alloc(void)
+{
+	return rt_alloc(sizeof(struct ma_state), 16);
+}
+
+KM_CONFORM_EXPORT(km_cursor_set) void km_cursor_set(struct ma_state *mas,
+		struct maple_tree *mt, unsigned long index)
+{
+	MA_STATE(fresh, mt, index, index);
+	*mas = fresh;
+}
+
+static void km_cursor_out(struct ma_state *mas, unsigned long *out)
+{
+	out[0] = mas->index;
+	out[1] = mas->last;
+}
+
+/* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min. */
+KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, unsigned int step,
+		unsigned long limit, unsigned long *out)
+{
+	void *entry = NULL;
+
+	rcu_read_lock();
+	switch (step) {
+	case 0:
+		entry = mas_find(mas, limit);
+		break;
+	case 1:
+		entry = mas_find_rev(mas, limit);
+		break;
+	case 2:
+		entry = mas_next(mas, limit);
+		break;
+	case 3:
+		entry = mas_prev(mas, limit);
+		break;
+	}
+	km_cursor_out(mas, out);
+	rcu_read_unlock();
+	return entry;
+}
+
+KM_CONFORM_EXPORT(km_cursor_pause) void km_cursor_pause(struct ma_state *mas)
+{
+	mas_pause(mas);
+}
+
+/*
+ * mas_empty_area (rev 0) or mas_empty_area_rev (rev 1) from a fresh state: 0 with the window in
+ * out[0], out[1], or the negative errno.
+ */
+KM_CONFORM_EXPORT(km_empty_area) int km_empty_area(struct maple_tree *mt, unsigned long min,
+		unsigned long max, unsigned long size, int rev, unsigned long *out)
+{
+	MA_STATE(mas, mt, 0, 0);
+	int ret;
+
+	rcu_read_lock();
+	ret = rev ? mas_empty_area_rev(&mas, min, max, size) : mas_empty_area(&mas, min, max, size);
+	km_cursor_out(&mas, out);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* mtree_alloc_range (rev 0) or mtree_alloc_rrange (rev 1): 0 with the start in out[0], or -errno. */
+KM_CONFORM_EXPORT(km_alloc_range) int km_alloc_range(struct maple_tree *mt, unsigned long size,
+		void *entry, unsigned long min, unsigned long max, int rev, unsigned long *out)
+{
+	unsigned long start = 0;
+	int ret = rev ? mtree_alloc_rrange(mt, &start, entry, size, min, max, GFP_KERNEL)
+		      : mtree_alloc_range(mt, &start, entry, size, min, max, GFP_KERNEL);
+
+	out[0] = start;
+	return ret;
+}
