@@ -49,6 +49,11 @@ class RecordingMemory implements Memory {
     this.note('deref', addr);
     return this.words[addr];
   }
+  derefRmb(addr: number): number {
+    const value = this.deref(addr);
+    this.rmb();
+    return value;
+  }
   publish(addr: number, value: number): void {
     this.note('publish', addr, value);
     this.words[addr] = value;

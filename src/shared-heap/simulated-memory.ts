@@ -415,6 +415,13 @@ export class SimulatedMemory implements Memory {
     return value;
   }
 
+  /** deref then rmb: two accesses here, each with its own hook, trace line and meaning. */
+  derefRmb(addr: number): number {
+    const value = this.deref(addr);
+    this.rmb();
+    return value;
+  }
+
   publish(addr: number, value: number): void {
     const world = this.world;
     if (world.onAccess !== null) world.onAccess(this, 'publish', addr);
