@@ -49,6 +49,11 @@ class RecordingMemory implements Memory {
     this.note('deref', addr);
     return this.words[addr];
   }
+  scan(addr: number, count: number, key: number): number {
+    let i = 0;
+    while (i < count && this.read(addr + i) < key) i++;
+    return i;
+  }
   derefRmb(addr: number): number {
     const value = this.deref(addr);
     this.rmb();

@@ -8,6 +8,13 @@
 export interface Memory {
   /** Plain read (READ_ONCE): pivots, slots, metadata, parent words. */
   read(addr: number): number;
+  /**
+   * A pivot scan: plain reads of the words at addr, addr + 1, ... in order, stopping at the first
+   * that is >= key (uint32 compare) or after `count` words; returns how many were below key. Its
+   * meaning is exactly that loop of `read` calls; an implementation may run it without a call per
+   * word (ThreadedMemory).
+   */
+  scan(addr: number, count: number, key: number): number;
   /** Plain write (WRITE_ONCE). */
   write(addr: number, value: number): void;
   /** rcu_dereference: a load that orders later loads through the pointer it returns. */
@@ -55,6 +62,15 @@ export class ThreadedMemory implements Memory {
 
   read(addr: number): number {
     return this.words[addr];
+  }
+
+  scan(addr: number, count: number, key: number): number {
+    // One typed-array load per word: through `read` each word also cost a check of this object's
+    // map and of the array's (the loop's interrupt check clears what TurboFan knew).
+    const words = this.words;
+    let i = 0;
+    while (i < count && words[addr + i] < key) i++;
+    return i;
   }
 
   write(addr: number, value: number): void {

@@ -415,6 +415,13 @@ export class SimulatedMemory implements Memory {
     return value;
   }
 
+  /** The pivot scan as the `read` calls it stands for, one access each. */
+  scan(addr: number, count: number, key: number): number {
+    let i = 0;
+    while (i < count && this.read(addr + i) < key) i++;
+    return i;
+  }
+
   /** deref then rmb: two accesses here, each with its own hook, trace line and meaning. */
   derefRmb(addr: number): number {
     const value = this.deref(addr);

@@ -312,9 +312,9 @@ export function mtreeLoad(mas: MaState, index: number): number {
       const slots = type === 3 ? 10 : 16;
       let end = mem.read(base + 1) & 0xff;
       if (end >= slots) end = slots - 1;
-      // The first pivot (PIVOTS at word 2) at or above the index.
-      let offset = 0;
-      while (offset < end && mem.read(base + 2 + offset) < key) offset++;
+      // The first pivot (PIVOTS at word 2) at or above the index: the memory layer's scan, the
+      // same plain reads in the same order as a loop of `read`.
+      const offset = mem.scan(base + 2, end, key);
       // The slot (slotsBase: 11 for arange_64, else 17), then deadAfterRmb (PARENT is word 0).
       const addr = base + (type === 3 ? 11 : 17) + offset;
       if (!stale && check) {
