@@ -49,6 +49,16 @@ class RecordingMemory implements Memory {
     this.note('deref', addr);
     return this.words[addr];
   }
+  scan(addr: number, count: number, key: number): number {
+    let i = 0;
+    while (i < count && this.read(addr + i) < key) i++;
+    return i;
+  }
+  derefRmb(addr: number): number {
+    const value = this.deref(addr);
+    this.rmb();
+    return value;
+  }
   publish(addr: number, value: number): void {
     this.note('publish', addr, value);
     this.words[addr] = value;

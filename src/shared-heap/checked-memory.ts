@@ -116,6 +116,18 @@ export class CheckedMemory extends ThreadedMemory implements StaleReadDetector {
     return Atomics.load(this.words, addr);
   }
 
+  /** The pivot scan word by word through `read`, so every word is seen by the detector. */
+  override scan(addr: number, count: number, key: number): number {
+    let i = 0;
+    while (i < count && this.read(addr + i) < key) i++;
+    return i;
+  }
+
+  /** The slot read as deref reads it; its `Atomics.load` is the rmb too (ThreadedMemory.derefRmb). */
+  override derefRmb(addr: number): number {
+    return this.deref(addr);
+  }
+
   /** End of a reader operation: data still unchecked is judged now. Returns true if tainted. */
   endOp(): boolean {
     const tainted = this.dirty && this.judge('used without a dead check');

@@ -8,10 +8,24 @@
 export interface Memory {
   /** Plain read (READ_ONCE): pivots, slots, metadata, parent words. */
   read(addr: number): number;
+  /**
+   * A pivot scan: plain reads of the words at addr, addr + 1, ... in order, stopping at the first
+   * that is >= key (uint32 compare) or after `count` words; returns how many were below key. Its
+   * meaning is exactly that loop of `read` calls; an implementation may run it without a call per
+   * word (ThreadedMemory).
+   */
+  scan(addr: number, count: number, key: number): number;
   /** Plain write (WRITE_ONCE). */
   write(addr: number, value: number): void;
   /** rcu_dereference: a load that orders later loads through the pointer it returns. */
   deref(addr: number): number;
+  /**
+   * rcu_dereference immediately followed by smp_rmb, as one call: the slot (or root) a reader
+   * follows just before its dead check, whose barrier this is (node-access.ts derefForCheck). Its
+   * meaning is exactly `deref(addr)` then `rmb()`; an implementation may issue them as one access
+   * when one access gives both orderings (ThreadedMemory).
+   */
+  derefRmb(addr: number): number;
   /** rcu_assign_pointer: a release store; everything written before it is visible first. */
   publish(addr: number, value: number): void;
   /** Sequentially consistent load and store (Atomics). */
@@ -50,11 +64,50 @@ export class ThreadedMemory implements Memory {
     return this.words[addr];
   }
 
+  scan(addr: number, count: number, key: number): number {
+    // One typed-array load per word: through `read` each word also cost a check of this object's
+    // map and of the array's (the loop's interrupt check clears what TurboFan knew).
+    const words = this.words;
+    let i = 0;
+    while (i < count && words[addr + i] < key) i++;
+    return i;
+  }
+
   write(addr: number, value: number): void {
     this.words[addr] = value;
   }
 
   deref(addr: number): number {
+    return Atomics.load(this.words, addr);
+  }
+
+  /**
+   * deref then rmb, as the one `Atomics.load` that deref already is. Why that load is also the
+   * smp_rmb (the reader's plain loads before it, the node's pivots and data end, may not be
+   * satisfied after its plain loads after it, the dead check's parent word):
+   *
+   * - ECMAScript's memory model orders a SeqCst access against the same agent's Unordered ones:
+   *   "Atomics are carved in stone" (ECMA-262, Shared Memory Guidelines): no program
+   *   transformation may reorder a SeqCst event with the agent's Unordered operations. So no
+   *   compiler moves the pivot reads below this load or the parent-word read above it.
+   * - The hardware mapping the same guidelines give for a SeqCst load is a full fence, the load,
+   *   a full fence: the trailing fence is the smp_rmb the dead check needs (and the leading one
+   *   orders the pivot reads before the slot read, which the address dependency does in the
+   *   kernel). V8's own mappings are no weaker for this pattern than for the rmb it replaces: on
+   *   x86-64 a SeqCst load is a plain `mov` that TurboFan treats as a barrier to every memory
+   *   access (TSO keeps loads in order), exactly what the separate `Atomics.load` of the fence
+   *   word was. On arm64 both are an `ldar`, which orders the loads after it but not the plain
+   *   loads before it: the fence word's `ldar` did not order the pivot reads before the parent
+   *   word either (that is the guidelines' fence, V8 emits less), so nothing got weaker there.
+   * - The rcu_dereference half is unchanged: the load is the same SeqCst load deref is, so a
+   *   child published with `Atomics.store` (publish) and read here synchronizes-with that store
+   *   (the JS model's own happens-before, not an address dependency).
+   *
+   * The earlier implementation issued a second `Atomics.load`, of a private fence word, for the
+   * rmb: one SeqCst access per node level instead of two. The simulator keeps the two separate
+   * accesses (SimulatedMemory.derefRmb), so what it explores does not change.
+   */
+  derefRmb(addr: number): number {
     return Atomics.load(this.words, addr);
   }
 

@@ -415,6 +415,20 @@ export class SimulatedMemory implements Memory {
     return value;
   }
 
+  /** The pivot scan as the `read` calls it stands for, one access each. */
+  scan(addr: number, count: number, key: number): number {
+    let i = 0;
+    while (i < count && this.read(addr + i) < key) i++;
+    return i;
+  }
+
+  /** deref then rmb: two accesses here, each with its own hook, trace line and meaning. */
+  derefRmb(addr: number): number {
+    const value = this.deref(addr);
+    this.rmb();
+    return value;
+  }
+
   publish(addr: number, value: number): void {
     const world = this.world;
     if (world.onAccess !== null) world.onAccess(this, 'publish', addr);

@@ -1,8 +1,12 @@
 /** Argument checks shared by the facade and the cursor: a RangeError naming the argument. */
 import { MAX_INDEX, isInternalEntry } from './layout.js';
 
+if (MAX_INDEX !== 0xffffffff) throw new Error('args: MAX_INDEX changed');
+
 export function checkIndex(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > MAX_INDEX) {
+  // 0xffffffff is MAX_INDEX, as a literal: every load and walk passes here, and an imported
+  // binding costs a chain of loads and a hole check per call in optimized code.
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new RangeError(`${name} must be an integer in [0, 0xFFFFFFFF], got ${String(value)}`);
   }
 }

@@ -11,6 +11,8 @@ import { EndOfOpReclaimer } from '../shared-heap/reclaim.js';
 import type { Reclaimer } from '../shared-heap/reclaim.js';
 import { FLAG_ALLOC_RANGE, FLAG_RCU, HDR_FLAGS, HDR_HEIGHT } from './layout.js';
 import { MapleCursor } from './cursor.js';
+import { masSet, masWalk, mtreeLoad } from './walk.js';
+import type { MaState } from './walk.js';
 import type { CursorWriter } from './cursor.js';
 import { TreeWriter } from './writer.js';
 import { freeWalk } from './free-path.js';
@@ -77,6 +79,8 @@ export class MapleTree implements CursorWriter {
   private readonly reclaimerRef: Reclaimer;
   /** The facade's own cursor for one-shot reads (reset before each use). */
   private readonly reader: MapleCursor;
+  /** The reader cursor's state, which load and walk use directly. */
+  private readonly readState: MaState;
 
   private constructor(slab: Slab, options: AttachOptions) {
     this.slab = slab;
@@ -94,6 +98,7 @@ export class MapleTree implements CursorWriter {
     this.reclaimerRef = reclaimer;
 
     this.reader = new MapleCursor(this);
+    this.readState = this.reader.mas;
   }
 
   /** The write side, built at the first write (a reader's attached tree never needs one). */
@@ -162,9 +167,10 @@ export class MapleTree implements CursorWriter {
     return this.writer.insert(first, last, entry);
   }
 
+  /** mtree_load: the lookup walk alone (walk.ts mtreeLoad), no cursor step on the way. */
   load(index: number): number {
     checkIndex('index', index);
-    return this.reader.walkTo(index);
+    return mtreeLoad(this.readState, index);
   }
 
   erase(index: number): number {
@@ -176,9 +182,10 @@ export class MapleTree implements CursorWriter {
 
   walk(index: number): Range {
     checkIndex('index', index);
-    const c = this.reader.set(index);
-    const entry = c.walk();
-    return { entry, first: c.index, last: c.last };
+    const mas = this.readState;
+    masSet(mas, index);
+    const entry = masWalk(mas);
+    return { entry, first: mas.index, last: mas.last };
   }
 
   find(index: number, max: number): Range | null {

@@ -30,10 +30,29 @@ import {
   RANGE_SLOTS_AT,
 } from './layout.js';
 
-const MISSING_RMB = Bug.MISSING_RMB;
-/** log2(NODE_WORDS): a node's base is its id shifted by this. */
-const NODE_SHIFT = 6;
-if (1 << NODE_SHIFT !== NODE_WORDS) throw new Error('node-access: NODE_WORDS is not 64');
+/*
+ * The layout's numbers written as literals in the accessors below, checked against layout.ts here
+ * once. In optimized code an imported binding is a chain of loads and a hole check at every use (a
+ * module-level const a load and a hole check); a literal costs nothing, and the read paths use
+ * these accessors several times per node.
+ */
+if (
+  PARENT !== 0 ||
+  META !== 1 ||
+  PIVOTS !== 2 ||
+  RANGE_64 !== 2 ||
+  ARANGE_64 !== 3 ||
+  RANGE_SLOTS !== 16 ||
+  ARANGE_SLOTS !== 10 ||
+  RANGE_SLOTS_AT !== 17 ||
+  ARANGE_SLOTS_AT !== 11 ||
+  ARANGE_GAPS_AT !== 21 ||
+  PARENT_ROOT !== 1 ||
+  Bug.MISSING_RMB !== 64 ||
+  NODE_WORDS !== 64
+) {
+  throw new Error('node-access: the literals no longer match layout.ts / bugs.ts / slab.ts');
+}
 
 /** mte_node_type: the node type an enode carries. */
 export function nodeType(enode: number): number {
@@ -47,47 +66,52 @@ export function nodeIdOf(enode: number): number {
 
 /** Word index of the first word of the node an enode names. */
 export function enodeBase(enode: number): number {
-  return (enode >>> 4) << NODE_SHIFT;
+  return (enode >>> 4) << 6;
 }
 
 /** Word index of node `id`'s first word. */
 export function idBase(id: number): number {
-  return id << NODE_SHIFT;
+  return id << 6;
 }
 
 /** ma_is_leaf. */
 export function isLeaf(type: number): boolean {
-  return type < RANGE_64;
+  return type < 2; // RANGE_64
 }
 
 /** mt_slots[type]. */
 export function slotsOf(type: number): number {
-  return type === ARANGE_64 ? ARANGE_SLOTS : RANGE_SLOTS;
+  return type === 3 ? 10 : 16; // ARANGE_64: ARANGE_SLOTS, else RANGE_SLOTS
 }
 
 /** mt_pivots[type]. */
 export function pivotsOf(type: number): number {
-  return type === ARANGE_64 ? ARANGE_SLOTS - 1 : RANGE_SLOTS - 1;
+  return type === 3 ? 9 : 15;
 }
 
 /** Word offset of slot 0 inside a node of this type (ma_slots). */
 export function slotsBase(type: number): number {
-  return type === ARANGE_64 ? ARANGE_SLOTS_AT : RANGE_SLOTS_AT;
+  return type === 3 ? 11 : 17; // ARANGE_SLOTS_AT, RANGE_SLOTS_AT
 }
 
 /** The metadata word (data end and, for arange, the largest gap's offset). */
 export function readMeta(mem: Memory, base: number): number {
-  return mem.read(base + META);
+  return mem.read(base + 1); // META
 }
 
 /** Pivot `i` (plain read). */
 export function pivot(mem: Memory, base: number, i: number): number {
-  return mem.read(base + PIVOTS + i);
+  return mem.read(base + 2 + i); // PIVOTS
 }
 
 /** Slot `i`, as a reader follows it (rcu_dereference). */
 export function slot(mem: Memory, base: number, type: number, i: number): number {
   return mem.deref(base + slotsBase(type) + i);
+}
+
+/** Slot `i` followed right before the node's dead check: derefForCheck (below) of the slot. */
+export function slotForCheck(mem: Memory, base: number, type: number, i: number, bugs: number): number {
+  return derefForCheck(mem, base + slotsBase(type) + i, bugs);
 }
 
 /** Slot `i` with a plain read, for code that runs with the tree quiet (validate, dump). */
@@ -97,7 +121,7 @@ export function peekSlot(mem: Memory, base: number, type: number, i: number): nu
 
 /** Gap `i` of an arange_64 node (ma_gaps). */
 export function gap(mem: Memory, base: number, i: number): number {
-  return mem.read(base + ARANGE_GAPS_AT + i);
+  return mem.read(base + 21 + i); // ARANGE_GAPS_AT
 }
 
 /**
@@ -106,24 +130,24 @@ export function gap(mem: Memory, base: number, i: number): number {
  * check after the read throws the result away.
  */
 export function dataEnd(mem: Memory, base: number, type: number): number {
-  const end = mem.read(base + META) & 0xff;
-  const slots = type === ARANGE_64 ? ARANGE_SLOTS : RANGE_SLOTS;
+  const end = mem.read(base + 1) & 0xff; // META
+  const slots = type === 3 ? 10 : 16;
   return end < slots ? end : slots - 1;
 }
 
 /** mas_safe_pivot: the upper bound of slot `offset` (the node's max for the last used slot). */
 export function safePivot(mem: Memory, base: number, offset: number, end: number, max: number): number {
-  return offset < end ? mem.read(base + PIVOTS + offset) : max;
+  return offset < end ? mem.read(base + 2 + offset) : max;
 }
 
 /** mas_safe_min: the lower bound of slot `offset` (the node's min for slot 0). */
 export function safeMin(mem: Memory, base: number, offset: number, min: number): number {
-  return offset > 0 ? mem.read(base + PIVOTS + offset - 1) + 1 : min;
+  return offset > 0 ? mem.read(base + 1 + offset) + 1 : min; // PIVOTS + offset - 1
 }
 
 /** The parent word (plain read), for ma_is_root / mte_parent / mte_parent_slot. */
 export function parentWord(mem: Memory, base: number): number {
-  return mem.read(base + PARENT);
+  return mem.read(base); // PARENT
 }
 
 /**
@@ -135,12 +159,12 @@ export function parentWord(mem: Memory, base: number): number {
  * forbids.) The dead check's read of the parent word stays plain: see deadNode.
  */
 export function parentRef(mem: Memory, base: number): number {
-  return mem.deref(base + PARENT);
+  return mem.deref(base); // PARENT
 }
 
 /** ma_is_root on a parent word. */
 export function wordIsRoot(word: number): boolean {
-  return (word & PARENT_ROOT) !== 0;
+  return (word & 1) !== 0; // PARENT_ROOT
 }
 
 /** mte_parent on a parent word: the parent's node id. */
@@ -155,7 +179,7 @@ export function wordParentSlot(word: number): number {
 
 /** mas_parent_type on a parent word: the parent's node type (internal nodes only). */
 export function wordParentType(word: number): number {
-  return (word & 2) !== 0 ? ARANGE_64 : RANGE_64;
+  return (word & 2) !== 0 ? 3 : 2; // ARANGE_64 : RANGE_64
 }
 
 /**
@@ -165,6 +189,22 @@ export function wordParentType(word: number): number {
  * empty-area search); the missing-rmb switch drops the barrier here, and only here.
  */
 export function deadNode(mem: Memory, base: number, id: number, bugs: number): boolean {
-  if ((bugs & MISSING_RMB) === 0) mem.rmb();
-  return mem.read(base + PARENT) >>> 8 === id;
+  if ((bugs & 64) === 0) mem.rmb(); // Bug.MISSING_RMB
+  return mem.read(base) >>> 8 === id; // PARENT
+}
+
+/**
+ * The same dead check split in two where a read path follows a word right before it (the slot in
+ * mtree_range_walk, the root in mas_start): `derefForCheck` is that rcu_dereference with the
+ * check's smp_rmb after it (Memory.derefRmb: one SeqCst load on real threads, deref then rmb in
+ * the simulator), `deadAfterRmb` the check's plain read of the parent word. Together they issue
+ * exactly what `deref` then `deadNode` do; the missing-rmb switch drops the barrier here too.
+ */
+export function derefForCheck(mem: Memory, addr: number, bugs: number): number {
+  return (bugs & 64) === 0 ? mem.derefRmb(addr) : mem.deref(addr); // Bug.MISSING_RMB
+}
+
+/** ma_dead_node after derefForCheck issued its smp_rmb: the parent word names the node itself. */
+export function deadAfterRmb(mem: Memory, base: number, id: number): boolean {
+  return mem.read(base) >>> 8 === id; // PARENT
 }

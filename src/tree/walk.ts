@@ -62,7 +62,11 @@ import {
 } from './node-access.js';
 
 const STALE_PIVOTS = Bug.STALE_PIVOTS;
-const DEAD_ROOT = Bug.DEAD_ROOT;
+// The hot walks below test the switches by their values (a module binding costs a load and a
+// hole check at every use in optimized code; see mtreeLoad).
+if (Bug.STALE_PIVOTS !== 1 || Bug.DEAD_ROOT !== 2 || Bug.MISSING_RMB !== 64 || HDR_ROOT !== 0) {
+  throw new Error('walk: the bug bits or the root word changed');
+}
 
 // ma_state status values.
 export const MA_START = 0;
@@ -125,20 +129,30 @@ export function masReset(mas: MaState): void {
  * mas_start: for a state at MA_START, load the root. A node root is checked for death before it is
  * used (patch 2; the dead-root switch drops this check). Returns the root's entry when the root
  * holds a single entry and index is 0, else 0.
+ *
+ * The root is read with the check's smp_rmb attached (derefForCheck), before it is known to be a
+ * node: a root that holds no node gets that barrier too, where 6.12 (and this code before) issued
+ * none. A barrier more is only stronger, and nothing of the tree is read after it in that case.
  */
 export function masStart(mas: MaState): number {
   if (mas.status !== MA_START) return 0;
   const mem = mas.mem;
+  const bugs = mas.bugs;
+  const check = (bugs & 2) === 0; // Bug.DEAD_ROOT
+  const rmb = (bugs & 64) === 0; // Bug.MISSING_RMB
   mas.min = 0;
-  mas.max = MAX_INDEX;
+  mas.max = 0xffffffff; // MAX_INDEX
   for (;;) {
-    const root = mem.deref(HDR_ROOT);
-    if (isNode(root)) {
+    // derefForCheck of HDR_ROOT (word 0), written out as in mtreeLoad.
+    const root = check && rmb ? mem.derefRmb(0) : mem.deref(0);
+    if ((root & 3) === 2) {
+      // isNode.
       mas.status = MA_ACTIVE;
       mas.node = root;
       mas.offset = 0;
       const id = root >>> 4;
-      if ((mas.bugs & DEAD_ROOT) === 0 && deadNode(mem, id << 6, id, mas.bugs)) {
+      if (check && mem.read(id << 6) >>> 8 === id) {
+        // deadAfterRmb.
         mas.rewalks++;
         continue;
       }
@@ -163,13 +177,20 @@ export function masStart(mas: MaState): number {
  *
  * `fromRoot`: the walk begins at the root mas_start just loaded. With the dead-root switch the
  * walk trusts that node as mas_start did: no check at that level.
+ *
+ * The pivot scan keeps the two pivots around the slot it stops at (`lo`, `hi`) and turns them into
+ * the slot's bounds once, after the scan: the bounds are the values the scan compared, never a
+ * second read (a slot store may move a pivot in place between two reads). The accessors are
+ * written out by hand as in mtreeLoad (which see).
  */
 export function mtreeRangeWalk(mas: MaState, fromRoot: boolean): number {
   const mem = mas.mem;
   const bugs = mas.bugs;
-  const index = mas.index;
-  const stale = (bugs & STALE_PIVOTS) !== 0;
-  let check = !fromRoot || (bugs & DEAD_ROOT) === 0;
+  const limit = mas.limit;
+  const key = mas.index >>> 0; // a uint32: compared as one
+  const stale = (bugs & 1) !== 0; // Bug.STALE_PIVOTS
+  const rmb = (bugs & 64) === 0; // Bug.MISSING_RMB
+  let check = !fromRoot || (bugs & 2) === 0; // Bug.DEAD_ROOT
   let next = mas.node;
   let min = mas.min;
   let max = mas.max;
@@ -178,28 +199,41 @@ export function mtreeRangeWalk(mas: MaState, fromRoot: boolean): number {
     const id = enode >>> 4;
     const type = (enode >>> 2) & 3;
     const base = id << 6;
-    // Patch 1 reverted: the check comes first, so nothing read below is checked.
-    if (stale && check && deadNode(mem, base, id, bugs)) {
-      masReset(mas);
-      return 0;
+    if (stale && check) {
+      // Patch 1 reverted: deadNode before the node's reads, so nothing read below is checked.
+      if (rmb) mem.rmb();
+      if (mem.read(base) >>> 8 === id) {
+        masReset(mas);
+        return 0;
+      }
     }
-    const end = dataEnd(mem, base, type);
+    // dataEnd.
+    const slots = type === 3 ? 10 : 16;
+    let end = mem.read(base + 1) & 0xff;
+    if (end >= slots) end = slots - 1;
     const nodeMin = min;
     const nodeMax = max;
     let offset = 0;
+    let lo = 0;
+    let hi = 0;
     while (offset < end) {
-      const p = pivot(mem, base, offset);
-      if (p >= index) {
-        max = p;
-        break;
-      }
-      min = p + 1;
+      hi = mem.read(base + 2 + offset);
+      if (hi >= key) break;
+      lo = hi;
       offset++;
     }
-    next = slot(mem, base, type, offset);
-    if (!stale && check && deadNode(mem, base, id, bugs)) {
-      masReset(mas);
-      return 0;
+    if (offset > 0) min = lo + 1;
+    if (offset < end) max = hi;
+    // slotForCheck then deadAfterRmb, or the plain slot read when no check follows.
+    const addr = base + (type === 3 ? 11 : 17) + offset;
+    if (!stale && check) {
+      next = rmb ? mem.derefRmb(addr) : mem.deref(addr);
+      if (mem.read(base) >>> 8 === id) {
+        masReset(mas);
+        return 0;
+      }
+    } else {
+      next = mem.deref(addr);
     }
     if (type < 2) {
       mas.end = end;
@@ -212,10 +246,94 @@ export function mtreeRangeWalk(mas: MaState, fromRoot: boolean): number {
       return next;
     }
     check = true;
-    if (!isNode(next) || next >>> 4 > mas.limit) {
-      throw new TreeCorruptionError(
-        `node ${id} slot ${offset} holds ${next}, not a node reference, while walking to ${index}`,
-      );
+    if ((next & 3) !== 2 || next >>> 4 > limit) throw corruptSlot(id, offset, next, key);
+  }
+}
+
+function corruptSlot(id: number, offset: number, value: number, index: number): TreeCorruptionError {
+  return new TreeCorruptionError(`node ${id} slot ${offset} holds ${value}, not a node reference, while walking to ${index}`);
+}
+
+/**
+ * mtree_load with its mtree_lookup_walk: the entry at `index`, and nothing else (no bounds, no
+ * state for a next step). The same reads, barriers, checks and switches as mas_start then
+ * mtree_range_walk, without the work a load does not need: it keeps no bounds (a leaf's range is
+ * not reported), so the pivot scan only finds the slot. A dead node starts the walk again from the
+ * root (mas_reset, retry). `mas` gives the memory, the switches and the slab limit and counts the
+ * rewalks; it is left at MA_ACTIVE on the leaf (or MA_NONE / MA_ROOT), its bounds untouched.
+ *
+ * The hottest path of the tree, so node-access.ts's accessors are written out by hand here
+ * (dataEnd, pivot, slotForCheck = derefForCheck, deadAfterRmb, deadNode, isNode), each marked:
+ * in optimized code every call through an imported binding reloads the binding and checks it.
+ * The accesses and their kinds are exactly the accessors'.
+ */
+export function mtreeLoad(mas: MaState, index: number): number {
+  const mem = mas.mem;
+  const bugs = mas.bugs;
+  const limit = mas.limit;
+  const key = index >>> 0; // index is a uint32 (checked by the caller): compared as one
+  const stale = (bugs & 1) !== 0; // Bug.STALE_PIVOTS
+  const rootCheck = (bugs & 2) === 0; // Bug.DEAD_ROOT
+  const rmb = (bugs & 64) === 0; // Bug.MISSING_RMB: derefForCheck and deadNode drop the barrier
+  mas.index = mas.last = index;
+  retry: for (;;) {
+    // mas_start: the root followed (with the check's smp_rmb unless the switch drops it), then
+    // checked. HDR_ROOT is word 0.
+    const root = rootCheck && rmb ? mem.derefRmb(0) : mem.deref(0);
+    if ((root & 3) !== 2) {
+      // isNode: no node at the root (empty, or a single entry for [0, 0]).
+      mas.node = 0;
+      mas.status = root === 0 ? MA_NONE : MA_ROOT;
+      return key === 0 ? root : 0;
+    }
+    let id = root >>> 4;
+    if (rootCheck && mem.read(id << 6) >>> 8 === id) {
+      // deadAfterRmb of the root.
+      mas.rewalks++;
+      continue;
+    }
+    // mtree_lookup_walk.
+    let check = rootCheck;
+    let next = root;
+    for (;;) {
+      const enode = next;
+      id = enode >>> 4;
+      const type = (enode >>> 2) & 3;
+      const base = id << 6;
+      if (stale && check) {
+        // Patch 1 reverted: deadNode before the node's reads.
+        if (rmb) mem.rmb();
+        if (mem.read(base) >>> 8 === id) {
+          mas.rewalks++;
+          continue retry;
+        }
+      }
+      // dataEnd (META is word 1; 10 slots in an arange_64 node, type 3, else 16).
+      const slots = type === 3 ? 10 : 16;
+      let end = mem.read(base + 1) & 0xff;
+      if (end >= slots) end = slots - 1;
+      // The first pivot (PIVOTS at word 2) at or above the index: the memory layer's scan, the
+      // same plain reads in the same order as a loop of `read`.
+      const offset = mem.scan(base + 2, end, key);
+      // The slot (slotsBase: 11 for arange_64, else 17), then deadAfterRmb (PARENT is word 0).
+      const addr = base + (type === 3 ? 11 : 17) + offset;
+      if (!stale && check) {
+        next = rmb ? mem.derefRmb(addr) : mem.deref(addr);
+        if (mem.read(base) >>> 8 === id) {
+          mas.rewalks++;
+          continue retry;
+        }
+      } else {
+        next = mem.deref(addr);
+      }
+      if (type < 2) {
+        mas.node = enode;
+        mas.offset = offset;
+        mas.status = MA_ACTIVE;
+        return next;
+      }
+      check = true;
+      if ((next & 3) !== 2 || next >>> 4 > limit) throw corruptSlot(id, offset, next, key);
     }
   }
 }
