@@ -301,4 +301,14 @@ describe('edge inputs that are valid are accepted', () => {
     }
     t.validate();
   });
+
+  it('allocRange on a tree without allocRange: true is refused, as mtree_alloc_range\'s -EINVAL', () => {
+    const t = populated({ rcu: true, allocRange: false });
+    const before = snapshot(t);
+    expect(() => t.allocRange(1, GOOD, 0, MAX)).toThrow(/allocRange: the tree was created without allocRange: true/);
+    expect(() => t.allocRangeRev(1, GOOD, 0, MAX)).toThrow(RangeError);
+    expect(snapshot(t)).toEqual(before);
+    const a = populated({ rcu: true, allocRange: true });
+    expect(a.allocRange(1, GOOD, 0, MAX)).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -218,6 +218,9 @@ export class MapleTree implements CursorWriter {
   allocRange(size: number, entry: number, min: number, max: number): number {
     checkSize(size);
     checkEntry(entry, false);
+    checkIndex('min', min);
+    checkIndex('max', max);
+    this.checkAllocTree('allocRange');
     const start = this.emptyArea(min, max, size);
     if (start >= 0) this.writer.store(start, start + size - 1, entry);
     return start;
@@ -227,9 +230,17 @@ export class MapleTree implements CursorWriter {
   allocRangeRev(size: number, entry: number, min: number, max: number): number {
     checkSize(size);
     checkEntry(entry, false);
+    checkIndex('min', min);
+    checkIndex('max', max);
+    this.checkAllocTree('allocRangeRev');
     const start = this.emptyAreaRev(min, max, size);
     if (start >= 0) this.writer.store(start, start + size - 1, entry);
     return start;
+  }
+
+  /** As mtree_alloc_range's -EINVAL: allocating needs a tree that tracks gaps (MT_FLAGS_ALLOC_RANGE). */
+  private checkAllocTree(what: string): void {
+    if (!this.isAllocTree) throw new RangeError(`${what}: the tree was created without allocRange: true (the kernel's MT_FLAGS_ALLOC_RANGE)`);
   }
 
   validate(): void {
