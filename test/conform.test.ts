@@ -27,6 +27,10 @@ import type { ConformOutcome } from '../src/harness/conform/engine.js';
 import { KernelDriver } from '../src/harness/conform/kernel-driver.js';
 import { ReplicaDriver } from '../src/harness/conform/replica-driver.js';
 import { formatFinding } from '../src/harness/conform/report.js';
+import { runScript } from '../src/harness/conform/compare.js';
+import { parseEntries, windowFrom } from '../src/harness/conform/known.js';
+import type { Driver, Outcome } from '../src/harness/conform/driver.js';
+import type { Op } from '../src/harness/conform/script.js';
 
 const CI = process.env.CI === 'true';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -265,3 +269,102 @@ describe('conformance smoke against the kernel build (6.12 by default)', () => {
     expect(outcome.opsRun).toBe(SMOKE_OPS);
   }, 300_000);
 });
+
+describe('known kernel divergences (src/harness/conform/known.ts)', () => {
+  it('windowFrom is the API\'s definition: lowest or highest free run that fits, inside [min, max]', () => {
+    const entries = [
+      { first: 0, last: 4 },
+      { first: 10, last: 19 },
+      { first: 96, last: 100 },
+    ];
+    expect(windowFrom(entries, 0, 100, 5, false)).toBe(5);
+    expect(windowFrom(entries, 0, 100, 6, false)).toBe(20);
+    expect(windowFrom(entries, 0, 100, 5, true)).toBe(91);
+    expect(windowFrom(entries, 0, 0xffffffff, 5, true)).toBe(0xffffffff - 4);
+    expect(windowFrom(entries, 0, 4, 1, false)).toBe(-1);
+    expect(windowFrom([], 7, 7, 1, true)).toBe(7);
+    expect(windowFrom([{ first: 1000, last: 0xffffffff }], 0, 0xffffffff, 2, true)).toBe(998);
+    expect(parseEntries('2 entries: 5 [10, 19], 13 [96, 100]')).toEqual([
+      { first: 10, last: 19 },
+      { first: 96, last: 100 },
+    ]);
+    expect(parseEntries('0 entries: ')).toEqual([]);
+    expect(parseEntries('valid')).toBeNull();
+  });
+
+  /** The replica, except that one op's answer is replaced: a wrong replica for the negative cases. */
+  function lying(replica: Driver, opName: Op['op'], value: string): Driver {
+    return {
+      name: 'replica',
+      reset: (flags) => replica.reset(flags),
+      apply: (op): Outcome => (op.op === opName ? { value } : replica.apply(op)),
+      shape: () => replica.shape(),
+      dispose: () => replica.dispose(),
+    };
+  }
+
+  const plainTwoLevels: Script = {
+    scenario: 'hand',
+    seed: 0,
+    alloc: false,
+    rcu: true,
+    ops: [
+      ...Array.from({ length: 40 }, (_, i): Op => ({ op: 'store', first: 10 * i + 10, last: 10 * i + 14, entry: 2 * i + 1 })),
+      { op: 'emptyArea', min: 0, max: 0xffffffff, size: 3 },
+      { op: 'load', index: 10 },
+    ],
+  };
+  const loneTopEntry: Script = {
+    scenario: 'hand',
+    seed: 0,
+    alloc: true,
+    rcu: true,
+    ops: [
+      { op: 'store', first: 1000, last: 0xffffffff, entry: 1 },
+      { op: 'emptyAreaRev', min: 0, max: 0xffffffff, size: 2 },
+      { op: 'allocRangeRev', size: 2, entry: 3, min: 0, max: 0xffffffff },
+      { op: 'load', index: 998 },
+    ],
+  };
+
+  it('empty-area-needs-alloc-tree: a plain two-level tree, where the kernel cannot descend; the script goes on', async ({ skip }) => {
+    const { kernel, replica } = drivers(built(skip));
+    const run = runScript(plainTwoLevels, kernel, replica, { level: 'results', stopAtFirst: true });
+    expect(run.result).toBeNull();
+    expect(run.known.map((k) => [k.name, k.kernel.value, k.replica.value])).toEqual([['empty-area-needs-alloc-tree', 'none', 'start 0']]);
+    expect(run.ops).toBe(plainTwoLevels.ops.length); // a read: both trees unchanged, the script went on
+  });
+
+  it('empty-area-needs-alloc-tree does not excuse a replica answer on a tree the kernel can search', async ({ skip }) => {
+    const { kernel, replica } = drivers(built(skip));
+    // One level: the kernel's search works there (start 0); a replica saying 5 is a divergence.
+    const oneLevel: Script = { ...plainTwoLevels, ops: [plainTwoLevels.ops[0], { op: 'emptyArea', min: 0, max: 0xffffffff, size: 3 }] };
+    const run = runScript(oneLevel, kernel, lying(replica, 'emptyArea', 'start 5'), { level: 'results', stopAtFirst: true });
+    expect(run.known).toEqual([]);
+    expect(run.result?.kernel.value).toBe('start 0');
+  });
+
+  it('empty-area-contradicts-contents: the kernel misses [998, 999] under a lone entry over [1000, MAX]; after the alloc the script ends', async ({ skip }) => {
+    const { kernel, replica } = drivers(built(skip));
+    const run = runScript(loneTopEntry, kernel, replica, { level: 'results', stopAtFirst: true });
+    expect(run.result).toBeNull();
+    expect(run.known.map((k) => [k.name, k.op.op, k.replica.value])).toEqual([
+      ['empty-area-contradicts-contents', 'emptyAreaRev', 'start 998'],
+      ['empty-area-contradicts-contents', 'allocRangeRev', 'start 998'],
+    ]);
+    expect(run.ops).toBe(3); // the replica allocated and the kernel did not: the trees differ from here
+  });
+
+  it('empty-area-contradicts-contents does not excuse a replica window other than the one the contents give', async ({ skip }) => {
+    const { kernel, replica } = drivers(built(skip));
+    const run = runScript(loneTopEntry, kernel, lying(replica, 'emptyAreaRev', 'start 500'), { level: 'results', stopAtFirst: true });
+    expect(run.known).toEqual([]);
+    expect(run.result?.replica.value).toBe('start 500');
+    // Nor a window on a tree whose contents leave none.
+    const full: Script = { ...loneTopEntry, ops: [{ op: 'store', first: 0, last: 0xffffffff, entry: 1 }, loneTopEntry.ops[1]] };
+    const none = runScript(full, kernel, lying(replica, 'emptyAreaRev', 'start 0'), { level: 'results', stopAtFirst: true });
+    expect(none.known).toEqual([]);
+    expect(none.result).not.toBeNull();
+  });
+});
+

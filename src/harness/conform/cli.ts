@@ -14,7 +14,7 @@ import type { ConformOptions } from './args.js';
 import { conform, replayScript } from './engine.js';
 import { KernelDriver } from './kernel-driver.js';
 import { ReplicaDriver } from './replica-driver.js';
-import { formatFinding, formatScenarioTable, runIdFor } from './report.js';
+import { formatFinding, formatKnown, formatScenarioTable, runIdFor } from './report.js';
 import type { ConformResultsFile, KernelInfo } from './report.js';
 import { SCENARIOS, KEYSPACE } from './scenarios.js';
 import { ScriptError, formatFlags, parseScript } from './script.js';
@@ -172,6 +172,7 @@ async function run(o: ConformOptions): Promise<number> {
     scripts: outcome.scripts,
     scenarios: outcome.scenarios,
     findings: outcome.findings,
+    known: outcome.known,
     replay: null,
   };
   const path = o.out ?? `results/${runId}.json`;
@@ -188,6 +189,8 @@ async function run(o: ConformOptions): Promise<number> {
       `${outcome.scripts} scripts, ${(outcome.elapsedMs / 1000).toFixed(1)} s (${humanRate(rate)} ops/s, shrinking included)`,
   );
   log(indentTable(formatScenarioTable(outcome.scenarios, o.level)));
+  const knownText = formatKnown(outcome.known);
+  if (knownText) log(knownText);
   outcome.findings.forEach((f, i) => {
     log('');
     log(formatFinding(f, i === 0 ? replayCmd(written) : undefined));

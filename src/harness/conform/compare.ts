@@ -7,6 +7,7 @@ import type { ShapeDifference, TreeShape } from '../../tree/shape.js';
 import type { Driver, Outcome } from './driver.js';
 import { isWrite } from './script.js';
 import type { Op, OpName, Script } from './script.js';
+import { knownDivergence } from './known.js';
 
 export type Level = 'results' | 'shape';
 export type DivergenceKind = 'result' | 'shape';
@@ -34,6 +35,20 @@ export interface ScriptRun {
   shape: Divergence | null;
   /** Each op's outcome on both trees, when asked for. */
   trace?: { op: Op; kernel: Outcome; replica: Outcome }[];
+  /**
+   * Result differences a known kernel divergence explains (src/harness/conform/known.ts). After
+   * a read the script goes on (neither tree changed); after a write it ends there, the trees no
+   * longer being the same.
+   */
+  known: KnownHit[];
+}
+
+export interface KnownHit {
+  name: string;
+  at: number;
+  op: Op;
+  kernel: Outcome;
+  replica: Outcome;
 }
 
 export interface RunOptions {
@@ -56,7 +71,7 @@ const show = (s: TreeShape | string): string => (typeof s === 'string' ? s : for
 export function runScript(script: Script, kernel: Driver, replica: Driver, opts: RunOptions): ScriptRun {
   kernel.reset(script);
   replica.reset(script);
-  const run: ScriptRun = { ops: 0, result: null, shape: null, trace: opts.trace ? [] : undefined };
+  const run: ScriptRun = { ops: 0, result: null, shape: null, trace: opts.trace ? [] : undefined, known: [] };
   try {
     for (let at = 0; at < script.ops.length; at++) {
       const op = script.ops[at];
@@ -65,6 +80,12 @@ export function runScript(script: Script, kernel: Driver, replica: Driver, opts:
       run.ops++;
       run.trace?.push({ op, kernel: k, replica: r });
       if (k.value !== r.value) {
+        const known = knownDivergence(op, script, k, r, kernel);
+        if (known) {
+          run.known.push({ name: known.name, at, op, kernel: k, replica: r });
+          if (isWrite(op)) return run;
+          continue;
+        }
         const ks = readShape(kernel);
         const rs = readShape(replica);
         run.result = { kind: 'result', at, op, kernel: k, replica: r, kernelShape: show(ks), replicaShape: show(rs) };

@@ -11,6 +11,7 @@ import type { Scenario } from './scenarios.js';
 import { formatOp, simplifyOp } from './script.js';
 import type { Script } from './script.js';
 import { shrinkList } from './shrink.js';
+import { KNOWN_DIVERGENCES } from './known.js';
 
 export interface ConformConfig {
   /** Total op budget. */
@@ -33,6 +34,16 @@ export interface ScenarioStats {
   shapeDivergences: number;
   /** Percentage of scripts whose shapes stayed identical (shape level only; null at the results level). */
   shapeIdenticalPct: number | null;
+  /** Result differences explained by a known kernel divergence (known.ts), by name. */
+  known: Record<string, number>;
+}
+
+/** A known kernel divergence met during the run: how often, and its first example. */
+export interface KnownSeen {
+  name: string;
+  summary: string;
+  count: number;
+  example: { scenario: string; seed: number; at: number; op: string; kernel: Outcome; replica: Outcome };
 }
 
 export interface Finding {
@@ -72,6 +83,7 @@ export interface ConformOutcome {
   stoppedBy: 'ops' | 'divergence' | 'signal';
   scenarios: ScenarioStats[];
   findings: Finding[];
+  known: KnownSeen[];
 }
 
 /** The seed of a scenario's n-th script. */
@@ -162,9 +174,19 @@ export async function conform(config: ConformConfig, kernel: Driver, replica: Dr
     return s;
   });
   const stats = scenarios.map(
-    (s): ScenarioStats & { identical: number } => ({ scenario: s.name, ops: 0, scripts: 0, resultDivergences: 0, shapeDivergences: 0, shapeIdenticalPct: null, identical: 0 }),
+    (s): ScenarioStats & { identical: number } => ({
+      scenario: s.name,
+      ops: 0,
+      scripts: 0,
+      resultDivergences: 0,
+      shapeDivergences: 0,
+      shapeIdenticalPct: null,
+      known: {},
+      identical: 0,
+    }),
   );
   const findings: Finding[] = [];
+  const known = new Map<string, KnownSeen>();
   const found = new Set<string>();
   const started = Date.now();
   let lastProgress = started;
@@ -193,6 +215,19 @@ export async function conform(config: ConformConfig, kernel: Driver, replica: Dr
     st.scripts++;
     opsRun += run.ops;
     scripts++;
+    for (const hit of run.known) {
+      st.known[hit.name] = (st.known[hit.name] ?? 0) + 1;
+      const seen = known.get(hit.name);
+      if (seen) seen.count++;
+      else {
+        known.set(hit.name, {
+          name: hit.name,
+          summary: KNOWN_DIVERGENCES.find((k) => k.name === hit.name)?.summary ?? '',
+          count: 1,
+          example: { scenario: scenario.name, seed: script.seed, at: hit.at, op: formatOp(hit.op), kernel: hit.kernel, replica: hit.replica },
+        });
+      }
+    }
     if (run.result) st.resultDivergences++;
     if (run.shape) st.shapeDivergences++;
     else st.identical++;
@@ -226,6 +261,7 @@ export async function conform(config: ConformConfig, kernel: Driver, replica: Dr
     elapsedMs: Date.now() - started,
     stoppedBy,
     findings,
+    known: [...known.values()],
     scenarios: stats.map(({ identical, ...s }) => ({
       ...s,
       shapeIdenticalPct: config.level === 'shape' && s.scripts > 0 ? (100 * identical) / s.scripts : null,

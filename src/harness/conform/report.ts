@@ -1,5 +1,5 @@
 /** Reading a conformance run: a divergence as text, the per-scenario table, the results JSON. */
-import type { ConformOutcome, Finding, ScenarioStats } from './engine.js';
+import type { ConformOutcome, Finding, KnownSeen, ScenarioStats } from './engine.js';
 import type { Level } from './compare.js';
 import { formatFlags } from './script.js';
 
@@ -51,11 +51,32 @@ export function formatFinding(f: Finding, replay?: string): string {
 const pct = (x: number | null): string => (x === null ? '-' : `${x.toFixed(1)}%`);
 
 export function formatScenarioTable(rows: ScenarioStats[], level: Level): string {
-  const head = ['scenario', 'ops', 'scripts', 'result div.', 'shape div.', 'shapes identical'];
-  const body = rows.map((r) => [r.scenario, String(r.ops), String(r.scripts), String(r.resultDivergences), level === 'shape' ? String(r.shapeDivergences) : '-', pct(r.shapeIdenticalPct)]);
+  const head = ['scenario', 'ops', 'scripts', 'result div.', 'shape div.', 'shapes identical', 'known kernel div.'];
+  const knownCount = (r: ScenarioStats): string => String(Object.values(r.known).reduce((a, b) => a + b, 0));
+  const body = rows.map((r) => [
+    r.scenario,
+    String(r.ops),
+    String(r.scripts),
+    String(r.resultDivergences),
+    level === 'shape' ? String(r.shapeDivergences) : '-',
+    pct(r.shapeIdenticalPct),
+    knownCount(r),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [fmt(head), ...body.map(fmt)].join('\n');
+}
+
+/** The known kernel divergences met: name, count, what it is, its first example. */
+export function formatKnown(known: KnownSeen[]): string {
+  if (known.length === 0) return '';
+  const lines = ['known kernel divergences (src/harness/conform/known.ts; counted, not failures):'];
+  for (const k of known) {
+    const e = k.example;
+    lines.push(`  ${k.name}: ${k.count} time${k.count === 1 ? '' : 's'}; first in ${e.scenario} seed ${e.seed}, op ${e.at}: ${e.op}`);
+    lines.push(`    kernel: ${e.kernel.value}${e.kernel.note ? ` (${e.kernel.note.split('\n')[0]})` : ''}, replica: ${e.replica.value}`);
+  }
+  return lines.join('\n');
 }
 
 export interface ConformResultsFile {
@@ -74,6 +95,7 @@ export interface ConformResultsFile {
   scripts: number;
   scenarios: ScenarioStats[];
   findings: Finding[];
+  known: KnownSeen[];
   /** Replays the first finding's minimal script (set once the file's path is known). */
   replay: string | null;
 }

@@ -1,0 +1,107 @@
+/**
+ * Known kernel divergences: result differences where the kernel's answer is not the search its API
+ * describes, each named, with its evidence, and a predicate that accepts exactly that case. A
+ * divergence one of them explains is counted under its name instead of failing the run; every
+ * other difference is a divergence. A predicate may ask the kernel read-only questions (a search
+ * with other bounds, a load), never the replica: the replica's answer is what is being judged.
+ *
+ * Each is derived from the kernel's code or pinned by a second kernel query, and test/conform.test.ts
+ * exercises both ways: a script that needs it, and a wrong replica answer it must not accept.
+ */
+import { NONE } from './driver.js';
+import type { Driver, Outcome } from './driver.js';
+import type { Op, Script } from './script.js';
+
+export interface KnownDivergence {
+  name: string;
+  summary: string;
+  /** Whether this explains the kernel's `kernel` against the replica's `replica` for `op`. */
+  explains(op: Op, script: Script, kernel: Outcome, replica: Outcome, kernelDriver: Driver): boolean;
+}
+
+const startOf = (o: Outcome): number | null => {
+  const m = /^start (\d+)$/.exec(o.value);
+  return m ? Number(m[1]) : null;
+};
+
+export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
+  {
+    name: 'empty-area-needs-alloc-tree',
+    summary:
+      "mas_empty_area(_rev) on a tree without MT_FLAGS_ALLOC_RANGE and more than one level: the walk " +
+      '(mas_anode_descend / mas_rev_awalk) takes gaps from arange_64 nodes only and counts any other ' +
+      'non-NULL slot as occupied, so it never descends into a child and answers -EBUSY. The replica searches ' +
+      'such trees; the kernel supports the search on allocation trees only (mtree_alloc_range refuses others).',
+    explains(op, script, kernel, replica, kernelDriver) {
+      if (op.op !== 'emptyArea' && op.op !== 'emptyAreaRev') return false;
+      if (script.alloc || kernel.value !== NONE || kernel.note !== '-EBUSY' || startOf(replica) === null) return false;
+      return kernelDriver.shape().height > 1;
+    },
+  },
+  {
+    name: 'empty-area-contradicts-contents',
+    summary:
+      "mas_empty_area(_rev) / mtree_alloc_(r)range answer -EBUSY on an allocation tree although its own entries " +
+      'leave a window: seen on 6.12.118 for reverse searches with max = ULONG_MAX (a lone entry over [1000, ULONG_MAX], ' +
+      'size 2 in [0, ULONG_MAX]; the same search with max = ULONG_MAX - 1 finds [998, 999]) and on a leaf root ' +
+      'holding one NULL range (after store [0, ULONG_MAX] and erase 0, size 1 in [0, 0]). Accepted only when the ' +
+      "replica's start is exactly the window the kernel tree's own entries give (every entry read back from the " +
+      'kernel with mas_find), so a replica that misplaces a window is still a divergence.',
+    explains(op, script, kernel, replica, kernelDriver) {
+      if (op.op !== 'emptyArea' && op.op !== 'emptyAreaRev' && op.op !== 'allocRange' && op.op !== 'allocRangeRev') return false;
+      if (!script.alloc || kernel.value !== NONE || kernel.note !== '-EBUSY') return false;
+      const start = startOf(replica);
+      if (start === null) return false;
+      const entries = parseEntries(kernelDriver.apply({ op: 'entries' }).value);
+      if (entries === null) return false;
+      const rev = op.op === 'emptyAreaRev' || op.op === 'allocRangeRev';
+      return windowFrom(entries, op.min, op.max, op.size, rev) === start;
+    },
+  },
+];
+
+/** `N entries: e [a, b], ...` (driver.ts's entriesValue) back to ranges; null if it is not that. */
+export function parseEntries(value: string): { first: number; last: number }[] | null {
+  const m = /^(\d+) entries: ?(.*)$/.exec(value);
+  if (!m) return null;
+  const ranges = [...m[2].matchAll(/\d+ \[(\d+), (\d+)\]/g)].map((r) => ({ first: Number(r[1]), last: Number(r[2]) }));
+  return ranges.length === Number(m[1]) ? ranges : null;
+}
+
+/**
+ * The lowest (or, reversed, the highest) start of `size` free indices inside [min, max] between
+ * sorted, disjoint `entries`; -1 when there is none. The API's definition, computed directly.
+ */
+export function windowFrom(entries: { first: number; last: number }[], min: number, max: number, size: number, rev: boolean): number {
+  // Free runs inside [min, max], in order.
+  const free: [number, number][] = [];
+  let lo = min;
+  for (const e of entries) {
+    if (e.last < lo) continue;
+    if (e.first > max) break;
+    if (e.first > lo) free.push([lo, e.first - 1]);
+    lo = e.last + 1;
+    if (e.last >= max) {
+      lo = max + 1;
+      break;
+    }
+  }
+  if (lo <= max) free.push([lo, max]);
+  const fits = free.filter(([a, b]) => b - a + 1 >= size);
+  if (fits.length === 0) return -1;
+  if (!rev) return fits[0][0];
+  const [, b] = fits[fits.length - 1];
+  return b - size + 1;
+}
+
+/** The known divergence that explains this result divergence, or null. */
+export function knownDivergence(op: Op, script: Script, kernel: Outcome, replica: Outcome, kernelDriver: Driver): KnownDivergence | null {
+  for (const known of KNOWN_DIVERGENCES) {
+    try {
+      if (known.explains(op, script, kernel, replica, kernelDriver)) return known;
+    } catch {
+      // A question the kernel could not answer explains nothing.
+    }
+  }
+  return null;
+}
