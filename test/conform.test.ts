@@ -366,5 +366,49 @@ describe('known kernel divergences (src/harness/conform/known.ts)', () => {
     expect(none.known).toEqual([]);
     expect(none.result).not.toBeNull();
   });
+
+  it('one-index-window-refused (6.1): only for min == max, where the replica found that index', () => {
+    // An older kernel, played by a second replica that refuses one-index windows as 6.1 does.
+    const older = (): Driver => {
+      const inner = new ReplicaDriver();
+      return {
+        name: 'kernel',
+        reset: (flags) => inner.reset(flags),
+        apply: (op): Outcome =>
+          (op.op === 'emptyArea' || op.op === 'allocRange') && op.min >= op.max ? { value: 'invalid', note: '-EINVAL' } : inner.apply(op),
+        shape: () => inner.shape(),
+        dispose: () => inner.dispose(),
+      };
+    };
+    const script: Script = {
+      scenario: 'hand',
+      seed: 0,
+      alloc: true,
+      rcu: true,
+      ops: [
+        { op: 'store', first: 0, last: 4, entry: 1 },
+        { op: 'emptyArea', min: 7, max: 7, size: 1 },
+        { op: 'allocRange', size: 1, entry: 3, min: 9, max: 9 },
+        { op: 'load', index: 9 },
+      ],
+    };
+    const run = runScript(script, older(), new ReplicaDriver(), { level: 'results', stopAtFirst: true });
+    expect(run.result).toBeNull();
+    expect(run.known.map((k) => [k.name, k.at])).toEqual([
+      ['one-index-window-refused', 1],
+      ['one-index-window-refused', 2],
+    ]);
+    expect(run.ops).toBe(3); // the allocation changed only the replica's tree: the script ends there
+    // Not for a wider window, nor for a replica that names another index.
+    const wide: Script = { ...script, ops: [script.ops[0], { op: 'emptyArea', min: 7, max: 7, size: 1 }] };
+    const wrong = runScript(wide, older(), lying(new ReplicaDriver(), 'emptyArea', 'start 8'), { level: 'results', stopAtFirst: true });
+    expect(wrong.known).toEqual([]);
+    expect(wrong.result).not.toBeNull();
+    const refusedWide: Driver = { ...older(), apply: (op) => (op.op === 'emptyArea' ? { value: 'invalid', note: '-EINVAL' } : { value: 'ok' }) };
+    const widened: Script = { ...script, ops: [{ op: 'emptyArea', min: 7, max: 8, size: 1 }] };
+    const notOne = runScript(widened, refusedWide, new ReplicaDriver(), { level: 'results', stopAtFirst: true });
+    expect(notOne.known).toEqual([]);
+    expect(notOne.result).not.toBeNull();
+  });
 });
 

@@ -8,7 +8,7 @@
  * Each is derived from the kernel's code or pinned by a second kernel query, and test/conform.test.ts
  * exercises both ways: a script that needs it, and a wrong replica answer it must not accept.
  */
-import { NONE } from './driver.js';
+import { INVALID, NONE } from './driver.js';
 import type { Driver, Outcome } from './driver.js';
 import type { Op, Script } from './script.js';
 
@@ -56,6 +56,17 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
       if (entries === null) return false;
       const rev = op.op === 'emptyAreaRev' || op.op === 'allocRangeRev';
       return windowFrom(entries, op.min, op.max, op.size, rev) === start;
+    },
+  },
+  {
+    name: 'one-index-window-refused',
+    summary:
+      'Older kernels (6.1) refuse an empty-area search or allocation whose window is one index (min == max) ' +
+      'with -EINVAL (their mas_empty_area(_rev) and mtree_alloc_(r)range test min >= max); 6.12, like the ' +
+      'replica, searches it. Accepted only for min == max, where the replica found that very index.',
+    explains(op, _script, kernel, replica) {
+      if (op.op !== 'emptyArea' && op.op !== 'emptyAreaRev' && op.op !== 'allocRange' && op.op !== 'allocRangeRev') return false;
+      return op.min === op.max && kernel.value === INVALID && kernel.note === '-EINVAL' && startOf(replica) === op.min;
     },
   },
 ];
