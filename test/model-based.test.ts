@@ -234,15 +234,20 @@ function runWrite(tree: Tree, model: ReferenceModel, cmd: Cmd, where: string, st
       expect(tree.erase(cmd.index), where).toBe(model.erase(cmd.index));
       break;
     case 'alloc':
-      expect(tree.allocRange(cmd.size, cmd.entry, cmd.min, cmd.max), where).toBe(
-        model.allocRange(cmd.size, cmd.entry, cmd.min, cmd.max),
+    case 'allocRev': {
+      const rev = cmd.op === 'allocRev';
+      const call = (): number =>
+        rev ? tree.allocRangeRev(cmd.size, cmd.entry, cmd.min, cmd.max) : tree.allocRange(cmd.size, cmd.entry, cmd.min, cmd.max);
+      // As mtree_alloc_range: only a tree that tracks gaps allocates; another refuses, unchanged.
+      if (!tree.isAllocTree) {
+        expect(call, where).toThrow(/allocRange: true/);
+        break;
+      }
+      expect(call(), where).toBe(
+        rev ? model.allocRangeRev(cmd.size, cmd.entry, cmd.min, cmd.max) : model.allocRange(cmd.size, cmd.entry, cmd.min, cmd.max),
       );
       break;
-    case 'allocRev':
-      expect(tree.allocRangeRev(cmd.size, cmd.entry, cmd.min, cmd.max), where).toBe(
-        model.allocRangeRev(cmd.size, cmd.entry, cmd.min, cmd.max),
-      );
-      break;
+    }
     case 'cstore': {
       const c = tree.cursor(cmd.first, cmd.last);
       c.store(cmd.entry);

@@ -85,6 +85,11 @@ function apply(tree: Tree, model: ReferenceModel, w: Write, keyMax: number): voi
     }
     case 'alloc': {
       const entry = 16385;
+      // As mtree_alloc_range: a tree that does not track gaps refuses, unchanged.
+      if (!tree.isAllocTree) {
+        expect(() => (w.rev ? tree.allocRangeRev(w.size, entry, 0, keyMax) : tree.allocRange(w.size, entry, 0, keyMax))).toThrow(RangeError);
+        return;
+      }
       const got = w.rev ? tree.allocRangeRev(w.size, entry, 0, keyMax) : tree.allocRange(w.size, entry, 0, keyMax);
       expect(got).toBe(w.rev ? model.allocRangeRev(w.size, entry, 0, keyMax) : model.allocRange(w.size, entry, 0, keyMax));
       return;
