@@ -528,7 +528,7 @@ export function masNextSlot(mas: MaState, max: number, empty: boolean): number {
   const stale = (bugs & STALE_PIVOTS) !== 0;
   const savePoint = mas.last;
   retry: for (;;) {
-    if (mas.status !== MA_ACTIVE) {
+    if (mas.status !== MA_ACTIVE || mas.node === 0) {
       const entry = nodelessStep(mas, true, savePoint, max, empty);
       if (entry < 0) continue;
       return entry;
@@ -620,7 +620,7 @@ export function masPrevSlot(mas: MaState, min: number, empty: boolean): number {
   const stale = (bugs & STALE_PIVOTS) !== 0;
   const savePoint = mas.index;
   retry: for (;;) {
-    if (mas.status !== MA_ACTIVE) {
+    if (mas.status !== MA_ACTIVE || mas.node === 0) {
       const entry = nodelessStep(mas, false, savePoint, min, empty);
       if (entry < 0) continue;
       return entry;
