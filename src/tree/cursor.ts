@@ -238,9 +238,9 @@ export class MapleCursor {
       // Nothing at or after the walk's point: what is before it is the root's entry at 0.
       // Departure from 6.12: the kernel returns that entry even when min is above 0, a result
       // outside [min, index] that the result oracle and the reference model reject; here a min
-      // above 0 finds nothing and the state stays where the walk left it.
-      if (min > 0) return true;
+      // above 0 finds nothing (the state is still put on [0, 0], as the kernel puts it).
       this.setupEntry = this.rootEntry();
+      if (min > 0) this.setupEntry = 0;
       return true;
     }
     return mas.index < min;
