@@ -7,6 +7,7 @@
 import type { Memory } from '../shared-heap/memory.js';
 import { findEmptyArea } from './empty-area.js';
 import { checkEntry, checkIndex, checkSize } from './args.js';
+import { HDR_ROOT, MAX_INDEX, isNode } from './layout.js';
 import {
   MA_ACTIVE,
   MA_NONE,
@@ -31,11 +32,6 @@ export interface CursorWriter {
   readonly nodeLimit: number;
   /** Bug switches in force (src/shared-heap/bugs.ts); 0 in a correct build. */
   readonly bugs: number;
-}
-
-/** Does the state stand somewhere in the tree (a leaf slot, or the nodeless root)? */
-function positioned(status: number): boolean {
-  return status === MA_ACTIVE || status === MA_NONE || status === MA_ROOT;
 }
 
 export class MapleCursor {
@@ -101,69 +97,259 @@ export class MapleCursor {
     return masWalk(mas);
   }
 
-  /** mas_find: the first non-NULL entry at or after index (then after the previous result). */
+  /**
+   * mas_find: the first non-NULL entry at or after index (then after the previous result), up to
+   * max. Running past max leaves the state active (the kernel ignores the overflow here).
+   */
   find(max: number): number {
     checkIndex('max', max);
+    if (this.findSetup(max)) return this.setupEntry;
     const mas = this.mas;
-    const status = mas.status;
-    if (positioned(status) || status === MA_OVERFLOW) {
-      if (mas.last >= max) return this.overflow();
-      return this.nextEntry(max);
-    }
-    if (status === MA_PAUSE) {
-      if (mas.last >= max) return this.overflow();
-      mas.index = mas.last + 1;
-    }
-    if (mas.index > max) return this.overflow();
-    const entry = this.walkTo(mas.index);
-    if (entry !== 0) return entry;
-    return this.nextEntry(max);
+    const entry = masNextSlot(mas, max, false);
+    mas.status = MA_ACTIVE;
+    return entry;
   }
 
   /** mas_find_rev: the last non-NULL entry at or before index (then before the previous result). */
   findRev(min: number): number {
     checkIndex('min', min);
-    const mas = this.mas;
-    const status = mas.status;
-    if (positioned(status) || status === MA_UNDERFLOW) {
-      if (mas.index <= min) return this.underflow();
-      return this.prevEntry(min);
-    }
-    if (status === MA_PAUSE) {
-      if (mas.index <= min) return this.underflow();
-      mas.index = mas.last = mas.index - 1;
-    }
-    if (mas.last < min) return this.underflow();
-    const entry = this.walkTo(mas.last);
-    if (entry !== 0) return entry;
-    return this.prevEntry(min);
+    if (this.findRevSetup(min)) return this.setupEntry;
+    return masPrevSlot(this.mas, min, false);
   }
 
   /** mas_next: the next non-NULL entry after the current range, up to max. */
   next(max: number): number {
     checkIndex('max', max);
-    const mas = this.mas;
-    const status = mas.status;
-    if (!positioned(status) && status !== MA_OVERFLOW) {
-      // The caller of an underflowed cursor expects to be one before where it stands.
-      const entry = this.walkTo(mas.index);
-      if (status === MA_UNDERFLOW && entry !== 0) return entry;
-    }
-    if (mas.last >= max) return this.overflow();
-    return this.nextEntry(max);
+    if (this.nextSetup(max)) return this.setupEntry;
+    return masNextSlot(this.mas, max, false);
   }
 
   /** mas_prev: the previous non-NULL entry before the current range, down to min. */
   prev(min: number): number {
     checkIndex('min', min);
+    if (this.prevSetup(min)) return this.setupEntry;
+    return masPrevSlot(this.mas, min, false);
+  }
+
+  // The setups below decide, from the state's status, whether the call is answered without a step
+  // (true: the answer is in setupEntry) or goes on to the slot step from where the state stands.
+  private setupEntry = 0;
+
+  /** mas_find_setup. */
+  private findSetup(max: number): boolean {
     const mas = this.mas;
-    const status = mas.status;
-    if (!positioned(status) && status !== MA_UNDERFLOW) {
-      const entry = this.walkTo(mas.index);
-      if (status === MA_OVERFLOW && entry !== 0) return entry;
+    this.setupEntry = 0;
+    switch (mas.status) {
+      case MA_ACTIVE:
+        return mas.last >= max;
+      case MA_START:
+        break;
+      case MA_PAUSE:
+        if (mas.last >= max) return true;
+        mas.index = mas.last = mas.last + 1;
+        mas.status = MA_START;
+        break;
+      case MA_NONE:
+        if (mas.last >= max) return true;
+        mas.index = mas.last;
+        mas.status = MA_START;
+        break;
+      case MA_UNDERFLOW:
+        // The state stands on the entry before the one asked for.
+        if (mas.index >= max) {
+          mas.status = MA_OVERFLOW;
+          return true;
+        }
+        mas.status = MA_ACTIVE;
+        if ((this.setupEntry = masWalk(mas)) !== 0) return true;
+        break;
+      case MA_OVERFLOW:
+        if (mas.last >= max) return true;
+        mas.status = MA_ACTIVE;
+        if ((this.setupEntry = masWalk(mas)) !== 0) return true;
+        break;
+      case MA_ROOT:
+        break;
     }
-    if (mas.index <= min) return this.underflow();
-    return this.prevEntry(min);
+    if (mas.status === MA_START) {
+      if (mas.index > max) return true;
+      if ((this.setupEntry = masWalk(mas)) !== 0) return true;
+    }
+    if (mas.status === MA_ROOT) {
+      // The root entry covers only index 0, which is behind the state.
+      mas.status = MA_NONE;
+      mas.index = 1;
+      mas.last = MAX_INDEX;
+      return true;
+    }
+    if (mas.status === MA_NONE) return true;
+    return mas.index === max;
+  }
+
+  /** mas_find_rev_setup. */
+  private findRevSetup(min: number): boolean {
+    const mas = this.mas;
+    this.setupEntry = 0;
+    switch (mas.status) {
+      case MA_ACTIVE:
+        return mas.index < min;
+      case MA_START:
+        break;
+      case MA_PAUSE:
+        if (mas.index <= min) {
+          mas.status = MA_UNDERFLOW;
+          return true;
+        }
+        mas.index = mas.last = mas.index - 1;
+        mas.status = MA_START;
+        break;
+      case MA_NONE:
+        if (mas.index <= min) {
+          mas.status = MA_NONE;
+          return true;
+        }
+        mas.last = mas.index;
+        mas.status = MA_START;
+        break;
+      case MA_OVERFLOW:
+        // The state stands on the entry after the one asked for.
+        if (mas.index <= min) {
+          mas.status = MA_UNDERFLOW;
+          return true;
+        }
+        mas.status = MA_ACTIVE;
+        break;
+      case MA_UNDERFLOW:
+        if (mas.index <= min) return true;
+        mas.status = MA_ACTIVE;
+        break;
+      case MA_ROOT:
+        break;
+    }
+    if (mas.status === MA_START) {
+      if (mas.index < min) return true;
+      if ((this.setupEntry = masWalk(mas)) !== 0) return true;
+    }
+    if (mas.status === MA_ROOT) {
+      mas.status = MA_NONE;
+      return true;
+    }
+    if (mas.status === MA_NONE) {
+      // Nothing at or after the walk's point: what is before it is the root's entry at 0.
+      // Departure from 6.12: the kernel returns that entry even when min is above 0, a result
+      // outside [min, index] that the result oracle and the reference model reject; here a min
+      // above 0 finds nothing (the state is still put on [0, 0], as the kernel puts it).
+      this.setupEntry = this.rootEntry();
+      if (min > 0) this.setupEntry = 0;
+      return true;
+    }
+    return mas.index < min;
+  }
+
+  /** mas_next_setup. */
+  private nextSetup(max: number): boolean {
+    const mas = this.mas;
+    const wasNone = mas.status === MA_NONE;
+    this.setupEntry = 0;
+    if (mas.last >= max) {
+      mas.status = MA_OVERFLOW;
+      return true;
+    }
+    switch (mas.status) {
+      case MA_ACTIVE:
+        return false;
+      case MA_NONE:
+      case MA_PAUSE:
+      case MA_START:
+        masWalk(mas);
+        break;
+      case MA_OVERFLOW:
+        // Overflowed before, with a lower max.
+        mas.status = MA_ACTIVE;
+        break;
+      case MA_UNDERFLOW:
+        // The state stands on the entry before the one asked for.
+        mas.status = MA_ACTIVE;
+        if ((this.setupEntry = masWalk(mas)) !== 0) return true;
+        break;
+      case MA_ROOT:
+        break;
+    }
+    if (mas.status === MA_ACTIVE) return false;
+    if (mas.status === MA_ROOT) {
+      if (wasNone && mas.index === 0) {
+        mas.index = mas.last = 0;
+        return true;
+      }
+      mas.index = 1;
+      mas.last = MAX_INDEX;
+      mas.status = MA_NONE;
+      return true;
+    }
+    return mas.status === MA_NONE;
+  }
+
+  /** mas_prev_setup. */
+  private prevSetup(min: number): boolean {
+    const mas = this.mas;
+    this.setupEntry = 0;
+    if (mas.index <= min) {
+      mas.status = MA_UNDERFLOW;
+      return true;
+    }
+    switch (mas.status) {
+      case MA_ACTIVE:
+        return false;
+      case MA_START:
+        break;
+      case MA_NONE:
+      case MA_PAUSE:
+        mas.status = MA_START;
+        break;
+      case MA_UNDERFLOW:
+        // Underflowed before, with a higher min.
+        mas.status = MA_ACTIVE;
+        break;
+      case MA_OVERFLOW:
+        // The state stands on the entry after the one asked for.
+        mas.status = MA_ACTIVE;
+        if ((this.setupEntry = masWalk(mas)) !== 0) return true;
+        break;
+      case MA_ROOT:
+        break;
+    }
+    if (mas.status === MA_START) masWalk(mas);
+    if (mas.status === MA_ROOT) {
+      if (mas.index === 0) {
+        mas.status = MA_NONE;
+        return true;
+      }
+      this.setupEntry = this.rootEntry();
+      return true;
+    }
+    if (mas.status === MA_NONE) {
+      if (mas.index !== 0) {
+        // Walked past the root's entry: step back onto index 0.
+        mas.status = MA_ROOT;
+        this.setupEntry = this.rootEntry();
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The root's single entry (NULL on an empty tree), the state put on [0, 0] at MA_ROOT (mas_root
+   * after a walk found no node). A node
+   * at the root by now (a writer grew the tree since the walk) is walked to index 0 instead.
+   */
+  private rootEntry(): number {
+    const mas = this.mas;
+    const root = mas.mem.deref(HDR_ROOT);
+    if (isNode(root)) return this.walkTo(0);
+    mas.index = mas.last = 0;
+    mas.status = MA_ROOT;
+    return root;
   }
 
   /** mas_store: store entry over [index, last]. */
@@ -210,67 +396,5 @@ export class MapleCursor {
     mas.index = start;
     mas.last = start + size - 1;
     return true;
-  }
-
-  private overflow(): number {
-    this.mas.status = MA_OVERFLOW;
-    return 0;
-  }
-
-  private underflow(): number {
-    this.mas.status = MA_UNDERFLOW;
-    return 0;
-  }
-
-  /** mas_next_entry: the next non-NULL entry (mas_next_slot); on none the cursor stays put. */
-  private nextEntry(max: number): number {
-    this.savePosition();
-    const entry = masNextSlot(this.mas, max, false);
-    if (entry === 0) return this.restorePosition(MA_OVERFLOW);
-    return entry;
-  }
-
-  /** mas_prev_entry: the previous non-NULL entry (mas_prev_slot); on none the cursor stays put. */
-  private prevEntry(min: number): number {
-    this.savePosition();
-    const entry = masPrevSlot(this.mas, min, false);
-    if (entry === 0) return this.restorePosition(MA_UNDERFLOW);
-    return entry;
-  }
-
-  // Where the cursor stood before a next/prev that found nothing: it stays there (the kernel
-  // leaves the state on the last range it looked at).
-  private savedNode = 0;
-  private savedOffset = 0;
-  private savedEnd = 0;
-  private savedMin = 0;
-  private savedMax = 0;
-  private savedIndex = 0;
-  private savedLast = 0;
-
-  private savePosition(): void {
-    const mas = this.mas;
-    // Resuming after an overflow or underflow: the state stands where it stood before.
-    if (!positioned(mas.status)) mas.status = mas.node !== 0 ? MA_ACTIVE : MA_NONE;
-    this.savedNode = mas.node;
-    this.savedOffset = mas.offset;
-    this.savedEnd = mas.end;
-    this.savedMin = mas.min;
-    this.savedMax = mas.max;
-    this.savedIndex = mas.index;
-    this.savedLast = mas.last;
-  }
-
-  private restorePosition(status: number): number {
-    const mas = this.mas;
-    mas.node = this.savedNode;
-    mas.offset = this.savedOffset;
-    mas.end = this.savedEnd;
-    mas.min = this.savedMin;
-    mas.max = this.savedMax;
-    mas.index = this.savedIndex;
-    mas.last = this.savedLast;
-    mas.status = status;
-    return 0;
   }
 }

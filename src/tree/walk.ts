@@ -638,7 +638,9 @@ function nodelessStep(mas: MaState, forward: boolean, at: number, bound: number,
  * mas_next_slot: the range after the current one, up to a start of `max`; `empty` returns NULL
  * ranges too, else NULL ranges are skipped. A dead node sends the state back to the range holding
  * the saved point (the current range's last index) and the step is taken again from there. On
- * running past max the status becomes MA_OVERFLOW and 0 is returned.
+ * running past max the status becomes MA_OVERFLOW and 0 is returned. A state standing on no node
+ * (a nodeless root, or a cursor made active from overflow/underflow before it ever walked: 6.12
+ * steps through a NULL node there) takes the step from the root word alone.
  */
 export function masNextSlot(mas: MaState, max: number, empty: boolean): number {
   const mem = mas.mem;
@@ -646,7 +648,7 @@ export function masNextSlot(mas: MaState, max: number, empty: boolean): number {
   const stale = (bugs & STALE_PIVOTS) !== 0;
   const savePoint = mas.last;
   retry: for (;;) {
-    if (mas.status !== MA_ACTIVE) {
+    if (mas.status !== MA_ACTIVE || mas.node === 0) {
       const entry = nodelessStep(mas, true, savePoint, max, empty);
       if (entry < 0) continue;
       return entry;
@@ -738,7 +740,7 @@ export function masPrevSlot(mas: MaState, min: number, empty: boolean): number {
   const stale = (bugs & STALE_PIVOTS) !== 0;
   const savePoint = mas.index;
   retry: for (;;) {
-    if (mas.status !== MA_ACTIVE) {
+    if (mas.status !== MA_ACTIVE || mas.node === 0) {
       const entry = nodelessStep(mas, false, savePoint, min, empty);
       if (entry < 0) continue;
       return entry;

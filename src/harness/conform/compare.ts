@@ -4,6 +4,7 @@
  */
 import { diffShapes, formatShape } from '../../tree/shape.js';
 import type { ShapeDifference, TreeShape } from '../../tree/shape.js';
+import { SKIPPED } from './driver.js';
 import type { Driver, Outcome } from './driver.js';
 import { isWrite } from './script.js';
 import type { Op, OpName, Script } from './script.js';
@@ -75,8 +76,9 @@ export function runScript(script: Script, kernel: Driver, replica: Driver, opts:
   try {
     for (let at = 0; at < script.ops.length; at++) {
       const op = script.ops[at];
-      const k = kernel.apply(op);
-      const r = replica.apply(op);
+      const refused = replica.refuses?.(op) ?? kernel.refuses?.(op) ?? null;
+      const k = refused === null ? kernel.apply(op) : { value: SKIPPED, note: refused };
+      const r = refused === null ? replica.apply(op) : { value: SKIPPED, note: refused };
       run.ops++;
       run.trace?.push({ op, kernel: k, replica: r });
       if (k.value !== r.value) {

@@ -19,6 +19,12 @@ export interface Driver {
   /** A fresh, empty tree with these flags (the previous one is destroyed). */
   reset(flags: TreeFlags): void;
   apply(op: Op): Outcome;
+  /**
+   * Why the op must not be run at all (both trees skip it), or null. The replica answers for both:
+   * its cursors follow the kernel's ma_state status machine, so it sees the calls whose outcome in
+   * 6.12 is undefined (see ReplicaDriver.undefinedStep).
+   */
+  refuses?(op: Op): string | null;
   /** The tree's shape, node for node. */
   shape(): TreeShape;
   /** Destroy the current tree and give back what it held. */
@@ -34,6 +40,9 @@ export function rangeValue(entry: number, first: number, last: number): string {
 export function walkValue(entry: number, first: number, last: number): string {
   return `${entry === 0 ? 'NULL' : entry} [${first}, ${last}]`;
 }
+
+/** The value both sides report for an op neither ran (Driver.refuses). */
+export const SKIPPED = 'skipped';
 
 export function entryValue(entry: number): string {
   return entry === 0 ? 'NULL' : String(entry);

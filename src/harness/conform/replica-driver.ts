@@ -10,6 +10,7 @@
  * tree changes under a kept ma_state; the kernel driver does the same.
  */
 import { MapleTree } from '../../tree/maple-tree.js';
+import { MA_OVERFLOW, MA_UNDERFLOW } from '../../tree/walk.js';
 import { ThreadedMemory } from '../../shared-heap/memory.js';
 import type { MapleCursor } from '../../tree/cursor.js';
 import { replicaShape } from '../../tree/shape.js';
@@ -72,6 +73,28 @@ export class ReplicaDriver implements Driver {
   private get t(): MapleTree {
     if (!this.tree) throw new Error('replica driver: no tree (reset first)');
     return this.tree;
+  }
+
+  /**
+   * A cursor step that 6.12 takes on a state standing on no node: a next, prev or find_rev bound
+   * check can set ma_overflow / ma_underflow on a state that has not walked yet (ma_start, ma_pause,
+   * ma_none, ma_root: mas_next_setup's and mas_prev_setup's first test, mas_find_rev_setup's pause
+   * case). A later mas_next (from overflow), mas_prev (from underflow) or mas_find_rev (from
+   * either) makes such a state active without a walk and hands it to mas_next_slot /
+   * mas_prev_slot with no node: the kernel's build reads through a NULL node and never returns.
+   * That is outside what the API defines (the state was never positioned), so neither tree runs it.
+   */
+  refuses(op: Op): string | null {
+    if (op.op !== 'cursorNext' && op.op !== 'cursorPrev' && op.op !== 'cursorFindRev') return null;
+    const mas = this.cursors[op.cursor]?.mas;
+    if (!mas || mas.node !== 0) return null;
+    const over = mas.status === MA_OVERFLOW;
+    const under = mas.status === MA_UNDERFLOW;
+    let stepsUnpositioned = false;
+    if (op.op === 'cursorNext') stepsUnpositioned = over && mas.last < op.max;
+    else if (op.op === 'cursorPrev') stepsUnpositioned = under && mas.index > op.min;
+    else stepsUnpositioned = (over || under) && mas.index > op.min;
+    return stepsUnpositioned ? `c${op.cursor} would step from ${over ? 'overflow' : 'underflow'} without ever having walked to a node` : null;
   }
 
   apply(op: Op): Outcome {
