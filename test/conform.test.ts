@@ -410,5 +410,59 @@ describe('known kernel divergences (src/harness/conform/known.ts)', () => {
     expect(notOne.known).toEqual([]);
     expect(notOne.result).not.toBeNull();
   });
+
+  it('insert-whole-keyspace-overwrites: only when the kernel held an entry before and holds just the insert after', async ({ skip }) => {
+    const { kernel, replica } = drivers(built(skip));
+    const script: Script = {
+      scenario: 'hand',
+      seed: 0,
+      alloc: false,
+      rcu: true,
+      ops: [
+        { op: 'store', first: 0, last: 1, entry: 1 },
+        { op: 'insert', first: 0, last: 0xffffffff, entry: 9 },
+        { op: 'load', index: 5 },
+      ],
+    };
+    const run = runScript(script, kernel, replica, { level: 'results', stopAtFirst: true });
+    expect(run.result).toBeNull();
+    expect(run.known.map((k) => [k.name, k.kernel.value, k.replica.value])).toEqual([['insert-whole-keyspace-overwrites', 'ok', 'exists']]);
+    expect(run.ops).toBe(2); // a write: the trees differ from here
+    // On an empty tree the insert is right to succeed: a replica saying `exists` is a divergence.
+    const empty: Script = { ...script, ops: [script.ops[1]] };
+    const wrong = runScript(empty, kernel, lying(replica, 'insert', 'exists'), { level: 'results', stopAtFirst: true });
+    expect(wrong.known).toEqual([]);
+    expect(wrong.result?.kernel.value).toBe('ok');
+  });
+
+  it('rcu-destroy-walk-clears-last-slot: the trap of an RCU destroy of a full range_64 root; not any other trap', async ({ skip }) => {
+    const { kernel, replica } = drivers(built(skip));
+    const stores = Array.from({ length: 120 }, (_, i): Op => ({ op: 'store', first: i * 10, last: i * 10 + 5, entry: 4 * i + 4 }));
+    const script: Script = { scenario: 'hand', seed: 0, alloc: false, rcu: true, ops: [...stores, { op: 'destroy' }, { op: 'load', index: 10 }] };
+    const run = runScript(script, kernel, replica, { level: 'results', stopAtFirst: true });
+    expect(run.result).toBeNull();
+    expect(run.known.map((k) => k.name)).toEqual(['rcu-destroy-walk-clears-last-slot']);
+    expect(run.known[0].kernel.note).toMatch(/free of 0x[0-9a-f]*0000\b/);
+    // A trap freeing another address, or on an allocation tree, is a divergence.
+    const trapAt = (address: string): Driver => {
+      const real = drivers(built(skip)).kernel;
+      return {
+        name: 'kernel',
+        reset: (flags) => real.reset(flags),
+        apply: (op): Outcome =>
+          op.op === 'destroy'
+            ? { value: 'kernel threw KernelTrap: rcu grace period: kernel BUG at rt.c:1!', note: `slab maple_node: double free of ${address}` }
+            : real.apply(op),
+        shape: () => real.shape(),
+        dispose: () => real.dispose(),
+      };
+    };
+    const other = runScript(script, trapAt('0x70100'), new ReplicaDriver(), { level: 'results', stopAtFirst: true });
+    expect(other.known).toEqual([]);
+    expect(other.result?.op.op).toBe('destroy');
+    const allocTree = runScript({ ...script, alloc: true }, trapAt('0x70000'), new ReplicaDriver(), { level: 'results', stopAtFirst: true });
+    expect(allocTree.known).toEqual([]);
+    expect(allocTree.result?.op.op).toBe('destroy');
+  });
 });
 

@@ -8,7 +8,7 @@ import { SKIPPED } from './driver.js';
 import type { Driver, Outcome } from './driver.js';
 import { isWrite } from './script.js';
 import type { Op, OpName, Script } from './script.js';
-import { knownDivergence } from './known.js';
+import { evidenceBefore, knownDivergence } from './known.js';
 
 export type Level = 'results' | 'shape';
 export type DivergenceKind = 'result' | 'shape';
@@ -77,12 +77,13 @@ export function runScript(script: Script, kernel: Driver, replica: Driver, opts:
     for (let at = 0; at < script.ops.length; at++) {
       const op = script.ops[at];
       const refused = replica.refuses?.(op) ?? kernel.refuses?.(op) ?? null;
+      const evidence = refused === null ? evidenceBefore(op, kernel) : undefined;
       const k = refused === null ? kernel.apply(op) : { value: SKIPPED, note: refused };
       const r = refused === null ? replica.apply(op) : { value: SKIPPED, note: refused };
       run.ops++;
       run.trace?.push({ op, kernel: k, replica: r });
       if (k.value !== r.value) {
-        const known = knownDivergence(op, script, k, r, kernel);
+        const known = knownDivergence(op, script, k, r, kernel, evidence);
         if (known) {
           run.known.push({ name: known.name, at, op, kernel: k, replica: r });
           if (isWrite(op)) return run;

@@ -53,11 +53,14 @@ export class KernelDriver implements Driver {
   kernel: KernelInstance;
   private trapped = false;
 
+  private allocTree = false;
+
   constructor(private readonly module: WasmModule) {
     this.kernel = KernelInstance.createSync(module, createKernelMemory());
   }
 
   reset(flags: TreeFlags): void {
+    this.allocTree = flags.alloc;
     this.dispose();
     if (this.trapped) {
       this.kernel = KernelInstance.createSync(this.module, createKernelMemory());
@@ -146,6 +149,9 @@ export class KernelDriver implements Driver {
       case 'allocRange':
       case 'allocRangeRev': {
         const r = t.allocRange(op.size, op.entry, op.min, op.max, op.op === 'allocRangeRev');
+        // mtree_alloc_(r)range refuses a tree without MT_FLAGS_ALLOC_RANGE before looking at the
+        // window: there -EINVAL is the refusal, whatever the window's size.
+        if (!this.allocTree && r.ret === EINVAL) return { value: INVALID, note: '-EINVAL (not an allocation tree)' };
         return this.areaOutcome(r.ret, r.start, op.min, op.max, op.size);
       }
       case 'entries':

@@ -15,8 +15,13 @@ import type { Op, Script } from './script.js';
 export interface KnownDivergence {
   name: string;
   summary: string;
+  /**
+   * Evidence to take from the kernel before `op` runs (for a write that destroys what it would
+   * need to see); undefined when the op is not one this divergence is about.
+   */
+  before?(op: Op, kernelDriver: Driver): unknown;
   /** Whether this explains the kernel's `kernel` against the replica's `replica` for `op`. */
-  explains(op: Op, script: Script, kernel: Outcome, replica: Outcome, kernelDriver: Driver): boolean;
+  explains(op: Op, script: Script, kernel: Outcome, replica: Outcome, kernelDriver: Driver, evidence?: unknown): boolean;
 }
 
 const startOf = (o: Outcome): number | null => {
@@ -69,7 +74,58 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
       return op.min === op.max && kernel.value === INVALID && kernel.note === '-EINVAL' && startOf(replica) === op.min;
     },
   },
+  {
+    name: 'insert-whole-keyspace-overwrites',
+    summary:
+      'mtree_insert_range over [0, ULONG_MAX] on a tree that holds entries succeeds and replaces them all: ' +
+      "mas_insert's occupancy check does not run for a store that becomes a new root (wr_new_root), so " +
+      'the insert overwrites. The API promises -EEXIST when any index is occupied, and the replica keeps ' +
+      'that promise. Accepted only when the kernel held an entry before the insert (read back with mas_find ' +
+      'first) and holds exactly the inserted range after it.',
+    before(op, kernelDriver) {
+      if (op.op !== 'insert' || op.first !== 0 || op.last !== 0xffffffff) return undefined;
+      return parseEntries(kernelDriver.apply({ op: 'entries' }).value);
+    },
+    explains(op, _script, kernel, replica, kernelDriver, evidence) {
+      if (op.op !== 'insert' || op.first !== 0 || op.last !== 0xffffffff) return false;
+      if (kernel.value !== 'ok' || replica.value !== 'exists') return false;
+      const held = evidence as { first: number; last: number }[] | null | undefined;
+      if (!held || held.length === 0) return false;
+      return kernelDriver.apply({ op: 'entries' }).value === `1 entries: ${op.entry} [0, 4294967295]`;
+    },
+  },
+  {
+    name: 'rcu-destroy-walk-clears-last-slot',
+    summary:
+      "In RCU mode the kernel's deferred destroy walk (mte_destroy_walk, and mas_mat_destroy for the subtrees a " +
+      'spanning store drops) turns the child slots of the walk\'s top node into bare node pointers, then ' +
+      "clears that node's metadata: in a full range_64 node the metadata shares the last slot, so the low 16 " +
+      "bits of the last child's pointer are zeroed and the later mt_free_walk frees that wrong address (see " +
+      "the README's finding). Recognised by its signature only: a trap in a grace period on a plain tree (it " +
+      'was in RCU mode then), freeing an address whose low 16 bits are zero. The script ends there (the kernel instance is replaced).',
+    explains(_op, script, kernel) {
+      // The tree may have gone in and out of RCU mode (setRcu): a deferred walk means it was in it.
+      if (script.alloc) return false;
+      if (!/KernelTrap: (rcu grace period|mtree_destroy)/.test(kernel.value)) return false;
+      return /(double free of|free of) 0x[0-9a-f]*0000\b/.test(kernel.note ?? '');
+    },
+  },
 ];
+
+/** Each known divergence's evidence from before `op` (only those that take some for this op). */
+export function evidenceBefore(op: Op, kernelDriver: Driver): Map<string, unknown> | undefined {
+  let out: Map<string, unknown> | undefined;
+  for (const known of KNOWN_DIVERGENCES) {
+    if (!known.before) continue;
+    try {
+      const e = known.before(op, kernelDriver);
+      if (e !== undefined) (out ??= new Map()).set(known.name, e);
+    } catch {
+      // No evidence: the divergence cannot be explained by it.
+    }
+  }
+  return out;
+}
 
 /** `N entries: e [a, b], ...` (driver.ts's entriesValue) back to ranges; null if it is not that. */
 export function parseEntries(value: string): { first: number; last: number }[] | null {
@@ -106,10 +162,17 @@ export function windowFrom(entries: { first: number; last: number }[], min: numb
 }
 
 /** The known divergence that explains this result divergence, or null. */
-export function knownDivergence(op: Op, script: Script, kernel: Outcome, replica: Outcome, kernelDriver: Driver): KnownDivergence | null {
+export function knownDivergence(
+  op: Op,
+  script: Script,
+  kernel: Outcome,
+  replica: Outcome,
+  kernelDriver: Driver,
+  evidence?: Map<string, unknown>,
+): KnownDivergence | null {
   for (const known of KNOWN_DIVERGENCES) {
     try {
-      if (known.explains(op, script, kernel, replica, kernelDriver)) return known;
+      if (known.explains(op, script, kernel, replica, kernelDriver, evidence?.get(known.name))) return known;
     } catch {
       // A question the kernel could not answer explains nothing.
     }
