@@ -46,15 +46,16 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
   {
     name: 'empty-area-contradicts-contents',
     summary:
-      "mas_empty_area(_rev) / mtree_alloc_(r)range answer -EBUSY on an allocation tree although its own entries " +
+      "mas_empty_area(_rev) / mtree_alloc_(r)range answer -EBUSY although the tree's own entries " +
       'leave a window: seen on 6.12.118 for reverse searches with max = ULONG_MAX (a lone entry over [1000, ULONG_MAX], ' +
       'size 2 in [0, ULONG_MAX]; the same search with max = ULONG_MAX - 1 finds [998, 999]) and on a leaf root ' +
-      'holding one NULL range (after store [0, ULONG_MAX] and erase 0, size 1 in [0, 0]). Accepted only when the ' +
+      'holding one NULL range (after store [0, ULONG_MAX] and erase 0, size 1 in [0, 0]), on allocation and plain ' +
+      'trees alike (a leaf [0] = NULL, [1, ULONG_MAX] = entry: reverse size 1 in [0, ULONG_MAX]). Accepted only when the ' +
       "replica's start is exactly the window the kernel tree's own entries give (every entry read back from the " +
       'kernel with mas_find), so a replica that misplaces a window is still a divergence.',
-    explains(op, script, kernel, replica, kernelDriver) {
+    explains(op, _script, kernel, replica, kernelDriver) {
       if (op.op !== 'emptyArea' && op.op !== 'emptyAreaRev' && op.op !== 'allocRange' && op.op !== 'allocRangeRev') return false;
-      if (!script.alloc || kernel.value !== NONE || kernel.note !== '-EBUSY') return false;
+      if (kernel.value !== NONE || kernel.note !== '-EBUSY') return false;
       const start = startOf(replica);
       if (start === null) return false;
       const entries = parseEntries(kernelDriver.apply({ op: 'entries' }).value);
