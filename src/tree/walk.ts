@@ -781,11 +781,14 @@ export function masPrevSlot(mas: MaState, min: number, empty: boolean): number {
     for (;;) {
       if (offset > 0) {
         offset--;
-        // The kernel takes this range's last as the current index - 1, carried from the previous
-        // step. A slot store that moved that boundary in between (the entry that followed grew
-        // down over it) makes that a range that never existed at any version of this step, which
-        // the result oracle reports. Re-read from the pivot, as mas_next_slot re-reads the index.
-        mas.last = pivot(mem, base, offset);
+        // This range's last is the index just below the range stepped from, as the kernel takes
+        // it, but from this step's own read of that boundary (`cur`, or the lower bound read in
+        // the iteration before), never the previous step's: carried across steps, a slot store
+        // that moved the boundary in between gives a range that never existed; read a second
+        // time here, a store between the two reads gives the entry's new bound with the old
+        // range's entry (the oracle rejects both). One read of each pivot per step keeps the
+        // result at one version.
+        mas.last = mas.index - 1;
         mas.index = safeMin(mem, base, offset, mas.min);
       } else {
         if (mas.index <= min) {
