@@ -13,18 +13,11 @@ import { buildKernel } from '../src/kernel/build.js';
 import { KernelInstance, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
 import type { KernelWorkerData, KernelWorkerReport } from './support/kernel-worker.js';
 import { blockEntry } from './support/kernel-worker.js';
+import { workerBoot } from './support/worker-boot.js';
 
 const CI = process.env.CI === 'true';
 const WORKER_URL = new URL('./support/kernel-worker.ts', import.meta.url);
-// tsx registers its hooks in the worker itself on Node 20 (see test/rcu-threads.test.ts).
-const WORKER_BOOT = new URL(
-  'data:text/javascript,' +
-    encodeURIComponent(
-      `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};\n` +
-        `register();\n` +
-        `await import(${JSON.stringify(WORKER_URL.href)});\n`,
-    ),
-);
+const WORKER_BOOT = workerBoot(WORKER_URL);
 
 function start(data: KernelWorkerData): Promise<KernelWorkerReport> {
   return new Promise((resolve, reject) => {

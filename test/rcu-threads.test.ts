@@ -28,25 +28,12 @@ import {
   opsAt,
 } from './support/rcu-worker.js';
 import type { RcuWorkerData, RcuWorkerMessage } from './support/rcu-worker.js';
+import { workerBoot } from './support/worker-boot.js';
 
 const WAIT_MS = 30_000;
 const WORKER_URL = new URL('./support/rcu-worker.ts', import.meta.url);
 
-/*
- * How the worker loads TypeScript. `new Worker(<.ts URL>, { execArgv: ['--import', 'tsx'] })` does
- * not work on Node 20: the preload runs, but tsx 4 registers its ESM hooks only on the main thread
- * there (newer Node versions share them with workers), so the .ts entry fails with "Unknown file
- * extension". Piscina is unaffected (its entry is a .js file). So the entry is a tiny ESM bootstrap
- * that registers tsx's hooks in the worker itself, then imports the worker script.
- */
-const WORKER_BOOT = new URL(
-  'data:text/javascript,' +
-    encodeURIComponent(
-      `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};\n` +
-        `register();\n` +
-        `await import(${JSON.stringify(WORKER_URL.href)});\n`,
-    ),
-);
+const WORKER_BOOT = workerBoot(WORKER_URL);
 
 type Kind = RcuWorkerMessage['kind'];
 type Msg<K extends Kind> = Extract<RcuWorkerMessage, { kind: K }>;
