@@ -5,7 +5,7 @@
  */
 import type { Memory } from '../shared-heap/memory.js';
 import { MaState } from './ma-state.js';
-import { HDR_ROOT, MAX_INDEX, isLeafType, isNode, minSlots, slotCount } from './layout.js';
+import { HDR_ROOT, MAX_INDEX, isLeafType, isNode, minSlots, pivotAddr, slotCount } from './layout.js';
 
 export const WR_INVALID = 0;
 export const WR_NEW_ROOT = 1;
@@ -38,7 +38,8 @@ export class WrState {
     const count = (mas.end = mas.dataEnd());
     let offset = mas.offset;
     const index = mas.index;
-    while (offset < count && index > mas.pivot(offset)) offset++;
+    // The reads of `index > pivot(offset)` for offset < count, in order, as one pivot scan.
+    if (offset < count) offset += this.mem.scan(pivotAddr(mas.node, offset), count - offset, index);
     this.rMax = offset < count ? mas.pivot(offset) : mas.max;
     this.rMin = mas.safeMin(offset);
     this.offsetEnd = mas.offset = offset;

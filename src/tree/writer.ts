@@ -152,20 +152,10 @@ export class TreeWriter {
   private scan(base: number, index: number, min: number, max: number): number {
     const mem = this.mem;
     const end = mem.read(base + META) & 0xff;
-    let offset = 0;
-    let lo = min;
-    let hi = max;
-    while (offset < end) {
-      const p = mem.read(base + PIVOTS + offset);
-      if (p >= index) {
-        hi = p;
-        break;
-      }
-      lo = p + 1;
-      offset++;
-    }
-    this.scanLo = lo;
-    this.scanHi = hi;
+    // The pivots below index, in order, as one pivot scan; then the bounds of the slot taken.
+    const offset = mem.scan(base + PIVOTS, end, index);
+    this.scanLo = offset > 0 ? mem.read(base + PIVOTS + offset - 1) + 1 : min;
+    this.scanHi = offset < end ? mem.read(base + PIVOTS + offset) : max;
     return offset;
   }
 
