@@ -206,7 +206,6 @@ export class TreeWriter {
       if (type === WR_NEW_ROOT || type === WR_SPANNING_STORE) return false;
       if (wr.content !== 0 || last > wr.rMax) return false;
     }
-    const height = this.height();
     const mas = wr.mas;
     switch (type) {
       case WR_STORE_ROOT:
@@ -235,7 +234,7 @@ export class TreeWriter {
         this.leaf.nodeStore(wr, wr.newEnd());
         break;
       case WR_SPANNING_STORE:
-        this.reserve(3 * height + 4);
+        this.reserve(3 * this.height() + 4);
         builder.begin();
         if (this.rebalancer.spanningStore(wr, this.lWr, this.rWr)) {
           this.stats.spanning++;
@@ -246,7 +245,7 @@ export class TreeWriter {
         break;
       case WR_SPLIT_STORE:
       case WR_REBALANCE:
-        this.reserve(3 * height + 4);
+        this.reserve(3 * this.height() + 4);
         builder.begin();
         this.bn.clear();
         storeBNode(this.mem, builder.alloc, wr, this.bn, wr.offsetEnd);
