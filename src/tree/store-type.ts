@@ -38,10 +38,13 @@ export class WrState {
     const count = (mas.end = mas.dataEnd());
     let offset = mas.offset;
     const index = mas.index;
+    const mem = this.mem;
+    const pAt = pivotAddr(mas.node, 0);
     // The reads of `index > pivot(offset)` for offset < count, in order, as one pivot scan.
-    if (offset < count) offset += this.mem.scan(pivotAddr(mas.node, offset), count - offset, index);
-    this.rMax = offset < count ? mas.pivot(offset) : mas.max;
-    this.rMin = mas.safeMin(offset);
+    if (offset < count) offset += mem.scan(pAt + offset, count - offset, index);
+    // mas.pivot(offset) and mas.safeMin(offset): both pivots lie below the data end here.
+    this.rMax = offset < count ? mem.read(pAt + offset) : mas.max;
+    this.rMin = offset > 0 ? mem.read(pAt + offset - 1) + 1 : mas.min;
     this.offsetEnd = mas.offset = offset;
   }
 
