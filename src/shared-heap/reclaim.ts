@@ -91,16 +91,24 @@ export class EndOfOpReclaimer implements Reclaimer {
     this.pending.push(id);
   }
 
+  /** The release callback handed to freeWalk, made once (flush runs after every write). */
+  private readonly release = (id: number): void => this.slab.release(id);
+
   flush(): void {
     if (this.holds > 0) return;
     const pending = this.pending;
-    for (let i = 0; i < pending.length; i++) this.slab.release(pending[i]);
-    pending.length = 0;
-    const release = (id: number): void => this.slab.release(id);
+    // Most writes free nothing: skip the array-length stores (a builtin call each) then.
+    if (pending.length !== 0) {
+      for (let i = 0; i < pending.length; i++) this.slab.release(pending[i]);
+      pending.length = 0;
+    }
+    const walks = this.walks;
+    if (walks.length === 0) return;
+    const release = this.release;
     this.lockdep.rcuCallback++;
-    for (const id of this.walks) this.freeWalk(id, release);
+    for (let i = 0; i < walks.length; i++) this.freeWalk(walks[i], release);
     this.lockdep.rcuCallback--;
-    this.walks.length = 0;
+    walks.length = 0;
   }
 }
 

@@ -7,7 +7,7 @@
  * first item ends a copy out of the big node, as in the kernel.
  */
 import type { MaState } from './ma-state.js';
-import { ARANGE_64, RANGE_SLOTS, gapAddr, isLeafType, minSlots, pivotCount, slotCount } from './layout.js';
+import { ARANGE_64, RANGE_SLOTS, gapAddr, isLeafType, minSlots, pivotAddr, pivotCount, slotAddr, slotCount } from './layout.js';
 import type { Memory } from '../shared-heap/memory.js';
 
 const BIG_SLOTS = 2 * RANGE_SLOTS + 2;
@@ -98,8 +98,11 @@ export function masMabCp(
   }
   if (!complete) {
     const pivEnd = Math.min(masEnd, pivotCount(type));
+    // mas.pivot(i) with the node's address and data end read once.
+    const dataEnd = mas.dataEnd();
+    const pAt = pivotAddr(mas.node, 0);
     for (; i < pivEnd; i++, j++) {
-      bn.pivot[j] = mas.pivot(i);
+      bn.pivot[j] = i < dataEnd ? mem.read(pAt + i) : i === dataEnd ? max : 0;
       if (bn.pivot[j] === 0) break;
       if (bn.pivot[j] === max) {
         complete = true;
@@ -110,7 +113,8 @@ export function masMabCp(
   }
   bn.end = ++j;
   const n = j - mabStart;
-  for (let k = 0; k < n; k++) bn.slot[mabStart + k] = mas.slot(masStart + k);
+  const sAt = slotAddr(mas.node, masStart);
+  for (let k = 0; k < n; k++) bn.slot[mabStart + k] = mem.read(sAt + k);
   if (!isLeafType(type) && alloc) {
     const node = mas.node;
     for (let k = 0; k < n; k++) bn.gap[mabStart + k] = mem.read(gapAddr(node, masStart + k));

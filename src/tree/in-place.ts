@@ -116,9 +116,14 @@ export class LeafStores {
     if (mas.last === wr.endPiv) offsetEnd++;
     const nodePivots = pivotCount(LEAF_64);
     let offset = mas.offset;
+    // mas.pivot(i) and mas.slot(i) with the addresses hoisted: every pivot read here lies below
+    // the data end, so each is a plain read of the stored word.
+    const mem = this.mem;
+    const pAt = pivotAddr(mas.node, 0);
+    const sAt = slotAddr(mas.node, 0);
     for (let i = 0; i < offset; i++) {
-      piv[i] = mas.pivot(i);
-      slot[i] = mas.slot(i);
+      piv[i] = mem.read(pAt + i);
+      slot[i] = mem.read(sAt + i);
     }
     if (wr.rMin < mas.index) {
       slot[offset] = wr.content;
@@ -130,8 +135,8 @@ export class LeafStores {
       const dst = offset + 1;
       const copy = mas.end - offsetEnd + 1;
       for (let k = 0; k < copy; k++) {
-        slot[dst + k] = mas.slot(offsetEnd + k);
-        if (k < copy - 1) piv[dst + k] = mas.pivot(offsetEnd + k);
+        slot[dst + k] = mem.read(sAt + offsetEnd + k);
+        if (k < copy - 1) piv[dst + k] = mem.read(pAt + offsetEnd + k);
       }
     }
     if (offsetEnd <= mas.end && newEnd < nodePivots) piv[newEnd] = mas.max;

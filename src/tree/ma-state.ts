@@ -138,15 +138,32 @@ export class MaState {
 
   /** mas_descend: into the child at offset (the offset itself is left as it is). */
   descend(): void {
+    // pivot(offset - 1), safePivot(offset) and slot(offset), in that order, with the node's
+    // address, end and bounds read once.
+    const mem = this.mem;
     const offset = this.offset;
-    const min = offset > 0 ? this.pivot(offset - 1) + 1 : this.min;
-    const max = this.safePivot(offset);
-    const child = this.slot(offset);
-    this.taken[this.depth] = offset;
-    this.depth++;
-    this.nodes[this.depth] = child;
-    this.mins[this.depth] = min;
-    this.maxs[this.depth] = max;
+    const d = this.depth;
+    const enode = this.nodes[d];
+    const type = (enode >>> 2) & 3;
+    const end = this.ends[d];
+    const nodeMax = this.maxs[d];
+    const pAt = pivotAddr(enode, 0);
+    let min: number;
+    if (offset > 0) {
+      const i = offset - 1;
+      min = (i < end ? mem.read(pAt + i) : i === end ? nodeMax : 0) + 1;
+    } else {
+      min = this.mins[d];
+    }
+    let max: number;
+    if (offset >= pivotCount(type)) max = nodeMax;
+    else max = offset < end ? mem.read(pAt + offset) : offset === end ? nodeMax : 0;
+    const child = mem.read(slotAddr(enode, offset));
+    this.taken[d] = offset;
+    this.depth = d + 1;
+    this.nodes[d + 1] = child;
+    this.mins[d + 1] = min;
+    this.maxs[d + 1] = max;
     this.refreshEnd();
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Memory } from '../shared-heap/memory.js';
 import { MaState } from './ma-state.js';
-import { HDR_ROOT, MAX_INDEX, isLeafType, isNode, minSlots, slotCount } from './layout.js';
+import { HDR_ROOT, MAX_INDEX, isLeafType, isNode, minSlots, pivotAddr, slotCount } from './layout.js';
 
 export const WR_INVALID = 0;
 export const WR_NEW_ROOT = 1;
@@ -38,9 +38,13 @@ export class WrState {
     const count = (mas.end = mas.dataEnd());
     let offset = mas.offset;
     const index = mas.index;
-    while (offset < count && index > mas.pivot(offset)) offset++;
-    this.rMax = offset < count ? mas.pivot(offset) : mas.max;
-    this.rMin = mas.safeMin(offset);
+    const mem = this.mem;
+    const pAt = pivotAddr(mas.node, 0);
+    // The reads of `index > pivot(offset)` for offset < count, in order, as one pivot scan.
+    if (offset < count) offset += mem.scan(pAt + offset, count - offset, index);
+    // mas.pivot(offset) and mas.safeMin(offset): both pivots lie below the data end here.
+    this.rMax = offset < count ? mem.read(pAt + offset) : mas.max;
+    this.rMin = offset > 0 ? mem.read(pAt + offset - 1) + 1 : mas.min;
     this.offsetEnd = mas.offset = offset;
   }
 

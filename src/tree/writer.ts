@@ -152,20 +152,10 @@ export class TreeWriter {
   private scan(base: number, index: number, min: number, max: number): number {
     const mem = this.mem;
     const end = mem.read(base + META) & 0xff;
-    let offset = 0;
-    let lo = min;
-    let hi = max;
-    while (offset < end) {
-      const p = mem.read(base + PIVOTS + offset);
-      if (p >= index) {
-        hi = p;
-        break;
-      }
-      lo = p + 1;
-      offset++;
-    }
-    this.scanLo = lo;
-    this.scanHi = hi;
+    // The pivots below index, in order, as one pivot scan; then the bounds of the slot taken.
+    const offset = mem.scan(base + PIVOTS, end, index);
+    this.scanLo = offset > 0 ? mem.read(base + PIVOTS + offset - 1) + 1 : min;
+    this.scanHi = offset < end ? mem.read(base + PIVOTS + offset) : max;
     return offset;
   }
 
@@ -216,7 +206,6 @@ export class TreeWriter {
       if (type === WR_NEW_ROOT || type === WR_SPANNING_STORE) return false;
       if (wr.content !== 0 || last > wr.rMax) return false;
     }
-    const height = this.height();
     const mas = wr.mas;
     switch (type) {
       case WR_STORE_ROOT:
@@ -245,7 +234,7 @@ export class TreeWriter {
         this.leaf.nodeStore(wr, wr.newEnd());
         break;
       case WR_SPANNING_STORE:
-        this.reserve(3 * height + 4);
+        this.reserve(3 * this.height() + 4);
         builder.begin();
         if (this.rebalancer.spanningStore(wr, this.lWr, this.rWr)) {
           this.stats.spanning++;
@@ -256,7 +245,7 @@ export class TreeWriter {
         break;
       case WR_SPLIT_STORE:
       case WR_REBALANCE:
-        this.reserve(3 * height + 4);
+        this.reserve(3 * this.height() + 4);
         builder.begin();
         this.bn.clear();
         storeBNode(this.mem, builder.alloc, wr, this.bn, wr.offsetEnd);
