@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BarrierCounts, Memory } from '../src/shared-heap/memory.js';
+import { scanByReads } from '../src/shared-heap/memory.js';
 import { GracePeriods, RcuLayout, RcuReader, RcuState } from '../src/shared-heap/rcu.js';
 import { SimWorld } from '../src/shared-heap/simulated-memory.js';
 import type { SimulatedMemory } from '../src/shared-heap/simulated-memory.js';
@@ -50,9 +51,7 @@ class RecordingMemory implements Memory {
     return this.words[addr];
   }
   scan(addr: number, count: number, key: number): number {
-    let i = 0;
-    while (i < count && this.read(addr + i) < key) i++;
-    return i;
+    return scanByReads(this, addr, count, key);
   }
   derefRmb(addr: number): number {
     const value = this.deref(addr);

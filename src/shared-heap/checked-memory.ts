@@ -9,7 +9,7 @@
  * walks again); taint the tree goes on to use (the check says alive, or no check comes before the
  * reader moves on or ends its operation) is a violation.
  */
-import { ThreadedMemory } from './memory.js';
+import { ThreadedMemory, scanByReads } from './memory.js';
 import { NODE_WORDS } from './slab.js';
 
 export interface StaleRead {
@@ -118,9 +118,7 @@ export class CheckedMemory extends ThreadedMemory implements StaleReadDetector {
 
   /** The pivot scan word by word through `read`, so every word is seen by the detector. */
   override scan(addr: number, count: number, key: number): number {
-    let i = 0;
-    while (i < count && this.read(addr + i) < key) i++;
-    return i;
+    return scanByReads(this, addr, count, key);
   }
 
   /** The slot read as deref reads it; its `Atomics.load` is the rmb too (ThreadedMemory.derefRmb). */

@@ -5,6 +5,16 @@
  * implementation (the weak-memory simulator) can give each kind exactly its LKMM meaning while the
  * tree code stays the same. This file holds the contract and the real-thread implementation.
  */
+/**
+ * The pivot scan as the `read` calls it stands for, one access each: for memories that must see
+ * every word (the checked and the simulated ones), where ThreadedMemory reads the array directly.
+ */
+export function scanByReads(mem: Memory, addr: number, count: number, key: number): number {
+  let i = 0;
+  while (i < count && mem.read(addr + i) < key) i++;
+  return i;
+}
+
 export interface Memory {
   /** Plain read (READ_ONCE): pivots, slots, metadata, parent words. */
   read(addr: number): number;

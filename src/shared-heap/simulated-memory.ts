@@ -27,6 +27,7 @@
  * generators or async code, and the tree's code runs unchanged.
  */
 import type { BarrierCounts, Memory } from './memory.js';
+import { scanByReads } from './memory.js';
 import { StoreBuffer } from './store-buffer.js';
 
 /** Where the simulator's choices come from; `Rng` of src/harness/rng.ts fits. */
@@ -417,9 +418,7 @@ export class SimulatedMemory implements Memory {
 
   /** The pivot scan as the `read` calls it stands for, one access each. */
   scan(addr: number, count: number, key: number): number {
-    let i = 0;
-    while (i < count && this.read(addr + i) < key) i++;
-    return i;
+    return scanByReads(this, addr, count, key);
   }
 
   /** deref then rmb: two accesses here, each with its own hook, trace line and meaning. */
