@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 /**
- * `npm run kernel:build -- [--kernel-src DIR] [--slots 16|32] [--force] [--self-check]`: build the
- * kernel's maple tree to wasm; with --self-check, build it with the kernel's own test module and run it.
+ * `npm run kernel:build -- [--kernel-src DIR] [--slots 16|32] [--force] [--self-check] [--mutation NAME]...`:
+ * build the kernel's maple tree to wasm; with --self-check, build it with the kernel's own test
+ * module and run it; with --mutation, put a kernel catalog bug back into the code first.
  */
 import { KernelCompileError, KernelToolchainError, buildKernel } from './build.js';
 import type { Slots } from './build.js';
 import { KernelTrap, loadKernel } from './loader.js';
 import { KernelSourceError } from './source.js';
+import { MutationError, describeMutation } from './mutation.js';
+import type { Mutation } from './mutation.js';
+import { KERNEL_CATALOG, findKernelBug } from '../harness/kernel-catalog.js';
 
 const HELP = `usage: npm run kernel:build -- [--kernel-src DIR] [--slots 16|32] [--force] [--self-check]
+                                  [--mutation NAME]... [--list-mutations]
 
 Builds the Linux kernel's lib/maple_tree.c to wasm with the project's shim and runtime.
   --kernel-src DIR  a kernel source tree (default: MAPLE_KERNEL_SRC, else Debian's
@@ -18,13 +23,26 @@ Builds the Linux kernel's lib/maple_tree.c to wasm with the project's shim and r
   --self-check      build with the kernel's own test module (lib/test_maple_tree.c) on the
                     32-slot layout and run it: prints "N of M checks passed", exits 1 on a failure
                     (the module assumes 16 slots means 64-bit longs, so --slots 16 is refused)
+  --mutation NAME   apply the kernel catalog entry NAME's edits before compiling (repeatable);
+                    the build gets its own cache key and a -m<hash> file name
+  --list-mutations  print the kernel catalog (name, commit, mode, edits) and exit
 `;
+
+/** The catalog, one entry per paragraph: what --mutation accepts. */
+function catalogListing(): string {
+  return KERNEL_CATALOG.map(
+    (entry) =>
+      `${entry.name}  ${entry.commit} ${entry.mode}  ${entry.subject}\n` +
+      entry.mutations.map((mutation) => `    ${describeMutation(mutation)}\n`).join(''),
+  ).join('');
+}
 
 async function main(argv: string[]): Promise<number> {
   let kernelSrc: string | undefined;
   let slots: Slots | undefined;
   let force = false;
   let selfCheck = false;
+  const mutations: Mutation[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
@@ -38,6 +56,17 @@ async function main(argv: string[]): Promise<number> {
       force = true;
     } else if (arg === '--self-check') {
       selfCheck = true;
+    } else if (arg === '--list-mutations') {
+      process.stdout.write(catalogListing());
+      return 0;
+    } else if (arg === '--mutation' && i + 1 < argv.length) {
+      const name = argv[++i];
+      const entry = findKernelBug(name);
+      if (!entry) {
+        process.stderr.write(`kernel:build: unknown mutation ${name}; the kernel catalog has:\n${KERNEL_CATALOG.map((e) => `  ${e.name}\n`).join('')}`);
+        return 2;
+      }
+      mutations.push(...entry.mutations);
     } else {
       process.stderr.write(`kernel:build: bad argument ${arg}\n${HELP}`);
       return 2;
@@ -55,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       slots,
       force,
       selfTest: selfCheck,
+      mutations,
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -62,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       `kernel ${built.version} (${built.origin === 'tree' ? 'tree' : 'package'} ${built.sourceDir})\n` +
         `  source sha256 ${built.sourceHash}\n` +
         `  ${built.slots}-slot ${built.selfTest ? 'self-check ' : ''}build ${built.buildHash}: ${built.wasmPath}\n` +
+        (built.mutations.length > 0 ? `  mutations: ${built.mutations.join(', ')}\n` : '') +
         `  ${built.cached ? 'cached' : `built in ${(built.buildMs / 1000).toFixed(1)} s`}; ${seconds} s in all\n`,
     );
     if (!selfCheck) return 0;
@@ -88,7 +119,12 @@ async function main(argv: string[]): Promise<number> {
     );
     return ok ? 0 : 1;
   } catch (error) {
-    if (error instanceof KernelSourceError || error instanceof KernelToolchainError || error instanceof KernelCompileError) {
+    if (
+      error instanceof KernelSourceError ||
+      error instanceof KernelToolchainError ||
+      error instanceof KernelCompileError ||
+      error instanceof MutationError
+    ) {
       process.stderr.write(`kernel:build: ${error.message}\n`);
       return 1;
     }

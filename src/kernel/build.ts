@@ -2,13 +2,17 @@
  * Builds the kernel's lib/maple_tree.c, the project's shim headers and C runtime into a wasm
  * module with @yowasp/clang (Clang and LLD compiled to wasm, run in-process). The result is
  * cached in `.cache/kernel/<hash>/maple-<slots>.wasm`, keyed by the hash of the kernel files,
- * the shim, the runtime and the flags.
+ * the shim, the runtime and the flags. A build with kernel mutations (src/kernel/mutation.ts) applies
+ * them to the source strings first; they are part of the key and tag the file name
+ * (`maple-16-m<hash>.wasm`).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelSourceError, defaultCacheDir, findKernelSource, projectRoot } from './source.js';
 import type { KernelSource } from './source.js';
+import { applyMutations } from './mutation.js';
+import type { Mutation } from './mutation.js';
 
 /** The toolchain version the build is made and cached with. */
 export const CLANG_PACKAGE = '@yowasp/clang';
@@ -64,6 +68,11 @@ export interface BuildOptions {
    * mt_validate/mt_dump exports): what a production kernel runs. Not with selfTest.
    */
   bench?: boolean;
+  /**
+   * Token-level edits applied to the kernel's files before compiling (e.g. a kernel catalog entry's,
+   * src/harness/kernel-catalog.ts). A MutationError when one does not apply exactly.
+   */
+  mutations?: readonly Mutation[];
   /** Rebuild even when cached. */
   force?: boolean;
   log?: (line: string) => void;
@@ -82,6 +91,14 @@ export interface BuildResult {
   cached: boolean;
   /** Compile and link time in ms (0 when cached). */
   buildMs: number;
+  /** The names of the mutations applied, in order (empty for the kernel as shipped). */
+  mutations: string[];
+}
+
+/** `-m<8 hex>` naming a mutated build's file, from the mutations' full descriptions; '' without any. */
+export function mutationTag(mutations: readonly Mutation[]): string {
+  if (mutations.length === 0) return '';
+  return `-m${createHash('sha256').update(JSON.stringify(mutations)).digest('hex').slice(0, 8)}`;
 }
 
 export function compileFlags(slots: Slots, bench = false): string[] {
@@ -162,6 +179,9 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   const log = options.log ?? (() => {});
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const source = findKernelSource({ kernelSrc: options.kernelSrc, cacheDir, log });
+  const mutations = options.mutations ?? [];
+  // Applied before the cache lookup, so a mutation that no longer fits the tree fails even when cached.
+  const kernelFiles = mutations.length > 0 ? applyMutations(source.files, mutations) : source.files;
   const root = join(projectRoot(), 'src', 'kernel');
   const shim = readDir(join(root, 'shim'));
   const runtime = readDir(join(root, 'runtime'));
@@ -173,7 +193,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     if (!existsSync(path)) throw new KernelSourceError(`${source.dir} has no lib/test_maple_tree.c (the kernel's test module)`);
     testModule = readFileSync(path, 'utf8');
   }
-  const cflags = [...compileFlags(slots, bench), ...featureFlags(source.files['include/linux/maple_tree.h'])];
+  const cflags = [...compileFlags(slots, bench), ...featureFlags(kernelFiles['include/linux/maple_tree.h'])];
   const lflags = linkFlags();
   const version = clangVersion();
 
@@ -186,6 +206,8 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
         inner,
         // Only the self-check build adds these, so the plain builds keep their keys.
         ...(selfTest ? { selftest, testModule } : {}),
+        // Likewise only mutated builds add their mutations.
+        ...(mutations.length > 0 ? { mutations } : {}),
         cflags,
         lflags,
         clang: version,
@@ -195,7 +217,8 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     .slice(0, 16);
   const outDir = join(cacheDir, key);
   const flavour = selfTest ? '-selftest' : bench ? '-bench' : '';
-  const wasmPath = join(outDir, `maple-${slots}${flavour}.wasm`);
+  const stem = `maple-${slots}${flavour}${mutationTag(mutations)}`;
+  const wasmPath = join(outDir, `${stem}.wasm`);
   const result = (cached: boolean, buildMs: number): BuildResult => ({
     wasmPath,
     slots,
@@ -208,6 +231,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     buildHash: key,
     cached,
     buildMs,
+    mutations: mutations.map((mutation) => mutation.name),
   });
   if (!options.force && existsSync(wasmPath)) return result(true, 0);
 
@@ -228,8 +252,8 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   const files: Tree = {};
   for (const [name, text] of Object.entries(shim)) put(files, name, text);
   for (const header of SHIMMED_HEADERS) put(files, header, '#include <kshim.h>\n');
-  put(files, 'linux/maple_tree.h', source.files['include/linux/maple_tree.h']);
-  put(files, 'maple_tree.c', source.files['lib/maple_tree.c']);
+  put(files, 'linux/maple_tree.h', kernelFiles['include/linux/maple_tree.h']);
+  put(files, 'maple_tree.c', kernelFiles['lib/maple_tree.c']);
   for (const [name, text] of Object.entries(runtime)) put(files, name, text);
   // The inner files need the tree's static accessors: they are compiled in maple_tree.c's unit.
   for (const [name, text] of Object.entries(inner)) put(files, `inner/${name}`, text);
@@ -243,7 +267,8 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     units.push('test_maple_tree.c', ...Object.keys(selftest).filter((name) => name.endsWith('.c')));
   }
 
-  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}${bench ? ', benchmark flavour' : ''}) with ${CLANG_PACKAGE} ${version}`);
+  const mutated = mutations.length > 0 ? `, mutations ${mutations.map((mutation) => mutation.name).join(' ')}` : '';
+  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}${bench ? ', benchmark flavour' : ''}${mutated}) with ${CLANG_PACKAGE} ${version}`);
   const output: string[] = [];
   const decoder = new TextDecoder();
   const collect = (bytes: Uint8Array | null): void => {
@@ -273,7 +298,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   writeFileSync(tmp, wasm);
   renameSync(tmp, wasmPath);
   writeFileSync(
-    join(outDir, `maple-${slots}${flavour}.json`),
+    join(outDir, `${stem}.json`),
     `${JSON.stringify({ ...result(false, buildMs), cflags, lflags, clang: version, builtAt: new Date().toISOString() }, null, 2)}\n`,
   );
   return result(false, buildMs);
