@@ -165,8 +165,9 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
     mutations: [edit('duplicate-wmb', 'mte_dead_leaves', { kind: 'insert-after', anchor: 'mte_set_node_dead(entry);', statement: 'smp_wmb();' })],
     mode: 'threads',
     modeReason: 'a cost, not a race: counting barriers in any run shows it',
-    description: 'a second smp_wmb per dead leaf, right after the one mte_set_node_dead already issues',
-    expected: 'barrier count (cost): one extra wmb per leaf destroyed',
+    description:
+      'a second smp_wmb for every node mte_dead_leaves marks dead (each node below a destroyed tree\'s root), right after the one mte_set_node_dead already issues',
+    expected: 'barrier count (cost): one extra wmb per node below the root of a destroyed tree or subtree',
   },
   {
     name: 'callback-unlocked',
