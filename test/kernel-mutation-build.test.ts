@@ -1,7 +1,8 @@
 /**
- * Mutated kernel builds (BuildOptions.mutations): two kernel catalog entries built to wasm, one
- * editing include/linux/maple_tree.h (rcu-off) and one lib/maple_tree.c (duplicate-wmb), run next
- * to the kernel as shipped to show the edit really changed the code.
+ * Mutated kernel builds (BuildOptions.mutations): kernel catalog entries built to wasm, one
+ * editing include/linux/maple_tree.h (rcu-off) and two lib/maple_tree.c (duplicate-wmb, and
+ * spanning-store-duplicate, a sequential bug the kernel's own mt_validate catches), run next to the
+ * kernel as shipped to show the edit really changed the code.
  *
  * Needs the kernel source and the toolchain, as test/kernel-build.test.ts: skips locally without
  * them, fails under CI=true. Each mutated build takes about 10 s the first time, then is cached.
@@ -14,11 +15,12 @@ import { MutationError } from '../src/kernel/mutation.js';
 import { findKernelBug, kernelMutations } from '../src/harness/kernel-catalog.js';
 
 const CI = process.env.CI === 'true';
-type Variant = 'shipped' | 'rcu-off' | 'duplicate-wmb';
+const VARIANTS = ['shipped', 'rcu-off', 'duplicate-wmb', 'spanning-store-duplicate'] as const;
+type Variant = (typeof VARIANTS)[number];
 const builds = new Map<Variant, BuildResult | Error>();
 
 beforeAll(async () => {
-  for (const variant of ['shipped', 'rcu-off', 'duplicate-wmb'] as const) {
+  for (const variant of VARIANTS) {
     try {
       const mutations = variant === 'shipped' ? [] : kernelMutations([variant]);
       builds.set(variant, await buildKernel({ slots: 16, mutations }));
@@ -108,6 +110,34 @@ describe('mutated kernel builds', () => {
     // The destroy walk runs mte_dead_leaves over each node's slots as it leaves the node, so every
     // node below the root (the leaves and the inner nodes) passes through it once.
     expect(extra['duplicate-wmb'] - extra.shipped).toBe(nodes - 1);
+  });
+
+  it('spanning-store-duplicate: a store over the last leaf of an inner node duplicates an entry; mt_validate sees it', async ({ skip }) => {
+    for (const variant of ['shipped', 'spanning-store-duplicate'] as const) {
+      const kernel = await instance(built(variant, skip));
+      const tree = kernel.newTree(0);
+      for (let i = 0; i < 400; i++) expect(tree.storeRange(i * 10, i * 10 + 5, (i + 1) << 2)).toBe(0);
+      // The commit's case: a spanning store from inside leaf B to the end of C, where C is the last
+      // child of an inner node A that is not the last of its parent (so C ends below ULONG_MAX).
+      const shape = tree.shape();
+      expect(shape.height).toBe(3);
+      const inner = shape.nodes.find((node) => node.depth === 1 && node.max !== 0xffffffff)!;
+      const [b, c] = inner.slots.slice(-2).map((child) => shape.nodes[child]);
+      const first = b.min + 2;
+      const expected = [
+        ...tree.findAll().filter((r) => r.last < first || r.first > c.max).map((r) => (r.first < first && r.last >= first ? { ...r, last: first - 1 } : r)),
+        { first, last: c.max, entry: 0x1000 },
+      ].sort((x, y) => x.first - y.first);
+      expect(tree.storeRange(first, c.max, 0x1000)).toBe(0);
+      if (variant === 'shipped') {
+        expect(tree.validate(), kernel.log()).toBe(0);
+        expect(tree.findAll()).toEqual(expected);
+      } else {
+        expect(tree.validate()).toBeGreaterThan(0);
+        expect(kernel.log()).toMatch(/data_end/);
+        expect(tree.findAll()).not.toEqual(expected);
+      }
+    }
   });
 
   it('refuses a mutation that does not fit the source before compiling anything', async ({ skip }) => {
