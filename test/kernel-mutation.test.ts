@@ -123,6 +123,12 @@ describe('remove', () => {
     expect(noIndex).toThrow(/occurrence must be 1\.\.3 or 'all'/);
   });
 
+  it('takes a statement after an #endif line as starting there', () => {
+    const text = 'static bool on(struct t *t)\n{\n#ifdef OFF\n\treturn false;\n#endif\n\treturn t->flags & ON;\n}\n';
+    const out = applyMutation(text, mutation({ kind: 'remove', statement: 'return t->flags & ON;' }, 'on'));
+    expect(out).toBe('static bool on(struct t *t)\n{\n#ifdef OFF\n\treturn false;\n#endif\n}\n');
+  });
+
   it('does not match inside a #define', () => {
     expect(() => applyMutation(SOURCE, mutation({ kind: 'remove', statement: 'return -1;' }))).toThrow(/not found/);
   });

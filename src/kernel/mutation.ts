@@ -167,13 +167,13 @@ export function statementAround(tokens: readonly CToken[], body: Body, first: nu
   let depth = 0;
   for (let j = first - 1; j > body.open; j--) {
     const t = tokens[j];
+    if (t.kind === 'directive') break; // a statement does not start before an #if/#endif line
     if (isPunct(t, ')') || isPunct(t, ']')) depth++;
     else if (isPunct(t, '(') || isPunct(t, '[')) depth--;
     else if (depth <= 0 && t.kind === 'punct' && STATEMENT_BOUNDARY.has(t.text)) break;
     else if (depth <= 0 && isPunct(t, ':') && isLabelColon(tokens, body, j)) break;
     start = j;
   }
-  if (start < first && tokens[start].kind === 'directive') return null;
   const end = statementEnd(tokens, body, start, last);
   return end < 0 ? null : { first: start, last: end };
 }
