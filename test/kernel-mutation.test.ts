@@ -123,6 +123,18 @@ describe('remove', () => {
     expect(noIndex).toThrow(/occurrence must be 1\.\.3 or 'all'/);
   });
 
+  it('refuses edits of one statement inside another', () => {
+    const text = 'static int f(int a)\n{\n\tif (a) { g(); return 1; }\n\treturn 0;\n}\n';
+    const nested: MutationEdit = { kind: 'remove', statement: 'if (a)', expectedMatches: 1 };
+    expect(applyMutation(text, mutation(nested, 'f'))).toBe('static int f(int a)\n{\n\treturn 0;\n}\n');
+    const both: MutationEdit = { kind: 'insert-after', anchor: 'return', statement: 'h();', expectedMatches: 2, occurrence: 'all' };
+    expect(applyMutation(text, mutation(both, 'f'))).toContain('return 1;\n\th(); }'); // inserts do not overlap
+    // `a` in the condition names the whole if; `a` in its block names `a = 1;` inside it.
+    const inner = 'static void f(int a)\n{\n\tif (a) { a = 1; }\n}\n';
+    const overlapping: MutationEdit = { kind: 'remove', statement: 'a', expectedMatches: 2, occurrence: 'all' };
+    expect(() => applyMutation(inner, mutation(overlapping, 'f'))).toThrow(/the places it edits overlap/);
+  });
+
   it('takes a statement after an #endif line as starting there', () => {
     const text = 'static bool on(struct t *t)\n{\n#ifdef OFF\n\treturn false;\n#endif\n\treturn t->flags & ON;\n}\n';
     const out = applyMutation(text, mutation({ kind: 'remove', statement: 'return t->flags & ON;' }, 'on'));

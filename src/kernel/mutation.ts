@@ -386,6 +386,9 @@ export function applyMutation(source: string, mutation: Mutation): string {
   }
   // Back to front, so earlier offsets stay valid.
   splices.sort((x, y) => y.start - x.start);
+  for (let i = 1; i < splices.length; i++) {
+    if (splices[i].end > splices[i - 1].start) throw new MutationError(mutation, 'the places it edits overlap (one statement inside another)');
+  }
   let out = source;
   for (const splice of splices) out = out.slice(0, splice.start) + splice.text + out.slice(splice.end);
   return out;
