@@ -66,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`kernel:build: unknown mutation ${name}; the kernel catalog has:\n${KERNEL_CATALOG.map((e) => `  ${e.name}\n`).join('')}`);
         return 2;
       }
-      mutations.push(...entry.mutations);
+      // Naming an entry twice applies it once (a second time its tokens are gone).
+      if (!mutations.includes(entry.mutations[0])) mutations.push(...entry.mutations);
     } else {
       process.stderr.write(`kernel:build: bad argument ${arg}\n${HELP}`);
       return 2;
