@@ -6,8 +6,10 @@
  * Without the cached source the tests skip locally; under CI=true the source is fetched
  * (apt-get, as for the build) and a failure to get it fails the tests.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KERNEL_CATALOG, findKernelBug, kernelMutations } from '../src/harness/kernel-catalog.js';
 import { CATALOG } from '../src/harness/catalog.js';
@@ -18,6 +20,7 @@ import type { KernelSource } from '../src/kernel/source.js';
 
 const CI = process.env.CI === 'true';
 const PACKAGE = 'linux-source-6.12';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 let source: KernelSource | Error;
 
@@ -85,6 +88,27 @@ describe('the kernel catalog', () => {
   it('kernelMutations() resolves names and refuses an unknown one, listing the catalog', () => {
     expect(kernelMutations(['rcu-off', 'missing-rmb']).map((m) => m.name)).toEqual(['rcu-off/mt_in_rcu', 'missing-rmb/ma_dead_node', 'missing-rmb/mte_dead_node']);
     expect(() => kernelMutations(['no-such-bug'])).toThrow(/unknown kernel mutation no-such-bug: the catalog has stale-pivots-next-node, /);
+  });
+});
+
+describe('npm run kernel:build -- --mutation', () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/kernel/build-cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+
+  it('refuses an unknown name with exit 2, listing the catalog', () => {
+    const run = cli('--mutation', 'no-such-bug');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('unknown mutation no-such-bug; the kernel catalog has:');
+    for (const entry of KERNEL_CATALOG) expect(run.stderr).toContain(`  ${entry.name}\n`);
+  });
+
+  it('--list-mutations prints every entry with its edits', () => {
+    const run = cli('--list-mutations');
+    expect(run.status).toBe(0);
+    for (const entry of KERNEL_CATALOG) {
+      expect(run.stdout).toContain(`${entry.name}  ${entry.commit} ${entry.mode}`);
+      for (const mutation of entry.mutations) expect(run.stdout).toContain(describeMutation(mutation));
+    }
   });
 });
 
