@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { CATALOG, findBug } from './catalog.js';
 import { WORKLOADS } from './types.js';
-import type { CheckMode, RunConfig, WorkloadName } from './types.js';
+import type { CheckMode, RunConfig, TreeKind, WorkloadName } from './types.js';
+import { KERNEL_CATALOG, findKernelBug } from './kernel-bugs.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -52,6 +53,10 @@ Runs RCU readers on worker threads against one writer thread mutating a maple tr
 memory, and checks every reader result against the writer's version log.
 
 Options:
+  --tree NAME         the tree tortured: replica (default, the project's own) or kernel (the
+                      kernel's lib/maple_tree.c built to wasm; built and cached on first use)
+  --kernel-src DIR    with --tree kernel: your kernel source tree, or a Debian package name such
+                      as linux-source-6.1 (default: Debian's linux-source-6.12, fetched)
   --duration TIME     how long to run: 10s (default), 500ms, 2m
   --readers N         reader threads (default 2; the writer is one more thread)
   --seed N            seed for every random stream (default: chosen and printed)
@@ -103,6 +108,8 @@ export function parseInteger(flag: string, text: string, min: number, max: numbe
 
 export function parseCli(argv: string[]): CliOptions {
   const parsed = parseFlags(argv, {
+    tree: { type: 'string' },
+    'kernel-src': { type: 'string' },
     duration: { type: 'string' },
     readers: { type: 'string' },
     seed: { type: 'string' },
@@ -121,10 +128,14 @@ export function parseCli(argv: string[]): CliOptions {
     help: { type: 'boolean', short: 'h' },
   });
   const v = parsed.values;
+  const tree = (v.tree ?? 'replica') as TreeKind;
+  if (tree !== 'replica' && tree !== 'kernel') throw new UsageError(`--tree must be replica or kernel, got '${v.tree}'`);
+  if (v['kernel-src'] !== undefined && tree !== 'kernel') throw new UsageError('--kernel-src needs --tree kernel');
   const bugs = v.bug ?? [];
   for (const name of bugs) {
-    if (!findBug(name)) {
-      throw new UsageError(`unknown bug '${name}'; the catalog has: ${CATALOG.map((b) => b.name).join(', ')}`);
+    if (tree === 'kernel' ? !findKernelBug(name) : !findBug(name)) {
+      const names = tree === 'kernel' ? KERNEL_CATALOG.map((b) => b.name) : CATALOG.map((b) => b.name);
+      throw new UsageError(`unknown ${tree === 'kernel' ? 'kernel ' : ''}bug '${name}'; the ${tree === 'kernel' ? 'kernel ' : ''}catalog has: ${names.join(', ')}`);
     }
   }
   let workload: WorkloadName;
@@ -134,7 +145,8 @@ export function parseCli(argv: string[]): CliOptions {
     }
     workload = v.workload as WorkloadName;
   } else {
-    workload = (bugs.length > 0 ? findBug(bugs[0])!.workload : 'random') as WorkloadName;
+    const bugWorkload = bugs.length === 0 ? undefined : tree === 'kernel' ? findKernelBug(bugs[0])!.workload : findBug(bugs[0])!.workload;
+    workload = (bugWorkload ?? 'random') as WorkloadName;
   }
   const check = (v.check ?? 'full') as CheckMode;
   if (!['full', 'sample', 'off'].includes(check)) throw new UsageError(`--check must be full, sample or off, got '${v.check}'`);
@@ -144,6 +156,7 @@ export function parseCli(argv: string[]): CliOptions {
     if (!(sampleRate > 0 && sampleRate <= 1)) throw new UsageError(`--sample-rate must be in (0, 1], got '${v['sample-rate']}'`);
   }
   const config: RunConfig = {
+    ...(tree === 'kernel' ? { tree, ...(v['kernel-src'] !== undefined ? { kernelSrc: v['kernel-src'] } : {}) } : {}),
     durationMs: v.duration !== undefined ? parseDuration('--duration', v.duration) : 10_000,
     readers: v.readers !== undefined ? parseInteger('--readers', v.readers, 1, 64) : 2,
     seed: v.seed !== undefined ? parseInteger('--seed', v.seed, 0, 0xffffffff) : (Date.now() ^ (process.pid << 16)) >>> 0,
@@ -161,7 +174,7 @@ export function parseCli(argv: string[]): CliOptions {
 
 /** The command that reruns a configuration exactly (same seed, same switches). */
 export function rerunCommand(c: RunConfig): string {
-  const parts = ['npm run stress --', `--seed ${c.seed}`, `--workload ${c.workload}`, `--readers ${c.readers}`, `--duration ${c.durationMs}ms`];
+  const parts = ['npm run stress --', ...(c.tree === 'kernel' ? ['--tree kernel'] : []), ...(c.kernelSrc !== undefined ? [`--kernel-src ${c.kernelSrc}`] : []), `--seed ${c.seed}`, `--workload ${c.workload}`, `--readers ${c.readers}`, `--duration ${c.durationMs}ms`];
   for (const b of c.bugs) parts.push(`--bug ${b}`);
   if (c.check !== 'full') parts.push(`--check ${c.check}`);
   if (c.check === 'sample') parts.push(`--sample-rate ${c.sampleRate}`);

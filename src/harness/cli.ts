@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string): void => {
     process.stderr.write(line + '\n');
   };
-  log(`maple-torture stress: seed ${config.seed}, workload ${config.workload}, ${config.readers} readers + 1 writer, ` +
+  log(`maple-torture stress${config.tree === 'kernel' ? ' (tree: the kernel build' + (config.kernelSrc ? ` of ${config.kernelSrc}` : '') + ')' : ''}: seed ${config.seed}, workload ${config.workload}, ${config.readers} readers + 1 writer, ` +
     `check ${config.check}, bug ${config.bugs.length > 0 ? config.bugs.join(',') : 'none'}, ${config.durationMs / 1000}s`);
   if (simulatorOnly.length > 0) {
     log(`note: ${simulatorOnly.join(', ')} only bites under a weak memory model; real threads on x86 are not expected to catch it`);
@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     result = await runStress(config, {
       signal: controller.signal,
       rerun,
+      onKernelBuild: log,
       statusEveryMs: 500,
       onStatus: (s) => {
         const line = formatStatus(s, prev, config.durationMs);

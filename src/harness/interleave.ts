@@ -164,7 +164,7 @@ export function runInterleaved(config: InterleaveConfig): InterleaveResult {
     probes.push(
       new ReaderProbe({
         thread: `reader ${r}`,
-        tree: readerTree,
+        cursor: readerTree.cursor(),
         log,
         rcu: rcuState.reader(r, mask),
         rng: new Rng(config.seed, 1000 + r),

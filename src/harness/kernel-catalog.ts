@@ -12,11 +12,14 @@
  * `threads`: real threads can catch it on this machine. `simulator`: only a weak memory model makes
  * it bite (x86 and wasm on x86 never reorder the accesses involved).
  */
+import type { WorkloadName } from './types.js';
 import type { Mutation, MutationEdit } from '../kernel/mutation.js';
 import type { CatalogMode } from './catalog.js';
 
 export interface KernelCatalogEntry {
   name: string;
+  /** The stress workload that exposes it (the default when --bug is given without --workload). */
+  workload: WorkloadName;
   /** Upstream commit that fixed it (abbreviated), and its subject. */
   commit: string;
   subject: string;
@@ -43,6 +46,7 @@ const DEAD_RETURN = 'if (unlikely(ma_dead_node(node))) return 1;';
 export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   {
     name: 'stale-pivots-next-node',
+    workload: 'churn',
     commit: '39d0bd86c499',
     subject: 'maple_tree: be more cautious about dead nodes',
     mutations: [edit('stale-pivots-next-node', 'mas_next_node', { kind: 'remove', statement: DEAD_RETURN, expectedMatches: 5, occurrence: 'all' })],
@@ -54,6 +58,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'stale-pivots-prev-node',
+    workload: 'churn',
     commit: '39d0bd86c499',
     subject: 'maple_tree: be more cautious about dead nodes',
     mutations: [edit('stale-pivots-prev-node', 'mas_prev_node', { kind: 'remove', statement: DEAD_RETURN, expectedMatches: 4, occurrence: 'all' })],
@@ -65,6 +70,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'stale-pivots-ascend',
+    workload: 'churn',
     commit: '39d0bd86c499',
     subject: 'maple_tree: be more cautious about dead nodes',
     mutations: [
@@ -82,6 +88,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'stale-pivots-walk',
+    workload: 'random',
     commit: '39d0bd86c499',
     subject: 'maple_tree: be more cautious about dead nodes',
     mutations: [
@@ -96,6 +103,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'dead-root',
+    workload: 'churn',
     commit: 'a7b92d59c885',
     subject: 'maple_tree: detect dead nodes in mas_start()',
     mutations: [edit('dead-root', 'mas_start', { kind: 'remove', statement: 'if (mte_dead_node(mas->node)) goto retry;' })],
@@ -106,6 +114,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'untyped-free-walk',
+    workload: 'churn',
     commit: '2e5b4921f8ef',
     subject: 'maple_tree: fix freeing of nodes in rcu mode',
     mutations: [
@@ -120,6 +129,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'missing-wmb',
+    workload: 'random',
     commit: 'c13af03de46b',
     subject: 'maple_tree: fix write memory barrier of nodes once dead for RCU mode',
     mutations: [edit('missing-wmb', 'mte_set_node_dead', { kind: 'remove', statement: 'smp_wmb();' })],
@@ -130,6 +140,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'overlay-before-death',
+    workload: 'random',
     commit: 'c13af03de46b',
     subject: 'maple_tree: fix write memory barrier of nodes once dead for RCU mode',
     mutations: [
@@ -147,6 +158,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'missing-rmb',
+    workload: 'random',
     commit: '0a2b18d94883',
     subject: 'maple_tree: add smp_rmb() to dead node detection',
     mutations: [
@@ -160,6 +172,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'duplicate-wmb',
+    workload: 'churn',
     commit: '8372f4d83f96',
     subject: 'maple_tree: remove extra smp_wmb() from mas_dead_leaves()',
     mutations: [edit('duplicate-wmb', 'mte_dead_leaves', { kind: 'insert-after', anchor: 'mte_set_node_dead(entry);', statement: 'smp_wmb();' })],
@@ -171,6 +184,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'callback-unlocked',
+    workload: 'churn',
     commit: '790e1fa86b34',
     subject: 'maple_tree: add RCU lock checking to rcu callback functions',
     mutations: [
@@ -185,6 +199,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'rcu-off',
+    workload: 'random',
     commit: '3dd443254941',
     subject: 'mm: enable maple tree RCU mode by default',
     mutations: [{ name: 'rcu-off/mt_in_rcu', file: H, fn: 'mt_in_rcu', edit: { kind: 'replace', from: 'return mt->ma_flags & MT_FLAGS_USE_RCU;', to: 'return false;' } }],
@@ -195,6 +210,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'append-in-rcu',
+    workload: 'churn',
     commit: 'cfeb6ae8bcb9',
     subject: 'maple_tree: disable mas_wr_append() when other readers are possible',
     mutations: [
@@ -211,6 +227,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'root-meta-after-publish',
+    workload: 'churn',
     commit: 'c45ea315a602',
     subject: 'maple_tree: fix a potential concurrency bug in RCU mode',
     mutations: [
@@ -227,6 +244,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'end-read-after-dead-check',
+    workload: 'churn',
     commit: '65be6f058b0e',
     subject: 'maple_tree: fix potential rcu issue',
     mutations: [
@@ -245,6 +263,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'destroy-leaf-not-dead',
+    workload: 'churn',
     commit: 'ea9b77f98d94',
     subject: 'maple_tree: fix mt_destroy_walk() on root leaf node',
     mutations: [edit('destroy-leaf-not-dead', 'mt_destroy_walk', { kind: 'remove', statement: 'mte_set_node_dead(enode);' })],
@@ -256,6 +275,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
   },
   {
     name: 'spanning-store-duplicate',
+    workload: 'spanning',
     commit: 'bea07fd63192',
     subject: 'maple_tree: correct tree corruption on spanning store',
     mutations: [

@@ -24,6 +24,9 @@ export function formatSummary(result: RunResult): string {
   const secs = result.elapsedMs / 1000;
   const t = result.totals;
   const lines = [
+    ...(result.kernel
+      ? [`tree: the kernel build, ${result.kernel.version} (${result.kernel.origin} ${result.kernel.sourceDir}, sha256 ${result.kernel.sourceHash.slice(0, 16)}, build ${result.kernel.buildHash})${result.kernel.mutations.length > 0 ? `, mutations: ${result.kernel.mutations.join(', ')}` : ''}`]
+      : []),
     `run ${result.runId}: ${result.stoppedBy === 'duration' ? 'completed' : `stopped by ${result.stoppedBy}`} after ${secs.toFixed(1)} s`,
     `  reader ops ${t.readerOps} (${humanRate(t.readerOps / Math.max(secs, 0.001))}/s), writer ops ${t.writerOps} (${humanRate(t.writerOps / Math.max(secs, 0.001))}/s)`,
     `  grace periods ${t.gracePeriods}, re-walks ${t.rewalks}, taint discarded by the tree's dead checks ${t.discardedTaint}`,
@@ -35,6 +38,7 @@ export function formatSummary(result: RunResult): string {
     lines.push(`  ${th.thread.padEnd(9)} ops ${th.ops}, re-walks ${th.rewalks}, checks ${th.checks}${torn}${lat}`);
     if (th.inPlaceWrites) lines.push(`            write policy, in-place stores allowed: ${inPlaceText(th.inPlaceWrites)}`);
   }
+  for (const [name, n] of Object.entries(result.known ?? {})) lines.push(`  known finding of the kernel's code (not a violation; README "Findings"): ${name} x${n}`);
   lines.push(result.violations.length === 0 ? '  no violations' : `  ${result.violations.length} violation(s)`);
   return lines.join('\n');
 }

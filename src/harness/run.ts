@@ -14,6 +14,8 @@ import { createWorkload } from '../workers/workloads/index.js';
 import type { ReaderTask, SharedBuffers, TaskResult, WriterTask } from '../workers/task.js';
 import type { RunConfig, RunResult, ThreadSummary, Violation } from './types.js';
 import type { StatusSample } from './status.js';
+import { setUpKernelRun } from './kernel-run.js';
+import type { KernelRunSetup } from './kernel-run.js';
 
 export interface RunHooks {
   /** Called about every `statusEveryMs` with cumulative counts. */
@@ -23,6 +25,8 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** The command line that reruns this run (for reports). */
   rerun?: string;
+  /** With --tree kernel: told what the build step is doing (it may fetch and compile first). */
+  onKernelBuild?: (line: string) => void;
 }
 
 const VERSION = '0.1.0';
@@ -48,16 +52,25 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
   const runId = `stress-${startedAt.toISOString().replace(/[:.]/g, '-')}-${config.seed}`;
   const mask = bugMask(config.bugs);
   const workload = createWorkload(config.workload, config.keyspace);
-  const rcuOff = config.bugs.some((name) => findBug(name)?.name === 'rcu-off');
-  const tree = MapleTree.create({ capacity: config.capacity, allocRange: workload.allocRange, rcu: !rcuOff });
   const rcu = RcuState.create(config.readers);
   const log = VersionLog.create(config.readers, LOG_RING);
   const control = RunControl.create(config.readers + 1);
-  const shared: SharedBuffers = { slab: tree.buffers, rcu: rcu.buffer, log: log.buffer, control: control.buffer };
+  const threads = config.readers + 1;
+  let shared: SharedBuffers;
+  let kernel: KernelRunSetup | null = null;
+  if (config.tree === 'kernel') {
+    kernel = await setUpKernelRun(config, workload.allocRange, threads, hooks.onKernelBuild);
+    shared = { rcu: rcu.buffer, log: log.buffer, control: control.buffer };
+  } else {
+    const rcuOff = config.bugs.some((name) => findBug(name)?.name === 'rcu-off');
+    const tree = MapleTree.create({ capacity: config.capacity, allocRange: workload.allocRange, rcu: !rcuOff });
+    shared = { slab: tree.buffers, rcu: rcu.buffer, log: log.buffer, control: control.buffer };
+  }
   const base = { shared, seed: config.seed, bugs: mask, keyspace: config.keyspace, check: config.check, keepGoing: config.keepGoing };
+  // Each thread's own stack and TLS block in the kernel build's memory (thread 0 is the writer).
+  const kernelTask = (thread: number) => (kernel === null ? {} : { kernel: { ...kernel.task, area: kernel.areas[thread] } });
 
   const { filename, execArgv } = workerFile();
-  const threads = config.readers + 1;
   const pool = new Piscina({ filename, execArgv, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   const poolErrors: Violation[] = [];
   pool.on('error', (error: unknown) => {
@@ -67,6 +80,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
 
   const writerTask: WriterTask = {
     ...base,
+    ...kernelTask(0),
     role: 'writer',
     workload: config.workload,
     skipGracePeriods: config.bugs.includes('no-grace-period'),
@@ -80,7 +94,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
   };
   settled.push(pool.run(writerTask).catch(crash('writer')));
   for (let r = 0; r < config.readers; r++) {
-    const task: ReaderTask = { ...base, role: 'reader', reader: r, sampleRate: config.sampleRate, allocTree: workload.allocRange };
+    const task: ReaderTask = { ...base, ...kernelTask(r + 1), role: 'reader', reader: r, sampleRate: config.sampleRate, allocTree: workload.allocRange };
     settled.push(pool.run(task).catch(crash(`reader ${r}`)));
   }
 
@@ -104,6 +118,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
   const lastMove = new Array<number>(threads).fill(goAt);
   const everyMs = hooks.statusEveryMs ?? 500;
   let nextStatus = goAt + everyMs;
+  let stopAt: number | undefined;
   const abort = (): void => {
     if (!control.stopping) stoppedBy = 'signal';
     control.stop();
@@ -148,8 +163,10 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
         stoppedBy = 'violation';
         control.stop();
       }
-      // Stall watchdog: a thread whose op count has not moved for stallMs.
-      for (let t = 0; t < threads && !control.stopping; t++) {
+      // Stall watchdog: a thread whose op count has not moved for stallMs. Every such thread is
+      // named: a writer waiting for a grace period is stuck because of a reader, and vice versa.
+      let stalled = false;
+      for (let t = 0; t < threads; t++) {
         const ops = control.get(t, OPS);
         if (ops !== lastOps[t]) {
           lastOps[t] = ops;
@@ -164,8 +181,34 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
             seen: `${who} made no progress for ${((now - lastMove[t]) / 1000).toFixed(1)} s (stuck in ${doing} at index ${control.get(t, DOING_ARG)}, ${ops} ops done)`,
             expected: ['progress at least every ' + (config.stallMs / 1000).toFixed(1) + ' s'],
           });
+          stalled = true;
+        }
+      }
+      if (stalled) {
+        stoppedBy = 'violation';
+        control.stop();
+      }
+    }
+    // A thread that never finishes after the stop (the end-of-run checks, or an operation that
+    // does not return) is a stall too: name it and what it is doing.
+    if (control.stopping && stallViolations.length === 0) {
+      stopAt ??= now;
+      if (now - stopAt > Math.max(config.stallMs, 20_000)) {
+        for (let t = 0; t < threads; t++) {
+          if (control.get(t, DONE) !== 0) continue;
+          const who = t === 0 ? 'writer' : `reader ${t - 1}`;
+          const doing = OP_NAMES[control.get(t, DOING)] ?? 'unknown';
+          stallViolations.push({
+            kind: 'stall',
+            thread: who,
+            op: `${doing}(${control.get(t, DOING_ARG)})`,
+            seen: `${who} did not finish within ${((now - stopAt) / 1000).toFixed(1)} s of the stop (stuck in ${doing} at index ${control.get(t, DOING_ARG)})`,
+            expected: ['every thread finishes its operation and the end-of-run checks after the stop'],
+          });
+        }
+        if (stallViolations.length > 0) {
           stoppedBy = 'violation';
-          control.stop();
+          lastMove.fill(0);
         }
       }
     }
@@ -187,6 +230,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
   const threadSummaries: ThreadSummary[] = [];
   const violations: Violation[] = [...stallViolations, ...poolErrors];
   let shape = { height: 0, nodes: 0, entries: 0, fill: 0 };
+  const known: Record<string, number> = {};
   for (const r of results) {
     if ('kind' in r) {
       violations.push(r);
@@ -195,6 +239,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
     threadSummaries.push(r.summary);
     violations.push(...r.violations);
     if (r.tree) shape = r.tree;
+    for (const [name, n] of Object.entries(r.known ?? {})) known[name] = (known[name] ?? 0) + n;
   }
   if (!done) {
     // Threads that never returned: take their counts from the control block.
@@ -225,6 +270,8 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
     },
     tree: shape,
     violations,
+    ...(Object.keys(known).length > 0 ? { known } : {}),
+    ...(kernel !== null ? { kernel: kernel.info } : {}),
     timeline,
   };
 }

@@ -4,7 +4,14 @@ export type CheckMode = 'full' | 'sample' | 'off';
 export type WorkloadName = 'random' | 'vma' | 'slot-store' | 'spanning' | 'churn';
 export const WORKLOADS: readonly WorkloadName[] = ['random', 'vma', 'slot-store', 'spanning', 'churn'];
 
+/** Which tree is tortured: the project's replica, or the kernel's own code built to wasm. */
+export type TreeKind = 'replica' | 'kernel';
+
 export interface RunConfig {
+  /** The tree under test (default replica). */
+  tree?: TreeKind;
+  /** With tree kernel: the kernel source tree (default: Debian's linux-source-6.12, fetched). */
+  kernelSrc?: string;
   /** Milliseconds to run. */
   durationMs: number;
   readers: number;
@@ -43,6 +50,7 @@ export type ViolationKind =
   | 'cost' // a barrier count above what the protocol needs
   | 'write-policy' // the writer stored into a node readers may be in, outside the protocol's in-place kinds
   | 'stall' // a thread made no progress
+  | 'trap' // the kernel build trapped: BUG_ON, an out-of-bounds access, unreachable code
   | 'crash'; // a worker threw or exited
 
 export interface Violation {
@@ -107,8 +115,25 @@ export interface RunResult {
   totals: { readerOps: number; writerOps: number; rewalks: number; discardedTaint: number; gracePeriods: number };
   tree: { height: number; nodes: number; entries: number; fill: number };
   violations: Violation[];
+  /**
+   * Known findings of the tree's own code met during the run, by name (src/harness/kernel-known.ts):
+   * counted, not violations. Absent when none.
+   */
+  known?: Record<string, number>;
+  /** With tree kernel: what was built and run. */
+  kernel?: KernelBuildInfo;
   /** Periodic samples for reports: elapsed ms, cumulative reader ops, writer ops, rewalks, grace periods. */
   timeline: TimelineSample[];
+}
+
+export interface KernelBuildInfo {
+  version: string;
+  origin: string;
+  sourceDir: string;
+  sourceHash: string;
+  buildHash: string;
+  /** Kernel catalog mutations applied to the source before the build (empty: as given). */
+  mutations: string[];
 }
 
 /** One timeline sample: cumulative counts since the threads started, `ms` after they started. */

@@ -37,9 +37,41 @@ export const MT_FLAGS_USE_RCU = 0x02;
 /** A BUG() in the kernel code (or any other trap): the instance's stack and RCU state were reset. */
 export class KernelTrap extends Error {
   override name = 'KernelTrap';
-  constructor(message: string, readonly log: string) {
+  constructor(
+    message: string,
+    readonly log: string,
+    /** The kernel functions on the trap's stack, innermost first (runtime helpers left out). */
+    readonly frames: string[] = [],
+  ) {
     super(message);
   }
+
+  /** The innermost kernel function the trap happened in ('' when the stack has none). */
+  get kernelFunction(): string {
+    return this.frames[0] ?? '';
+  }
+}
+
+/** The module's own functions on a wasm trap's stack, innermost first, without the runtime's. */
+export function kernelFrames(error: Error): string[] {
+  const frames: string[] = [];
+  for (const m of (error.stack ?? '').matchAll(/at maple\.wasm\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const name = m[1];
+    if (/^(rt_|km_|mem(cpy|move|set|cmp)$)/.test(name)) continue;
+    frames.push(name);
+  }
+  return frames;
+}
+
+/**
+ * A trap of a call into the module as a KernelTrap: the BUG line from the log when there is one,
+ * else the trap's own message, and the kernel functions on its stack.
+ */
+export function kernelTrap(what: string, error: Error, log: string): KernelTrap {
+  const bug = /kernel BUG at [^\n]*/.exec(log);
+  const frames = kernelFrames(error);
+  const where = frames.length > 0 ? ` in ${frames.slice(0, 4).join(' < ')}` : '';
+  return new KernelTrap(`${what}: ${bug ? bug[0] : `trap: ${error.message}`}${where}`, log, frames);
 }
 
 export interface ThreadArea {
@@ -69,6 +101,32 @@ export interface RuntimeCounters {
   warns: number;
   dumpStacks: number;
   bugs: number;
+  /** rcu_dereference_protected calls whose condition did not hold (lockdep's suspicious RCU usage). */
+  lockdepSplats: number;
+  /** Where the first splat was (file:line). */
+  lockdepAt: string;
+  /** Dead nodes freed (each dead-marked node, once). */
+  deaths: number;
+  /** With RCU expected (expectRcu): dead nodes freed without a grace period. */
+  deadDirectFrees: number;
+  /** With RCU expected: nodes an RCU callback freed that were never marked dead. */
+  liveRcuFrees: number;
+  /** The first node of either policy finding (0: none). */
+  policyNode: number;
+}
+
+/** A reader thread's node tracker (rt_track_nodes): what it found so far. */
+export interface ReaderReport {
+  /** Nodes freed while a read-side section that reached them was still open. */
+  freedUnder: number;
+  /** Dereferences that landed on a node already freed. */
+  freedAtDeref: number;
+  /** Nodes not tracked (an operation reached more than the tracker holds). */
+  untracked: number;
+  /** The first finding: node address and its generation when reached and when judged. */
+  node: number;
+  genThen: number;
+  genNow: number;
 }
 
 export interface Range {
@@ -94,6 +152,12 @@ interface Exports {
   rt_test_bug(): void;
   rt_test_node_free(address: number): void;
   rt_watchdog_arm(budget: number): void;
+  rt_expect_rcu(on: number): void;
+  rt_track_nodes(on: number): void;
+  rt_reader_report(): number;
+  rt_read_lock(): void;
+  rt_read_unlock(): void;
+  km_mas_erase(mt: number, index: number, out: number): number;
   km_init(): void;
   km_mtree_new(flags: number): number;
   km_sizeof_maple_node(): number;
@@ -116,6 +180,7 @@ interface Exports {
   km_cursor_step(mas: number, step: number, limit: number, out: number): number;
   km_cursor_pause(mas: number): void;
   km_empty_area(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
+  km_empty_area_locked(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
   km_alloc_range(mt: number, size: number, entry: number, min: number, max: number, rev: number, out: number): number;
   /** Only in the self-check build (buildKernel({ selfTest: true })). */
   km_selftest?: (out: number) => number;
@@ -202,12 +267,20 @@ export class KernelInstance {
       return fn();
     } catch (error) {
       if (!(error instanceof WA.RuntimeError)) throw error;
-      this.exports.__stack_pointer.value = this.stackTop;
-      this.exports.rt_thread_reset();
-      const log = this.log();
-      const bug = /kernel BUG at [^\n]*/.exec(log);
-      throw new KernelTrap(`${what}: ${bug ? bug[0] : `trap: ${(error as Error).message}`}`, log);
+      throw this.recover(what, error as Error);
     }
+  }
+
+  /** After a trap: reset this instance's stack and RCU state; the trap as a KernelTrap. */
+  recover(what: string, error: Error): KernelTrap {
+    this.exports.__stack_pointer.value = this.stackTop;
+    this.exports.rt_thread_reset();
+    return kernelTrap(what, error, this.log());
+  }
+
+  /** Whether `error` is a trap of the module (a WebAssembly.RuntimeError). */
+  static isTrap(error: unknown): error is Error {
+    return error instanceof WA.RuntimeError;
   }
 
   newTree(flags = MT_FLAGS_USE_RCU): KernelTree {
@@ -272,7 +345,42 @@ export class KernelInstance {
       warns: w[base + 5],
       dumpStacks: w[base + 6],
       bugs: w[base + 7],
+      lockdepSplats: w[base + 14],
+      lockdepAt: w[base + 14] ? `${this.cString(w[base + 16])}:${w[base + 15]}` : '',
+      deaths: w[base + 17],
+      deadDirectFrees: w[base + 18],
+      liveRcuFrees: w[base + 19],
+      policyNode: w[base + 20],
     };
+  }
+
+  /** A NUL-terminated string in the module's memory. */
+  cString(ptr: number): string {
+    if (!ptr) return '';
+    const bytes = new Uint8Array(this.memory.buffer);
+    let end = ptr;
+    while (end < bytes.length && bytes[end] !== 0 && end - ptr < 4096) end++;
+    return new TextDecoder().decode(bytes.slice(ptr, end));
+  }
+
+  /**
+   * Judge the free policy of RCU mode in the runtime's slab (see rt_free_policy in rt.c): dead
+   * nodes only after a grace period, and every node a grace period frees dead.
+   */
+  expectRcu(on: boolean): void {
+    this.exports.rt_expect_rcu(on ? 1 : 0);
+  }
+
+  /** Turn this thread's node tracker on (the stale-read detector at node granularity). */
+  trackNodes(on: boolean): void {
+    this.exports.rt_track_nodes(on ? 1 : 0);
+  }
+
+  /** This thread's node tracker findings. */
+  readerReport(): ReaderReport {
+    const base = this.exports.rt_reader_report() >>> 2;
+    const w = this.u32;
+    return { freedUnder: Atomics.load(w, base), freedAtDeref: Atomics.load(w, base + 1), untracked: w[base + 2], node: w[base + 3], genThen: w[base + 4], genNow: w[base + 5] };
   }
 
   /**
@@ -374,6 +482,14 @@ export class KernelTree {
   /** mtree_load: the entry at index, 0 for none. */
   load(index: number): number {
     return this.kernel.call('mtree_load', () => this.kernel.exports.km_mtree_load(this.address, index)) >>> 0;
+  }
+
+  /** mas_erase under the tree's lock: the entry that was there and the range erased. */
+  masErase(index: number): Range {
+    const { ptr } = this.kernel.scratchWords();
+    const entry = this.kernel.call('mas_erase', () => this.kernel.exports.km_mas_erase(this.address, index, ptr)) >>> 0;
+    const w = new Uint32Array(this.kernel.memory.buffer, ptr, 2);
+    return { first: w[0], last: w[1], entry };
   }
 
   /** mtree_erase: erases the whole range holding index; returns what was there. */

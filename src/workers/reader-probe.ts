@@ -7,8 +7,6 @@
  * query, inside rcu_read_lock/unlock. Afterwards: the stale-read detector's verdict (judged before
  * unlocking), poison and structure checks, then the result oracle.
  */
-import type { MapleTree } from '../tree/maple-tree.js';
-import type { MapleCursor } from '../tree/cursor.js';
 import { isInternalEntry } from '../tree/layout.js';
 import type { StaleReadDetector } from '../shared-heap/checked-memory.js';
 import { POISON } from '../shared-heap/reclaim.js';
@@ -23,9 +21,27 @@ import { LatencySampler } from './latency.js';
 const MAX_STEPS = 16;
 const MAX_INDEX = 0xffffffff;
 
+/**
+ * What a reader operation reads through: the replica's MapleCursor, or the kernel build's
+ * (src/workers/kernel/kernel-read-cursor.ts). After each call, index and last are the range found.
+ */
+export interface ReadCursor {
+  readonly index: number;
+  readonly last: number;
+  /** Walks restarted from the root after meeting a dead node (0 where the tree cannot tell). */
+  readonly rewalks: number;
+  set(index: number): unknown;
+  walk(): number;
+  find(max: number): number;
+  findRev(min: number): number;
+  emptyArea(min: number, max: number, size: number): boolean;
+  emptyAreaRev(min: number, max: number, size: number): boolean;
+}
+
 export interface ProbeOptions {
   thread: string;
-  tree: MapleTree;
+  /** The reader's cursor on the tree (one per probe; the probe repositions it for each operation). */
+  cursor: ReadCursor;
   log: VersionLog;
   /** rcu_read_lock/unlock (an RcuReader on real threads). */
   rcu: ReadSection;
@@ -44,6 +60,34 @@ export interface ProbeOptions {
    * still sit in the writer's store buffer.
    */
   oldestVisible?: () => number;
+  /**
+   * A detector the tree's own runtime keeps (the kernel build's node tracker): asked right after
+   * each read-side section, it returns what it found there (a stale-read finding) or null.
+   */
+  sectionCheck?: () => string | null;
+  /**
+   * The tree's backward step carries its upper bound from the step before, as 6.12's
+   * mas_prev_slot does (`mas->last = mas->index - 1` with the index the previous step left): such
+   * a bound was read in the previous step's window, so a step whose upper bound is exactly the
+   * previous step's first - 1 is judged over both steps' windows. The replica reads the bound
+   * again in each step, so its readers leave this off.
+   */
+  carriedPrevBound?: boolean;
+  /**
+   * The tree's iteration moves on from its position, as 6.12's mas_next_slot/mas_prev_slot do
+   * (the next or previous slot, or after a dead node a re-walk to the save point, the previous
+   * step's first index, and a step from the range holding it): when a store changed the range at
+   * that position between the steps, the step goes on past the range holding the position now
+   * (ResultOracle.rangesHolding) rather than from the index after the previous result. A step is
+   * judged from there when it fails from the index. The replica re-finds from the index, so its
+   * readers leave this off.
+   */
+  stepsBySlot?: boolean;
+  /**
+   * The tree's empty-area search is known to miss windows (6.12: src/harness/kernel-known.ts): a
+   * "no window" where a version of the window had one is counted under that name, not reported.
+   */
+  knownEmptyAreaMiss?: string;
   /** Called when an operation starts (op code and first argument), for the stall watchdog. */
   onOp?: (opCode: number, index: number) => void;
 }
@@ -54,10 +98,12 @@ export interface ReadSection {
 }
 
 export class ReaderProbe {
-  readonly cursor: MapleCursor;
+  readonly cursor: ReadCursor;
   readonly oracle: ResultOracle | null;
   /** Violations found so far (every one, in order). */
   readonly violations: Violation[] = [];
+  /** Known findings of the tree's code met so far, by name (see ProbeOptions). */
+  readonly known: Record<string, number> = {};
   ops = 0;
   checks = 0;
   /** Time inside the read-side section, every 16th operation. */
@@ -75,7 +121,7 @@ export class ReaderProbe {
   private readonly oldestVisible: (() => number) | null;
 
   constructor(private readonly o: ProbeOptions) {
-    this.cursor = o.tree.cursor();
+    this.cursor = o.cursor;
     this.oldestVisible = o.oldestVisible ?? null;
     this.oracle = o.check !== 'off' ? new ResultOracle(o.log, o.reader) : null;
   }
@@ -128,6 +174,10 @@ export class ReaderProbe {
         });
       }
       mem.violations.length = 0;
+    }
+    if (o.sectionCheck !== undefined) {
+      const found = o.sectionCheck();
+      if (found !== null) this.report('stale-read', this.opName(), found, ['no node freed while a read-side section that reached it is open']);
     }
     if (opError !== null) {
       this.report('structure', this.opName(), opError instanceof Error ? opError.message : String(opError), []);
@@ -189,12 +239,37 @@ export class ReaderProbe {
           break;
         case OP_FIND:
           verdict = o.find(from[s], this.bound, e, seenFirst[s], seenLast[s], vs[s], ve[s]);
+          if (verdict !== null && s > 0 && this.o.stepsBySlot === true) {
+            const held = o.rangesHolding(seenFirst[s - 1], vs[s], ve[s]);
+            for (let i = 0; i < held.length && verdict !== null; i += 2) {
+              const after = held[i + 1] + 1;
+              if (after > from[s] && after <= this.bound) verdict = o.find(after, this.bound, e, seenFirst[s], seenLast[s], vs[s], ve[s]);
+            }
+            // Past the upper bound: the step rightly found nothing.
+            if (verdict !== null && e === 0) for (let i = 0; i < held.length; i += 2) if (held[i + 1] >= this.bound) verdict = null;
+          }
           break;
-        case OP_FIND_REV:
-          verdict = o.findRev(from[s], this.bound, e, seenFirst[s], seenLast[s], vs[s], ve[s]);
+        case OP_FIND_REV: {
+          const carried = s > 0 && this.o.carriedPrevBound === true && seenLast[s] === seenFirst[s - 1] - 1;
+          const vsFrom = carried ? vs[s - 1] : vs[s];
+          verdict = o.findRev(from[s], this.bound, e, seenFirst[s], seenLast[s], vsFrom, ve[s]);
+          if (verdict !== null && s > 0 && this.o.stepsBySlot === true) {
+            const held = o.rangesHolding(seenFirst[s - 1], vsFrom, ve[s]);
+            for (let i = 0; i < held.length && verdict !== null; i += 2) {
+              const before = held[i] - 1;
+              if (held[i] > 0 && before < from[s] && before >= this.bound) verdict = o.findRev(before, this.bound, e, seenFirst[s], seenLast[s], vsFrom, ve[s]);
+            }
+            // Past the lower bound: the step rightly found nothing.
+            if (verdict !== null && e === 0) for (let i = 0; i < held.length; i += 2) if (held[i] <= this.bound) verdict = null;
+          }
           break;
+        }
         default:
           verdict = o.emptyArea(from[s], seenFirst[s], seenLast[s], opCode === OP_EMPTY_AREA_REV, e, vs[s], ve[s]);
+          if (verdict !== null && e === -1 && this.o.knownEmptyAreaMiss !== undefined) {
+            this.known[this.o.knownEmptyAreaMiss] = (this.known[this.o.knownEmptyAreaMiss] ?? 0) + 1;
+            return;
+          }
       }
       if (verdict !== null) {
         const what =

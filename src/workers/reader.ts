@@ -10,40 +10,62 @@ import { VersionLog } from '../harness/version-log.js';
 import { RunControl, OPS, REWALKS, DISCARDED, CHECKS, VIOLATIONS, DOING, DOING_ARG, DONE, OP_IDLE } from '../harness/control.js';
 import { Rng } from '../harness/rng.js';
 import { ReaderProbe } from './reader-probe.js';
+import type { ProbeOptions } from './reader-probe.js';
 import type { ReaderTask, TaskResult } from './task.js';
 
 export function runReader(task: ReaderTask): TaskResult {
   const { shared } = task;
-  const control = RunControl.attach(shared.control);
-  const row = task.reader + 1;
-  const slab = Slab.attach(shared.slab);
+  const slab = Slab.attach(shared.slab!);
   let checkedMemory: CheckedMemory | null = null;
-  const tree = MapleTree.attach(shared.slab, {
+  const tree = MapleTree.attach(shared.slab!, {
     bugs: task.bugs,
     memory:
       task.check !== 'off'
         ? (nodes) => (checkedMemory = new CheckedMemory(nodes, slab.generations, slab.deathStamps))
         : undefined,
   });
-  const log = VersionLog.attach(shared.log);
-  if (task.check === 'off') log.release(task.reader);
-  const probe = new ReaderProbe({
+  return runProbe(task, (base) =>
+    new ReaderProbe({
+      ...base,
+      cursor: tree.cursor(),
+      rcu: RcuState.attach(shared.rcu).reader(task.reader, task.bugs),
+      checkedMemory,
+    }),
+  );
+}
+
+/** What every reader's probe takes from its task and loop, whatever the tree. */
+export type ProbeBase = Omit<ProbeOptions, 'cursor' | 'rcu' | 'checkedMemory'>;
+
+function probeBase(task: ReaderTask, log: VersionLog, onOp: (opCode: number, index: number) => void): ProbeBase {
+  return {
     thread: `reader ${task.reader}`,
-    tree,
     log,
-    rcu: RcuState.attach(shared.rcu).reader(task.reader, task.bugs),
     rng: new Rng(task.seed, 1000 + task.reader),
     keyspace: task.keyspace,
     allocTree: task.allocTree,
     check: task.check,
     sampleRate: task.sampleRate,
     reader: task.reader,
-    checkedMemory,
-    onOp: (opCode, index) => {
+    onOp,
+  };
+}
+
+/**
+ * The reader thread's loop, whatever the tree: run the probe's operations until the run stops,
+ * keeping the live counters in the control block.
+ */
+export function runProbe(task: ReaderTask, makeProbe: (base: ProbeBase) => ReaderProbe): TaskResult {
+  const control = RunControl.attach(task.shared.control);
+  const row = task.reader + 1;
+  const log = VersionLog.attach(task.shared.log);
+  if (task.check === 'off') log.release(task.reader);
+  const probe = makeProbe(
+    probeBase(task, log, (opCode, index) => {
       control.set(row, DOING, opCode);
       control.set(row, DOING_ARG, index);
-    },
-  });
+    }),
+  );
   const flush = (): void => {
     control.set(row, OPS, probe.ops);
     control.set(row, CHECKS, probe.checks);
@@ -77,5 +99,6 @@ export function runReader(task: ReaderTask): TaskResult {
       latency: probe.latency.summary(),
     },
     violations: probe.violations,
+    known: probe.known,
   };
 }

@@ -1,9 +1,24 @@
 /** What the main thread hands each worker: shared buffers and the run's settings. */
 import type { SlabBuffers } from '../shared-heap/slab.js';
 import type { CheckMode, ThreadSummary, Violation } from '../harness/types.js';
+import type { ThreadArea, WasmMemory } from '../kernel/loader.js';
+
+/** With --tree kernel: where each worker finds the kernel build and the tree. */
+export interface KernelTaskInfo {
+  wasmPath: string;
+  /** The module's shared memory (the tree's nodes live in it). */
+  memory: WasmMemory;
+  /** This worker's stack and TLS block (from the primary instance). */
+  area: ThreadArea;
+  /** The struct maple_tree's address. */
+  tree: number;
+  /** The tree's flags as created (MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU). */
+  flags: number;
+}
 
 export interface SharedBuffers {
-  slab: SlabBuffers;
+  /** The replica's slab (absent with the kernel build, whose nodes live in its own memory). */
+  slab?: SlabBuffers;
   rcu: SharedArrayBuffer;
   log: SharedArrayBuffer;
   control: SharedArrayBuffer;
@@ -17,6 +32,8 @@ export interface TaskBase {
   keyspace: number;
   check: CheckMode;
   keepGoing: boolean;
+  /** Set when the tree under test is the kernel build's (--tree kernel). */
+  kernel?: KernelTaskInfo;
 }
 
 export interface ReaderTask extends TaskBase {
@@ -45,4 +62,6 @@ export interface TaskResult {
   violations: Violation[];
   /** Writer only: the tree's shape at the end. */
   tree?: { height: number; nodes: number; entries: number; fill: number };
+  /** Known findings of the tree's code met (src/harness/kernel-known.ts), by name. */
+  known?: Record<string, number>;
 }

@@ -38,7 +38,7 @@ export function runWriter(task: WriterTask): TaskResult {
       made.push(new WritePolicy(slab, words, reportFindings(report), (v) => log.describe(v)));
       return made[0];
     });
-  const tree = MapleTree.attach(shared.slab, {
+  const tree = MapleTree.attach(shared.slab!, {
     bugs: task.bugs,
     reclaimer: (parts) => new RcuReclaimer(parts.mem, parts.slab, gp, parts.freeWalk, parts.lockdep, task.skipGracePeriods),
     memory: task.check !== 'off' && task.writePolicy ? policed : undefined,

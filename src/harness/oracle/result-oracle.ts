@@ -155,6 +155,28 @@ export class ResultOracle {
   }
 
   /**
+   * The ranges that hold `index` at the versions of [vs, ve], distinct, as [first, last] pairs
+   * (entries only). For a tree whose iteration moves on from its position rather than from an
+   * index (6.12's mas_next_slot/mas_prev_slot, and their re-walk to the save point after a dead
+   * node): the next step starts past whatever range holds the previous step's position then. The
+   * model must stand at vs or before.
+   */
+  rangesHolding(index: number, vs: number, ve: number): number[] {
+    this.advance(vs);
+    const f = this.found;
+    const out: number[] = [];
+    this.atSomeVersion(vs, ve, () => {
+      if (this.model.find(index, index, f) && f.first <= index) {
+        let seen = false;
+        for (let i = 0; i < out.length; i += 2) if (out[i] === f.first && out[i + 1] === f.last) seen = true;
+        if (!seen) out.push(f.first, f.last);
+      }
+      return false;
+    });
+    return out;
+  }
+
+  /**
    * Two successive steps of one iteration, each already judged on its own: does the second move
    * on from the first? Returns what was expected instead, or null.
    *

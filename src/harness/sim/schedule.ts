@@ -302,7 +302,7 @@ class Schedule implements SchedulerView {
       };
       const probe = new ReaderProbe({
         thread: thread.name,
-        tree: readerTree,
+        cursor: readerTree.cursor(),
         log,
         rcu: new RcuReader(mem, rcu, r, mask),
         rng: new Rng(spec.seed, 1000 + r),

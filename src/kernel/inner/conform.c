@@ -78,6 +78,21 @@ KM_CONFORM_EXPORT(km_empty_area) int km_empty_area(struct maple_tree *mt, unsign
 	return ret;
 }
 
+/*
+ * The same search holding the tree's lock, as the kernel's callers do (unmapped_area under
+ * mmap_lock): the search descends only under the lock. What concurrent readers run.
+ */
+KM_CONFORM_EXPORT(km_empty_area_locked) int km_empty_area_locked(struct maple_tree *mt,
+		unsigned long min, unsigned long max, unsigned long size, int rev, unsigned long *out)
+{
+	int ret;
+
+	mtree_lock(mt);
+	ret = km_empty_area(mt, min, max, size, rev, out);
+	mtree_unlock(mt);
+	return ret;
+}
+
 /* mtree_alloc_range (rev 0) or mtree_alloc_rrange (rev 1): 0 with the start in out[0], or -errno. */
 KM_CONFORM_EXPORT(km_alloc_range) int km_alloc_range(struct maple_tree *mt, unsigned long size,
 		void *entry, unsigned long min, unsigned long max, int rev, unsigned long *out)

@@ -50,6 +50,19 @@ EXPORT(km_mtree_erase) void *km_mtree_erase(struct maple_tree *mt, unsigned long
 {
 	return mtree_erase(mt, index);
 }
+/* mas_erase under the tree's lock: returns the entry, out = {first, last} of the range erased. */
+EXPORT(km_mas_erase) void *km_mas_erase(struct maple_tree *mt, unsigned long index,
+		unsigned long *out)
+{
+	MA_STATE(mas, mt, index, index);
+	void *entry;
+	mtree_lock(mt);
+	entry = mas_erase(&mas);
+	out[0] = mas.index;
+	out[1] = mas.last;
+	mtree_unlock(mt);
+	return entry;
+}
 EXPORT(km_mtree_destroy) void km_mtree_destroy(struct maple_tree *mt)
 {
 	mtree_destroy(mt);

@@ -16,7 +16,8 @@
 #define EXPORT(name) __attribute__((export_name(#name)))
 #define RT_MAX_THREADS 64
 #define RT_NODE_SIZE 256u
-#define RT_POISON 0x6b6b6b6bu
+/* The replica's free-path poison (src/shared-heap/reclaim.ts), so the reader's checks apply unchanged. */
+#define RT_POISON 0xdead4eadu
 #define RT_LOG_SIZE 65536u
 
 extern unsigned char __heap_base;
@@ -51,6 +52,13 @@ struct rt_counters {
 	unsigned int log_len;                           /* 10 */
 	unsigned int log_lost;                          /* 11 */
 	unsigned int heap_next, heap_end;               /* 12, 13 */
+	unsigned int lockdep_splats, lockdep_line;      /* 14, 15 */
+	const char *lockdep_file;                       /* 16 */
+	unsigned int deaths;                            /* 17: dead nodes freed */
+	unsigned int dead_direct_frees;                 /* 18: ... without a grace period */
+	unsigned int live_rcu_frees;                    /* 19: not dead, freed by a callback */
+	unsigned int policy_node;                       /* 20: the first node of 18 or 19 */
+	unsigned int expect_rcu;                        /* 21: the host runs the tree in RCU mode */
 };
 static struct rt_counters rt_ctr;
 static char rt_log[RT_LOG_SIZE];
@@ -79,6 +87,9 @@ int rt_printk(const char *fmt, ...);
 __noreturn void rt_bug(const char *file, int line);
 EXPORT(rt_watchdog_arm) void rt_watchdog_arm(unsigned int budget) { rt_watchdog_left = budget; }
 
+static _Thread_local int rt_tracking;
+static void rt_track(void *v);
+
 void *rt_rcu_dereference(void *const *p)
 {
 	__atomic_fetch_add(&rt_ctr.deref, 1, __ATOMIC_RELAXED);
@@ -86,7 +97,10 @@ void *rt_rcu_dereference(void *const *p)
 		printk("watchdog: too many rcu_dereference calls in one call (a walk that does not end)\n");
 		rt_bug(__FILE__, __LINE__);
 	}
-	return __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
+	void *v = __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
+	if (rt_tracking)
+		rt_track(v);
+	return v;
 }
 void rt_rcu_assign_pointer(void **p, void *v)
 {
@@ -315,8 +329,11 @@ static void *slab_get(struct kmem_cache *c)
 		char *chunk = rt_alloc((unsigned long)c->size * RT_SLAB_CHUNK, RT_NODE_SIZE);
 		if (!chunk)
 			return NULL;
-		if (c == rt_node_cache && rt_nchunks < RT_MAX_CHUNKS)
-			rt_chunks[rt_nchunks++] = (unsigned long)chunk;
+		/* Readers search the chunks without the lock: publish the count last. */
+		if (c == rt_node_cache && rt_nchunks < RT_MAX_CHUNKS) {
+			rt_chunks[rt_nchunks] = (unsigned long)chunk;
+			__atomic_store_n(&rt_nchunks, rt_nchunks + 1, __ATOMIC_SEQ_CST);
+		}
 		for (int i = RT_SLAB_CHUNK - 1; i >= 0; i--) {
 			void **obj = (void **)(chunk + (unsigned long)i * c->size);
 			obj[0] = c->free_list;
@@ -337,7 +354,7 @@ static void *slab_get(struct kmem_cache *c)
 static int slab_is_object(struct kmem_cache *c, void *p)
 {
 	unsigned long a = (unsigned long)p, span = (unsigned long)c->size * RT_SLAB_CHUNK;
-	unsigned int lo = 0, hi = rt_nchunks;
+	unsigned int lo = 0, hi = __atomic_load_n(&rt_nchunks, __ATOMIC_SEQ_CST);
 	if (c != rt_node_cache)
 		return 1;
 	while (lo < hi) {
@@ -349,6 +366,40 @@ static int slab_is_object(struct kmem_cache *c, void *p)
 	}
 	return lo > 0 && a - rt_chunks[lo - 1] < span && (a - rt_chunks[lo - 1]) % c->size == 0;
 }
+
+/*
+ * The free policy of RCU mode, judged at each free of a node: a node the tree
+ * marked dead (its parent word points at itself) may have readers in it, so in
+ * RCU mode it goes back to the slab only from an RCU callback, after a grace
+ * period; and every node a callback frees must be dead, or a reader still in it
+ * would not know to re-walk. Nodes that were never in the tree (unused
+ * preallocations) are not dead and are freed directly: allowed.
+ */
+static _Thread_local int rt_in_callback;
+static void rt_free_policy(void *p)
+{
+	unsigned long parent = *(unsigned long *)p & ~(unsigned long)(RT_NODE_SIZE - 1);
+	int dead = parent == (unsigned long)p;
+	if (dead)
+		__atomic_fetch_add(&rt_ctr.deaths, 1, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&rt_ctr.expect_rcu, __ATOMIC_RELAXED))
+		return;
+	if (dead && !rt_in_callback) {
+		if (__atomic_fetch_add(&rt_ctr.dead_direct_frees, 1, __ATOMIC_SEQ_CST) == 0 &&
+		    !rt_ctr.live_rcu_frees)
+			rt_ctr.policy_node = (unsigned int)(unsigned long)p;
+	} else if (!dead && rt_in_callback) {
+		if (__atomic_fetch_add(&rt_ctr.live_rcu_frees, 1, __ATOMIC_SEQ_CST) == 0 &&
+		    !rt_ctr.dead_direct_frees)
+			rt_ctr.policy_node = (unsigned int)(unsigned long)p;
+		/* Not freed: it may be in the tree, and poisoning it would take readers
+		 * down with a damage that is this free's, not theirs. */
+		rt_unlock(&rt_node_cache->lock);
+		rt_printk("slab %s: an RCU callback frees %p, which is not dead\n", rt_node_cache->name, p);
+		BUG();
+	}
+}
+EXPORT(rt_expect_rcu) void rt_expect_rcu(int on) { __atomic_store_n(&rt_ctr.expect_rcu, on ? 1u : 0u, __ATOMIC_SEQ_CST); }
 
 static void slab_put(struct kmem_cache *c, void *p)
 {
@@ -370,6 +421,8 @@ static void slab_put(struct kmem_cache *c, void *p)
 		rt_printk("slab %s: double free of %p\n", c->name, p);
 		BUG();
 	}
+	if (c == rt_node_cache)
+		rt_free_policy(p);
 	for (unsigned int i = 0; i < c->size / 4 - 1; i++)
 		w[i] = RT_POISON;
 	__atomic_fetch_add(&w[c->size / 4 - 1], 1, __ATOMIC_SEQ_CST);
@@ -466,9 +519,148 @@ EXPORT(rt_thread_init) int rt_thread_init(void)
 	}
 	return -1;
 }
+/*
+ * ---- the reader's node tracker (the stale-read detector at node granularity) ----
+ * With tracking on (reader threads), every node a read-side section reaches
+ * through rcu_dereference is noted with its generation (bumped at each free).
+ * RCU promises that such a node is not freed before the section ends: at the
+ * outermost unlock, a changed generation is a node freed under the reader.
+ * A dereference that lands on a node already freed (all poison) is judged at
+ * once. Results per thread slot, for the host.
+ */
+#define RT_TRACK_MAX 256
+struct rt_tracked { unsigned int node, gen; };
+static _Thread_local struct rt_tracked rt_track_buf[RT_TRACK_MAX];
+static _Thread_local unsigned int rt_tracked_n;
+struct rt_reader_report {
+	unsigned int freed_under, freed_at_deref, untracked;   /* counts */
+	unsigned int node, gen_then, gen_now;                  /* the first finding */
+	unsigned int pad[10];
+};
+static struct rt_reader_report rt_reports[RT_MAX_THREADS] __aligned(64);
+
+static void rt_report(unsigned int node, unsigned int then, unsigned int now, int at_deref)
+{
+	struct rt_reader_report *rep = &rt_reports[rt_slot];
+	if (!rep->freed_under && !rep->freed_at_deref) {
+		rep->node = node;
+		rep->gen_then = then;
+		rep->gen_now = now;
+	}
+	if (at_deref)
+		__atomic_fetch_add(&rep->freed_at_deref, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_add(&rep->freed_under, 1, __ATOMIC_SEQ_CST);
+}
+
+static void rt_track(void *v)
+{
+	unsigned long e = (unsigned long)v;
+	struct kmem_cache *c = rt_node_cache;
+	/* Only node references (xa_is_node: internal and above 4096) inside a read section. */
+	if ((e & 3) != 2 || e <= 4096 || !c || rt_slot < 0 || !rt_readers[rt_slot].nesting)
+		return;
+	unsigned long node = e & ~(unsigned long)(RT_NODE_SIZE - 1);
+	if (!slab_is_object(c, (void *)node))
+		return;
+	unsigned int *w = (unsigned int *)node;
+	unsigned int gen = __atomic_load_n(&w[c->size / 4 - 1], __ATOMIC_SEQ_CST);
+	if (w[1] == RT_POISON && w[2] == RT_POISON) {
+		rt_report((unsigned int)node, gen, gen, 1);
+		return;
+	}
+	if (rt_tracked_n < RT_TRACK_MAX) {
+		rt_track_buf[rt_tracked_n].node = (unsigned int)node;
+		rt_track_buf[rt_tracked_n].gen = gen;
+		rt_tracked_n++;
+	} else {
+		rt_reports[rt_slot].untracked++;
+	}
+}
+
+static void rt_track_judge(void)
+{
+	struct kmem_cache *c = rt_node_cache;
+	for (unsigned int i = 0; i < rt_tracked_n; i++) {
+		unsigned int *w = (unsigned int *)(unsigned long)rt_track_buf[i].node;
+		unsigned int now = __atomic_load_n(&w[c->size / 4 - 1], __ATOMIC_SEQ_CST);
+		if (now != rt_track_buf[i].gen) {
+			rt_report(rt_track_buf[i].node, rt_track_buf[i].gen, now, 0);
+			break;
+		}
+	}
+	rt_tracked_n = 0;
+}
+
+/* Tracking on or off for this instance's thread (readers turn it on). */
+EXPORT(rt_track_nodes) void rt_track_nodes(int on) { rt_tracking = on; rt_tracked_n = 0; }
+EXPORT(rt_reader_report) struct rt_reader_report *rt_reader_report_ptr(void) { return &rt_reports[rt_slot < 0 ? 0 : rt_slot]; }
+/* The host's read-side section around a whole reader operation. */
+EXPORT(rt_read_lock) void rt_read_lock(void) { rt_rcu_read_lock(); }
+/* Leaves the section; after a trap reset it is already left, which is not an error here. */
+EXPORT(rt_read_unlock) void rt_read_unlock(void)
+{
+	if (rt_slot >= 0 && rt_readers[rt_slot].nesting)
+		rt_rcu_read_unlock();
+}
+
+/* ---- spinlocks and lockdep ------------------------------------------ */
+struct lockdep_map rcu_callback_map;
+/*
+ * A real spinlock: the kernel's callers of the empty-area search hold the tree's
+ * lock (the search descends "only under lock"), so readers that search take it
+ * too. A thread taking a lock it holds would spin forever: BUG instead. The one
+ * lock a thread may hold is remembered, so a trap can release it.
+ */
+static _Thread_local spinlock_t *rt_held;
+void rt_spin_lock(spinlock_t *l)
+{
+	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == rt_slot + 1) {
+		rt_printk("spinlock %p: taken again by its holder\n", l);
+		BUG();
+	}
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		;
+	l->owner = rt_slot + 1;
+	rt_held = l;
+}
+void rt_spin_unlock(spinlock_t *l)
+{
+	l->owner = 0;
+	rt_held = 0;
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+int rt_lockdep_is_held(const void *lock)
+{
+	if (lock == &rcu_callback_map)
+		return 0; /* a lockdep map, not a lock anyone takes */
+	const spinlock_t *l = lock;
+	return l->locked && l->owner == rt_slot + 1;
+}
+int rt_lock_is_held(const void *map)
+{
+	return map == &rcu_callback_map ? rt_in_callback : 1;
+}
+void rt_lockdep_check(int held, const char *file, int line)
+{
+	if (held)
+		return;
+	if (__atomic_fetch_add(&rt_ctr.lockdep_splats, 1, __ATOMIC_SEQ_CST) == 0) {
+		rt_ctr.lockdep_file = file;
+		rt_ctr.lockdep_line = (unsigned int)line;
+	}
+	if (rt_ctr.lockdep_splats <= 4)
+		rt_printk("lockdep: suspicious rcu_dereference_protected() usage at %s:%d (%s)\n",
+			  file, line, rt_in_callback ? "in an RCU callback" : "tree lock not held");
+}
+
 /* After a trap: leave any read section the trapped call was in. */
 EXPORT(rt_thread_reset) void rt_thread_reset(void)
 {
+	if (rt_held && rt_held->owner == rt_slot + 1)
+		rt_spin_unlock(rt_held);
+	rt_tracked_n = 0;
+	rt_in_callback = 0;
 	if (rt_slot >= 0 && rt_readers[rt_slot].nesting) {
 		__atomic_store_n(&rt_readers[rt_slot].nesting, 0, __ATOMIC_SEQ_CST);
 		__atomic_fetch_add(&rt_readers[rt_slot].seq, 1, __ATOMIC_SEQ_CST);
@@ -487,6 +679,8 @@ void rt_rcu_read_unlock(void)
 	struct rt_reader *r = &rt_readers[rt_slot];
 	if (!r->nesting)
 		BUG();
+	if (r->nesting == 1 && rt_tracking)
+		rt_track_judge();
 	if (r->nesting == 1)
 		__atomic_fetch_add(&r->seq, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&r->nesting, r->nesting - 1, __ATOMIC_SEQ_CST);
@@ -519,27 +713,40 @@ void synchronize_rcu(void)
 
 /* The host's grace period: take the queued callbacks, wait for readers, run
  * them (oldest first).  Returns how many ran. */
+/*
+ * Callbacks whose grace period has ended, oldest first. Kept across calls so
+ * that a callback that traps loses only itself: the next call runs the rest
+ * (they wait for no further grace period: theirs has ended).
+ */
+static struct rcu_head *rt_rcu_ready;
+
 EXPORT(rt_rcu_run_callbacks) unsigned int rt_rcu_run_callbacks(void)
 {
-	struct rcu_head *list = __atomic_exchange_n(&rt_rcu_queue, NULL, __ATOMIC_SEQ_CST);
-	if (!list)
-		return 0;
-	synchronize_rcu();
-	struct rcu_head *rev = NULL;
-	while (list) {
-		struct rcu_head *next = list->next;
-		list->next = rev;
-		rev = list;
-		list = next;
-	}
 	unsigned int n = 0;
-	while (rev) {
-		struct rcu_head *next = rev->next;
-		rev->func(rev);
-		rev = next;
+	if (!rt_rcu_ready) {
+		struct rcu_head *list = __atomic_exchange_n(&rt_rcu_queue, NULL, __ATOMIC_SEQ_CST);
+		if (!list)
+			return 0;
+		synchronize_rcu();
+		struct rcu_head *rev = NULL;
+		while (list) {
+			struct rcu_head *next = list->next;
+			list->next = rev;
+			rev = list;
+			list = next;
+		}
+		rt_rcu_ready = rev;
+	}
+	rt_in_callback = 1;
+	while (rt_rcu_ready) {
+		struct rcu_head *head = rt_rcu_ready;
+		rt_rcu_ready = head->next;
+		/* Counted before it runs: a callback that traps was invoked. */
+		__atomic_fetch_add(&rt_rcu_invoked, 1, __ATOMIC_SEQ_CST);
+		head->func(head);
 		n++;
 	}
-	__atomic_fetch_add(&rt_rcu_invoked, n, __ATOMIC_SEQ_CST);
+	rt_in_callback = 0;
 	return n;
 }
 void rcu_barrier(void)

@@ -174,27 +174,51 @@ void synchronize_rcu(void);
 #endif
 #define rcu_dereference(p) rcu_dereference_raw(p)
 #define rcu_dereference_check(p, c) rcu_dereference_raw(p)
+#ifdef RT_BENCH
 #define rcu_dereference_protected(p, c) (p)
+#else
+/* Lockdep's "suspicious RCU usage": the condition must hold, or a splat is counted. */
+#define rcu_dereference_protected(p, c) \
+	({ rt_lockdep_check(!!(c), __FILE__, __LINE__); (p); })
+#endif
 #define rcu_access_pointer(p) READ_ONCE(p)
 #define RCU_INIT_POINTER(p, v) WRITE_ONCE(p, v)
 #define rcu_read_lock_held() 1
 
-/* ---- spinlocks: one writer per tree, so simple flags --------------- */
-typedef struct { volatile int locked; } spinlock_t;
-#define __SPIN_LOCK_UNLOCKED(name) { 0 }
+/* ---- spinlocks (src/kernel/runtime/rt.c) --------------------------- */
+/* The owner (the instance's thread slot + 1) lets lockdep_is_held answer. */
+typedef struct { int locked; int owner; } spinlock_t;
+#define __SPIN_LOCK_UNLOCKED(name) { 0, 0 }
 #define DEFINE_SPINLOCK(x) spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
-#define spin_lock_init(l) ((l)->locked = 0)
-#define spin_lock(l) ((l)->locked = 1)
-#define spin_unlock(l) ((l)->locked = 0)
+void rt_spin_lock(spinlock_t *l);
+void rt_spin_unlock(spinlock_t *l);
+#define spin_lock_init(l) ((l)->locked = 0, (l)->owner = 0)
+#define spin_lock(l) rt_spin_lock(l)
+#define spin_unlock(l) rt_spin_unlock(l)
 #define spin_lock_nested(l, s) spin_lock(l)
 #define spin_lock_irqsave(l, f) do { (f) = 0; spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, f) do { (void)(f); spin_unlock(l); } while (0)
 
-/* ---- lockdep: off --------------------------------------------------- */
+/*
+ * ---- lockdep, the part the tree's accessors ask ----------------------
+ * lockdep_is_held(l): this thread holds spinlock l (never true for a lockdep
+ * map such as rcu_callback_map). lock_is_held(&rcu_callback_map): inside an
+ * RCU callback. Asserts stay off: only rcu_dereference_protected judges.
+ */
+struct lockdep_map { int unused; };
+extern struct lockdep_map rcu_callback_map;
+int rt_lockdep_is_held(const void *lock);
+int rt_lock_is_held(const void *map);
+void rt_lockdep_check(int held, const char *file, int line);
+#ifdef RT_BENCH
 #define lockdep_is_held(l) 1
+#define lock_is_held(l) 1
+#else
+#define lockdep_is_held(l) rt_lockdep_is_held((const void *)(l))
+#define lock_is_held(l) rt_lock_is_held((const void *)(l))
+#endif
 #define lockdep_assert_held(l) do { } while (0)
 #define lockdep_assert(c) do { } while (0)
-#define lock_is_held(l) 1
 #define might_sleep() do { } while (0)
 
 /* ---- printk, WARN, BUG ---------------------------------------------- */

@@ -3,8 +3,7 @@
  * count of the non-NULL ranges a store will add or remove (so a workload can hold a steady state
  * without scanning the tree).
  */
-import type { MapleCursor } from '../../tree/cursor.js';
-import type { MapleTree } from '../../tree/maple-tree.js';
+import type { PlanningCursor, PlanningTree } from './workload.js';
 import type { Rng } from '../../harness/rng.js';
 
 /** Keys are uint32: a keyspace is at most 2^32 keys. */
@@ -42,17 +41,17 @@ export function placeRange(rng: Rng, lo: number, hi: number, len: number): numbe
 export class EntryCounter {
   /** Non-NULL ranges tracked (exact as long as every write went through `delta`). */
   count = 0;
-  private cursor: MapleCursor | null = null;
-  private cursorTree: MapleTree | null = null;
+  private cursor: PlanningCursor | null = null;
+  private cursorTree: PlanningTree | null = null;
 
   /** Count the non-NULL ranges in [first, last] from scratch (O(n): for setup only). */
-  recount(tree: MapleTree, first: number, last: number): number {
+  recount(tree: PlanningTree, first: number, last: number): number {
     this.count = this.covered(tree, first, last);
     return this.count;
   }
 
   /** How many non-NULL ranges storing `entry` over [first, last] adds (negative: removes). */
-  delta(tree: MapleTree, first: number, last: number, entry: number): number {
+  delta(tree: PlanningTree, first: number, last: number, entry: number): number {
     const c = this.cursorFor(tree);
     c.set(first);
     let e = c.find(last);
@@ -68,7 +67,7 @@ export class EntryCounter {
   }
 
   /** Non-NULL ranges meeting [first, last]. */
-  covered(tree: MapleTree, first: number, last: number): number {
+  covered(tree: PlanningTree, first: number, last: number): number {
     const c = this.cursorFor(tree);
     c.set(first);
     let n = 0;
@@ -76,7 +75,7 @@ export class EntryCounter {
     return n;
   }
 
-  private cursorFor(tree: MapleTree): MapleCursor {
+  private cursorFor(tree: PlanningTree): PlanningCursor {
     if (this.cursor === null || this.cursorTree !== tree) {
       this.cursor = tree.cursor(0);
       this.cursorTree = tree;

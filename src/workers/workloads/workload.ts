@@ -3,12 +3,35 @@
  * API and mutates only through the Mutator, which logs each mutation in the version log before
  * applying it (so the oracles know what every version holds).
  */
-import type { MapleTree } from '../../tree/maple-tree.js';
+import type { Range } from '../../tree/maple-tree.js';
 import type { Rng } from '../../harness/rng.js';
 
+/** A cursor for planning reads: after find, index and last are the range found. */
+export interface PlanningCursor {
+  readonly index: number;
+  readonly last: number;
+  set(index: number): unknown;
+  /** The next entry at or after the position, up to max (0: none); moves on past it. */
+  find(max: number): number;
+}
+
+/**
+ * The reads a workload plans with: the replica's MapleTree has them, and so does the kernel
+ * build's (src/workers/kernel/kernel-mutator.ts), so every workload drives either tree.
+ */
+export interface PlanningTree {
+  /** Nodes the tree may use: workloads bound their population by it. */
+  readonly nodeLimit: number;
+  height(): number;
+  load(index: number): number;
+  walk(index: number): Range;
+  find(index: number, max: number): Range | null;
+  cursor(index?: number): PlanningCursor;
+}
+
 export interface Mutator {
-  /** The tree, for planning reads only (load, walk, find, findRev, emptyArea). */
-  readonly tree: MapleTree;
+  /** The tree, for planning reads only (load, walk, find, height). */
+  readonly tree: PlanningTree;
   /** Keys the workload should use: [0, keyspace). */
   readonly keyspace: number;
   readonly rng: Rng;

@@ -1,0 +1,119 @@
+/**
+ * The writer side's oracles on the kernel build, from what its runtime sees: the free policy of
+ * RCU mode and lockdep's suspicious-RCU-usage splats as they happen, traps inside the kernel's
+ * code, the barrier cost per dead node, and after the final rcu_barrier the end state (the
+ * kernel's own mt_validate, exact slab and call_rcu accounting against the nodes still in the tree).
+ */
+import { KernelTrap } from '../../kernel/loader.js';
+import type { KernelInstance, KernelTree, RuntimeCounters } from '../../kernel/loader.js';
+import type { Report, TreeShapeSummary } from '../writer-checks.js';
+import { KernelApiError, rcuBarrier } from './kernel-mutator.js';
+
+export class KernelWriterChecks {
+  private splatsReported = 0;
+  private policyReported = false;
+  private costReported = false;
+
+  constructor(
+    private readonly kernel: KernelInstance,
+    private readonly tree: KernelTree,
+    private readonly report: Report,
+    /** A callback trap that is a known finding (counted by the caller; the rest run on). */
+    private readonly knownTrap: (trap: KernelTrap) => boolean = () => false,
+    /** Dead nodes before the barrier count is judged. */
+    private readonly minDeaths = 256,
+  ) {}
+
+  /**
+   * Known findings that leak nodes (the destroy walk's trap loses the rest of its subtree): when
+   * one happened the slab's live count cannot match the tree, so that equality is not judged.
+   */
+  leakingFindings = 0;
+
+  /** After each writer step: the runtime's findings so far. */
+  afterStep(step: string): void {
+    this.judge(this.kernel.counters(), step);
+  }
+
+  /** A writer step threw: a trap in the kernel's code, an API result it cannot give, or a crash. */
+  failed(op: string, error: unknown): void {
+    if (error instanceof KernelTrap) {
+      this.report('trap', op, error.message, ['no trap (BUG_ON, out-of-bounds access or unreachable) in the kernel code'], {
+        detail: [error.kernelFunction && `in ${error.frames.join(' < ')}`, lastLines(error.log)].filter(Boolean).join('\n') || undefined,
+      });
+    } else if (error instanceof KernelApiError) {
+      this.report('result', op, error.message, ['what the kernel API documents']);
+    } else {
+      this.report('crash', op, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private judge(c: RuntimeCounters, op: string): void {
+    if (c.lockdepSplats > this.splatsReported) {
+      if (this.splatsReported === 0) {
+        this.report('lockdep', op, `suspicious rcu_dereference_protected() usage at ${c.lockdepAt} (${c.lockdepSplats} so far)`, [
+          'every protected dereference holds its protection (the tree lock, or RCU callback context)',
+        ]);
+      }
+      this.splatsReported = c.lockdepSplats;
+    }
+    if (!this.policyReported && (c.deadDirectFrees > 0 || c.liveRcuFrees > 0)) {
+      this.policyReported = true;
+      const node = `0x${c.policyNode.toString(16)}`;
+      this.report(
+        'write-policy',
+        op,
+        c.deadDirectFrees > 0
+          ? `dead node ${node} went back to the slab without a grace period (${c.deadDirectFrees} such frees)`
+          : `an RCU callback freed node ${node}, which was never marked dead (${c.liveRcuFrees} such frees)`,
+        ['in RCU mode, a node is marked dead before it leaves the tree and is freed only after a grace period'],
+        { nodes: node },
+      );
+    }
+    if (!this.costReported && c.deaths >= this.minDeaths && c.wmb / c.deaths > 1.5) {
+      this.costReported = true;
+      this.report('cost', 'marking dead nodes', `${(c.wmb / c.deaths).toFixed(2)} smp_wmb per dead node (${c.wmb} barriers, ${c.deaths} deaths)`, [
+        '1 (one barrier after marking each node dead)',
+      ]);
+    }
+  }
+
+  /** With every reader gone: rcu_barrier, then judge the end state. Returns the tree's shape. */
+  endOfRun(): TreeShapeSummary {
+    const { kernel, tree } = this;
+    let shape: TreeShapeSummary = { height: 0, nodes: 0, entries: 0, fill: 0 };
+    try {
+      rcuBarrier(kernel, this.knownTrap);
+      this.judge(kernel.counters(), 'rcu_barrier at the end of the run');
+      const nodes = tree.shape().nodes;
+      const entries = tree.findAll().length;
+      shape = { height: tree.height(), nodes: nodes.length, entries, fill: 0 };
+      kernel.clearLog();
+      const failed = tree.validate();
+      if (failed > 0) {
+        this.report('structure', 'mt_validate at the end of the run', `${failed} of the kernel's own checks failed`, ['0'], {
+          detail: lastLines(kernel.log(), 40),
+        });
+      }
+      const slab = kernel.slabStats();
+      const leaked = this.leakingFindings > 0;
+      if ((!leaked && slab.live !== nodes.length) || slab.rcuQueued !== slab.rcuInvoked || slab.live + slab.free !== slab.capacity) {
+        this.report(
+          'accounting',
+          'slab accounting after rcu_barrier',
+          `live ${slab.live}, free ${slab.free} of ${slab.capacity}; call_rcu ${slab.rcuQueued} queued, ${slab.rcuInvoked} run`,
+          [`live = nodes in the tree (${nodes.length}), every call_rcu callback run, live + free = capacity`],
+        );
+      }
+      if (slab.doubleFrees > this.leakingFindings) this.report('accounting', 'slab frees', `${slab.doubleFrees} double frees or frees of non-objects`, ['0']);
+    } catch (error) {
+      this.failed('rcu_barrier and the final checks', error);
+    }
+    return shape;
+  }
+}
+
+/** The last lines of the runtime's log (what printk wrote before a trap). */
+function lastLines(log: string, n = 12): string {
+  return log.split('\n').filter(Boolean).slice(-n).join('\n');
+}

@@ -1,0 +1,43 @@
+/**
+ * An RCU reader thread on the kernel build: its own instance on the run's shared memory, the
+ * kernel's read paths through KernelReadCursor, and the same probe and oracles as the replica's
+ * readers. The stale-read detector is the runtime's node tracker (rt.c): a node reached inside a
+ * read-side section and freed before the section ended, or reached after it was freed.
+ */
+import { KernelInstance, compileKernel } from '../../kernel/loader.js';
+import { ReaderProbe } from '../reader-probe.js';
+import { EMPTY_AREA_MISS } from '../../harness/kernel-known.js';
+import { runProbe } from '../reader.js';
+import type { ReaderTask, TaskResult } from '../task.js';
+import { KernelReadCursor, KernelReadSection } from './kernel-read-cursor.js';
+
+export function runKernelReader(task: ReaderTask): TaskResult {
+  const info = task.kernel!;
+  const kernel = KernelInstance.createSync(compileKernel(info.wasmPath), info.memory, info.area);
+  const tracking = task.check !== 'off';
+  kernel.trackNodes(tracking);
+  const tree = kernel.tree(info.tree);
+  const report = new Uint32Array(info.memory.buffer, kernel.exports.rt_reader_report(), 6);
+  let seen = 0;
+  const sectionCheck = (): string | null => {
+    const found = Atomics.load(report, 0) + Atomics.load(report, 1);
+    if (found === seen) return null;
+    seen = found;
+    const node = `0x${report[3].toString(16)}`;
+    return report[1] > 0 && report[0] === 0
+      ? `reached node ${node} through rcu_dereference after it was freed (generation ${report[4]}, all poison)`
+      : `node ${node} was freed while the read-side section that reached it was open (generation ${report[4]} when reached, ${report[5]} at the section's end)`;
+  };
+  return runProbe(task, (base) =>
+    new ReaderProbe({
+      ...base,
+      cursor: new KernelReadCursor(kernel, tree),
+      rcu: new KernelReadSection(kernel),
+      checkedMemory: null,
+      sectionCheck: tracking ? sectionCheck : undefined,
+      carriedPrevBound: true,
+      stepsBySlot: true,
+      knownEmptyAreaMiss: EMPTY_AREA_MISS.name,
+    }),
+  );
+}
