@@ -19,9 +19,10 @@ export const DESTROY_WALK: KnownFinding = {
     "6.12's RCU-mode destroy walk (mt_destroy_walk with free = false, then mt_free_walk in the callback): " +
     'on a full range_64 top node mt_clear_meta zeroes the metadata, which shares the last slot, after ' +
     'mte_dead_leaves made that slot a bare node pointer; the callback then frees an address whose low 16 ' +
-    'bits are zero. Reached by stores that drop a subtree (mas_mat_destroy) and by mtree_destroy. Accepted ' +
-    'only as a trap of an RCU callback inside mt_free_walk freeing such an address, on a tree without ' +
-    'MT_FLAGS_ALLOC_RANGE (allocation nodes keep their metadata elsewhere).',
+    'bits are zero, or walks into one. Reached by stores that drop a subtree (mas_mat_destroy) and by ' +
+    'mtree_destroy. Accepted only as a trap inside mt_free_walk of a callback the runtime saw, before it ran, ' +
+    'start on such a node (a full range_64 top node whose last slot has its low 16 bits zero), on a tree ' +
+    'without MT_FLAGS_ALLOC_RANGE (allocation nodes keep their metadata elsewhere).',
 };
 
 export const EMPTY_AREA_MISS: KnownFinding = {
@@ -32,17 +33,13 @@ export const EMPTY_AREA_MISS: KnownFinding = {
     'is counted under this name when some version of its window had one; a start it returns is judged as ever.',
 };
 
-/** The address a slab trap's message names (the runtime's `slab ...: ... of 0x...`), or null. */
-function slabTrapAddress(log: string): number | null {
-  const lines = log.split('\n').filter((l) => l.startsWith('slab '));
-  const m = lines.length > 0 ? /0x([0-9a-f]+)/.exec(lines[lines.length - 1]) : null;
-  return m ? parseInt(m[1], 16) : null;
-}
-
-/** Is this trap of a grace period the destroy walk's known finding? */
-export function isDestroyWalkTrap(trap: KernelTrap, treeFlags: number): boolean {
+/**
+ * Is this trap of a grace period the destroy walk's known finding? Only when the trap is inside
+ * mt_free_walk and the runtime saw, before that callback ran, that its top node was a full
+ * range_64 node whose last slot had lost its low 16 bits (src/kernel/inner/known.c): `clobbered`
+ * is how many such callbacks it saw, `accepted` how many traps were already put down to them.
+ */
+export function isDestroyWalkTrap(trap: KernelTrap, treeFlags: number, clobbered: number, accepted: number): boolean {
   if ((treeFlags & MT_FLAGS_ALLOC_RANGE) !== 0) return false;
-  if (!trap.frames.includes('mt_free_walk')) return false;
-  const address = slabTrapAddress(trap.log);
-  return address !== null && address !== 0 && (address & 0xffff) === 0;
+  return trap.frames.includes('mt_free_walk') && clobbered > accepted;
 }

@@ -158,6 +158,8 @@ interface Exports {
   rt_read_lock(): void;
   rt_read_unlock(): void;
   km_mas_erase(mt: number, index: number, out: number): number;
+  /** RCU callbacks so far that were the destroy walk's on a clobbered top node (inner/known.c). */
+  km_clobbered_walks(): number;
   km_init(): void;
   km_mtree_new(flags: number): number;
   km_sizeof_maple_node(): number;
@@ -266,7 +268,7 @@ export class KernelInstance {
     try {
       return fn();
     } catch (error) {
-      if (!(error instanceof WA.RuntimeError)) throw error;
+      if (!KernelInstance.isTrap(error)) throw error;
       throw this.recover(what, error as Error);
     }
   }
@@ -278,9 +280,13 @@ export class KernelInstance {
     return kernelTrap(what, error, this.log());
   }
 
-  /** Whether `error` is a trap of the module (a WebAssembly.RuntimeError). */
+  /**
+   * Whether `error` left a call into the module half done: a trap (WebAssembly.RuntimeError) or a
+   * stack overflow (a RangeError thrown through the module's frames). Either leaves the instance's
+   * stack pointer and RCU nesting dirty: recover() resets them.
+   */
   static isTrap(error: unknown): error is Error {
-    return error instanceof WA.RuntimeError;
+    return error instanceof WA.RuntimeError || error instanceof RangeError;
   }
 
   newTree(flags = MT_FLAGS_USE_RCU): KernelTree {

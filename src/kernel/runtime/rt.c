@@ -317,8 +317,9 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 	 * whatever alignment was asked for, objects are 256-byte aligned.  The
 	 * last word of each object is its generation, outside what the caller
 	 * sees: bumped on every free, kept through allocation and poison, so a
-	 * reader can tell that the node it read was freed (and maybe reused). */
-	c->size = (size + 4 + RT_NODE_SIZE - 1) & ~(RT_NODE_SIZE - 1);
+	 * reader can tell that the node it read was freed (and maybe reused).
+	 * The word before it is 1 while the object waits in call_rcu. */
+	c->size = (size + 8 + RT_NODE_SIZE - 1) & ~(RT_NODE_SIZE - 1);
 	rt_node_cache = c;
 	return c;
 }
@@ -376,8 +377,19 @@ static int slab_is_object(struct kmem_cache *c, void *p)
  * preallocations) are not dead and are freed directly: allowed.
  */
 static _Thread_local int rt_in_callback;
+/* The object whose rcu_head the running callback was queued with. */
+static _Thread_local unsigned long rt_callback_own;
+#define RT_QUEUED(c, p) (((unsigned int *)(p))[(c)->size / 4 - 2])
 static void rt_free_policy(void *p)
 {
+	/* A callback may free its own object and what only it reaches, never an
+	 * object still waiting for its own grace period. */
+	if (rt_in_callback && (unsigned long)p != rt_callback_own && RT_QUEUED(rt_node_cache, p) == 1) {
+		rt_unlock(&rt_node_cache->lock);
+		rt_printk("slab %s: an RCU callback frees %p, which waits for its own grace period\n",
+			  rt_node_cache->name, p);
+		BUG();
+	}
 	unsigned long parent = *(unsigned long *)p & ~(unsigned long)(RT_NODE_SIZE - 1);
 	int dead = parent == (unsigned long)p;
 	if (dead)
@@ -597,10 +609,10 @@ EXPORT(rt_track_nodes) void rt_track_nodes(int on) { rt_tracking = on; rt_tracke
 EXPORT(rt_reader_report) struct rt_reader_report *rt_reader_report_ptr(void) { return &rt_reports[rt_slot < 0 ? 0 : rt_slot]; }
 /* The host's read-side section around a whole reader operation. */
 EXPORT(rt_read_lock) void rt_read_lock(void) { rt_rcu_read_lock(); }
-/* Leaves the section; after a trap reset it is already left, which is not an error here. */
+/* Leaves the section, and any a call left open; after a trap reset it is already left. */
 EXPORT(rt_read_unlock) void rt_read_unlock(void)
 {
-	if (rt_slot >= 0 && rt_readers[rt_slot].nesting)
+	while (rt_slot >= 0 && rt_readers[rt_slot].nesting)
 		rt_rcu_read_unlock();
 }
 
@@ -660,6 +672,7 @@ EXPORT(rt_thread_reset) void rt_thread_reset(void)
 	if (rt_held && rt_held->owner == rt_slot + 1)
 		rt_spin_unlock(rt_held);
 	rt_tracked_n = 0;
+	rt_callback_own = 0;
 	rt_in_callback = 0;
 	if (rt_slot >= 0 && rt_readers[rt_slot].nesting) {
 		__atomic_store_n(&rt_readers[rt_slot].nesting, 0, __ATOMIC_SEQ_CST);
@@ -688,6 +701,10 @@ void rt_rcu_read_unlock(void)
 
 void call_rcu(struct rcu_head *head, rcu_callback_t func)
 {
+	struct kmem_cache *c = rt_node_cache;
+	unsigned long obj = (unsigned long)head & ~(unsigned long)(RT_NODE_SIZE - 1);
+	if (c && slab_is_object(c, (void *)obj))
+		RT_QUEUED(c, obj) = 1;
 	head->func = func;
 	struct rcu_head *old = __atomic_load_n(&rt_rcu_queue, __ATOMIC_SEQ_CST);
 	do {
@@ -719,6 +736,8 @@ void synchronize_rcu(void)
  * (they wait for no further grace period: theirs has ended).
  */
 static struct rcu_head *rt_rcu_ready;
+/* src/kernel/inner/known.c: notes a callback that is a known finding's. */
+void km_before_rcu_callback(struct rcu_head *head);
 
 EXPORT(rt_rcu_run_callbacks) unsigned int rt_rcu_run_callbacks(void)
 {
@@ -743,7 +762,10 @@ EXPORT(rt_rcu_run_callbacks) unsigned int rt_rcu_run_callbacks(void)
 		rt_rcu_ready = head->next;
 		/* Counted before it runs: a callback that traps was invoked. */
 		__atomic_fetch_add(&rt_rcu_invoked, 1, __ATOMIC_SEQ_CST);
+		km_before_rcu_callback(head);
+		rt_callback_own = (unsigned long)head & ~(unsigned long)(RT_NODE_SIZE - 1);
 		head->func(head);
+		rt_callback_own = 0;
 		n++;
 	}
 	rt_in_callback = 0;

@@ -108,7 +108,8 @@ export function createKernelMutator(o: KernelMutatorOptions): Mutator {
   const gracePeriod = (): void => {
     for (;;) {
       try {
-        o.onGracePeriod?.(kernel.runRcuCallbacks());
+        const callbacks = kernel.runRcuCallbacks();
+        o.onGracePeriod?.(callbacks);
         return;
       } catch (error) {
         if (!(error instanceof KernelTrap) || o.knownTrap === undefined || !o.knownTrap(error)) throw error;
