@@ -2,6 +2,7 @@
 import { UsageError, parseDuration, parseFlags, parseInteger } from '../cli-args.js';
 import { SCENARIOS } from '../sim/scenarios.js';
 import { WORKLOADS } from '../types.js';
+import type { TortureTrees } from './matrix.js';
 import { CATALOG_CAP_MS, SIMULATOR_FLOOR_MS, SIMULATOR_READERS, THREADS_FLOOR_MS, THREAD_READERS, formatBudget } from './matrix.js';
 
 export const DEFAULT_BUDGET_MS = 10 * 60_000;
@@ -14,6 +15,8 @@ OUT/torture-<id>.xml:
                               ${WORKLOADS.join(', ')}; readers ${THREAD_READERS.join(', ')}
   simulator/<scenario>/r<N>   the weak-memory explorer on one scenario (npm run explore),
                               scenarios ${SCENARIOS.join(', ')}; readers ${SIMULATOR_READERS.join(', ')}
+  kernel/<workload>/r<N>      (--tree kernel or both) real threads on the kernel's own
+                              lib/maple_tree.c built to wasm (npm run stress -- --tree kernel)
 Each cell gets budget / cells (at least ${formatBudget(THREADS_FLOOR_MS)} if threads cells run, else ${formatBudget(SIMULATOR_FLOOR_MS)}) and a seed
 derived from the master seed, the shard and the cell, so shards never repeat each other's work.
 
@@ -26,7 +29,12 @@ Options:
                       comma-separated), e.g. --cells simulator/ or --cells threads/random/r2
   --catalog           score the tester instead: every catalog bug in the mode that exposes it
                       (threads bugs: its catalog workload, 2 readers; simulator bugs: every
-                      scenario), each for min(${formatBudget(CATALOG_CAP_MS)}, budget / bugs); cells are catalog/<bug>
+                      scenario), each for min(${formatBudget(CATALOG_CAP_MS)}, budget / bugs); cells are catalog/<bug>,
+                      and kernel-catalog/<bug> with --tree kernel (weak-memory-only entries
+                      are listed as skipped: the simulator does not run the kernel's code yet)
+  --tree WHICH        replica (default), kernel, or both
+  --kernel-src DIR    with the kernel tree: your kernel source tree or a Debian package name
+                      (default: Debian's linux-source-6.12, fetched)
   --json              also print the result JSON on stdout
   --help              this text
 
@@ -47,6 +55,10 @@ export interface TortureOptions {
   shard: { index: number; count: number };
   out: string;
   cells: string[];
+  /** Which trees: replica (default), kernel, or both. */
+  trees: TortureTrees;
+  /** With the kernel tree: its source (as stress's --kernel-src). */
+  kernelSrc?: string;
 }
 
 /** `K/N` with 1 <= K <= N. */
@@ -68,6 +80,8 @@ export function parseTortureCli(argv: string[]): TortureOptions {
     out: { type: 'string' },
     cells: { type: 'string', multiple: true },
     catalog: { type: 'boolean' },
+    tree: { type: 'string' },
+    'kernel-src': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -77,7 +91,12 @@ export function parseTortureCli(argv: string[]): TortureOptions {
   if (out.trim() === '') throw new UsageError('--out must name a directory');
   const cells = (v.cells ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   if (v.cells !== undefined && cells.length === 0) throw new UsageError('--cells needs at least one cell id prefix, like simulator/');
+  const trees = (v.tree ?? 'replica') as TortureTrees;
+  if (!['replica', 'kernel', 'both'].includes(trees)) throw new UsageError(`--tree must be replica, kernel or both, got '${v.tree}'`);
+  if (v['kernel-src'] !== undefined && trees === 'replica') throw new UsageError('--kernel-src needs --tree kernel or --tree both');
   return {
+    trees,
+    ...(v['kernel-src'] !== undefined ? { kernelSrc: v['kernel-src'] } : {}),
     help: v.help === true,
     json: v.json === true,
     catalog: v.catalog === true,
@@ -91,9 +110,11 @@ export function parseTortureCli(argv: string[]): TortureOptions {
 }
 
 /** The command that reruns a torture run (this shard). */
-export function tortureCommand(o: Pick<TortureOptions, 'budgetMs' | 'seed' | 'shard' | 'catalog' | 'cells' | 'out'>): string {
+export function tortureCommand(o: Pick<TortureOptions, 'budgetMs' | 'seed' | 'shard' | 'catalog' | 'cells' | 'out'> & Partial<Pick<TortureOptions, 'trees' | 'kernelSrc'>>): string {
   const parts = ['npm run torture --'];
   if (o.catalog) parts.push('--catalog');
+  if (o.trees !== undefined && o.trees !== 'replica') parts.push(`--tree ${o.trees}`);
+  if (o.kernelSrc !== undefined) parts.push(`--kernel-src ${o.kernelSrc}`);
   parts.push(`--budget ${formatBudget(o.budgetMs)}`, `--seed ${o.seed}`, `--shard ${o.shard.index}/${o.shard.count}`);
   if (o.cells.length > 0) parts.push(`--cells ${o.cells.join(',')}`);
   if (o.out !== 'results/' && o.out !== 'results') parts.push(`--out ${o.out}`);

@@ -82,7 +82,10 @@ export function cellEndLine(cell: TortureCell, position: number, total: number):
   const w = String(total).length;
   const extra = cell.mode === 'threads' ? `, re-walks ${cell.rewalks ?? 0}` : `, ${humanRate(cell.readerOps)} reader ops`;
   const wall = cell.wallMs !== undefined && cell.wallMs - cell.elapsedMs >= 300 ? ` (${seconds(cell.wallMs)} with start-up and checks)` : '';
-  return `[${String(position).padStart(w)}/${total}] ${cell.id}: ${verdictText(cell)} after ${seconds(cell.elapsedMs)}${wall}, ${opsText(cell)}${extra}`;
+  if (cell.skipReason !== undefined) return `[${String(position).padStart(w)}/${total}] ${cell.id}: skipped: ${cell.skipReason}`;
+  const known = Object.entries(cell.known ?? {}).map(([name, n]) => `, known finding ${name} x${n}`).join('');
+  const kernel = cell.kernel !== undefined ? ` [kernel ${cell.kernel.version}, sha256 ${cell.kernel.sourceHash.slice(0, 12)}]` : '';
+  return `[${String(position).padStart(w)}/${total}] ${cell.id}: ${verdictText(cell)} after ${seconds(cell.elapsedMs)}${wall}, ${opsText(cell)}${extra}${known}${kernel}`;
 }
 
 /** A markdown table, columns padded so it also reads as plain text. */

@@ -5,7 +5,9 @@
  */
 import { UsageError } from '../cli-args.js';
 import { CATALOG } from '../catalog.js';
+import { KERNEL_CATALOG } from '../kernel-catalog.js';
 import { WORKLOADS } from '../types.js';
+import type { TreeKind } from '../types.js';
 import { SCENARIOS } from '../sim/scenarios.js';
 import { scheduleSeed } from '../sim/explore.js';
 import type { TortureMode } from './types.js';
@@ -32,15 +34,29 @@ export interface CellSpec {
   readers: number;
   /** Catalog cells: the bug switched on. */
   bug?: string;
+  /** The tree the cell tortures (absent: the replica). */
+  tree?: TreeKind;
+  /**
+   * A kernel catalog bug that only a weak memory model exposes: listed, never run on threads (the
+   * simulator does not run the kernel's code yet), so it is skipped with this reason.
+   */
+  skipReason?: string;
 }
+
+/** Which trees a torture run covers. */
+export type TortureTrees = TreeKind | 'both';
 
 export interface PlannedCell extends CellSpec {
   seed: number;
   budgetMs: number;
 }
 
-/** The matrix on the correct build: threads cells first, then simulator cells. */
-export function buildMatrix(): CellSpec[] {
+/**
+ * The matrix on the correct build: the replica's threads cells, then its simulator cells, then the
+ * kernel build's threads cells (`kernel/<workload>/r<readers>`), as `trees` asks. Indices follow
+ * the full matrix, so a cell's seed does not depend on which trees run.
+ */
+export function buildMatrix(trees: TortureTrees = 'replica'): CellSpec[] {
   const cells: CellSpec[] = [];
   for (const workload of WORKLOADS) {
     for (const readers of THREAD_READERS) cells.push({ index: cells.length, id: `threads/${workload}/r${readers}`, mode: 'threads', workload, readers });
@@ -48,15 +64,23 @@ export function buildMatrix(): CellSpec[] {
   for (const scenario of SCENARIOS) {
     for (const readers of SIMULATOR_READERS) cells.push({ index: cells.length, id: `simulator/${scenario}/r${readers}`, mode: 'simulator', workload: scenario, readers });
   }
-  return cells;
+  for (const workload of WORKLOADS) {
+    for (const readers of THREAD_READERS) cells.push({ index: cells.length, id: `kernel/${workload}/r${readers}`, mode: 'threads', workload, readers, tree: 'kernel' });
+  }
+  return cells.filter((c) => trees === 'both' || (c.tree ?? 'replica') === trees);
 }
+
+/** Kernel catalog cell indices start here. */
+export const KERNEL_CATALOG_INDEX_BASE = 2000;
 
 /**
  * The catalog as cells: each bug in the mode that exposes it, threads bugs with their catalog
- * workload and 2 readers, simulator bugs over every scenario (workload 'all').
+ * workload and 2 readers, simulator bugs over every scenario (workload 'all'); with the kernel
+ * tree, the kernel catalog's entries as `kernel-catalog/<bug>` (threads), the weak-memory-only ones
+ * listed and skipped.
  */
-export function buildCatalogCells(): CellSpec[] {
-  return CATALOG.map((bug, i) => ({
+export function buildCatalogCells(trees: TortureTrees = 'replica'): CellSpec[] {
+  const replica: CellSpec[] = CATALOG.map((bug, i) => ({
     index: CATALOG_INDEX_BASE + i,
     id: `catalog/${bug.name}`,
     mode: bug.mode,
@@ -64,6 +88,17 @@ export function buildCatalogCells(): CellSpec[] {
     readers: 2,
     bug: bug.name,
   }));
+  const kernel: CellSpec[] = KERNEL_CATALOG.map((bug, i) => ({
+    index: KERNEL_CATALOG_INDEX_BASE + i,
+    id: `kernel-catalog/${bug.name}`,
+    mode: 'threads' as const,
+    workload: bug.workload,
+    readers: 2,
+    bug: bug.name,
+    tree: 'kernel' as const,
+    ...(bug.mode === 'simulator' ? { skipReason: `only a weak memory model exposes it (${bug.modeReason}): for the simulator` } : {}),
+  }));
+  return trees === 'replica' ? replica : trees === 'kernel' ? kernel : [...replica, ...kernel];
 }
 
 /** A 32-bit seed from a master seed of up to 2^53 - 1 (a CI run id may exceed 32 bits). */
@@ -127,9 +162,11 @@ export function cellBudget(budgetMs: number, cells: readonly Pick<CellSpec, 'mod
 }
 
 /** Each catalog bug's budget: min(30 s, budget / bugs), refused below the floor. */
-export function catalogBudget(budgetMs: number, cells: readonly Pick<CellSpec, 'mode'>[]): number {
+export function catalogBudget(budgetMs: number, cells: readonly Pick<CellSpec, 'mode' | 'skipReason'>[]): number {
   if (cells.length === 0) throw new UsageError('no catalog bugs to run');
-  const each = Math.min(CATALOG_CAP_MS, Math.floor(budgetMs / cells.length));
+  // Cells that are only listed (skipped with a reason) take no budget.
+  const running = cells.filter((c) => c.skipReason === undefined).length || 1;
+  const each = Math.min(CATALOG_CAP_MS, Math.floor(budgetMs / running));
   const floorMs = floorOf(cells);
   if (each < floorMs) throw tooSmall(budgetMs, cells.length, floorMs, 'catalog bugs');
   return each;
@@ -141,11 +178,14 @@ export interface PlanOptions {
   shard: { index: number; count: number };
   catalog: boolean;
   cells: readonly string[];
+  /** Which trees (default: the replica). */
+  trees?: TortureTrees;
 }
 
 /** The cells this shard runs, each with its seed and budget. Throws UsageError. */
 export function planCells(options: PlanOptions): PlannedCell[] {
-  const all = options.catalog ? buildCatalogCells() : buildMatrix();
+  const trees = options.trees ?? 'replica';
+  const all = options.catalog ? buildCatalogCells(trees) : buildMatrix(trees);
   const chosen = filterCells(all, options.cells);
   const budgetMs = options.catalog ? catalogBudget(options.budgetMs, chosen) : cellBudget(options.budgetMs, chosen);
   return chosen.map((c) => ({ ...c, seed: cellSeed(options.seed, options.shard.index, c.index), budgetMs }));

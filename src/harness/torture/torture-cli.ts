@@ -67,7 +67,18 @@ async function main(argv: string[]): Promise<number> {
   let result;
   try {
     result = await runTorture(
-      { cells, budgetMs: options.budgetMs, seed: options.seed, shard: options.shard, catalog: options.catalog, out: options.out, filters: options.cells, rerun },
+      {
+        cells,
+        budgetMs: options.budgetMs,
+        seed: options.seed,
+        shard: options.shard,
+        catalog: options.catalog,
+        out: options.out,
+        filters: options.cells,
+        rerun,
+        trees: options.trees,
+        ...(options.kernelSrc !== undefined ? { kernelSrc: options.kernelSrc } : {}),
+      },
       {
         stop: stop.signal,
         abort: abort.signal,

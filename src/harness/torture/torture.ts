@@ -13,7 +13,7 @@ import type { ExploreConfig, ExploreProgress, ExploreResult } from '../sim/explo
 import { exploreCommand } from '../sim/explore-args.js';
 import { SCENARIOS } from '../sim/scenarios.js';
 import type { ScenarioName } from '../sim/scenarios.js';
-import type { PlannedCell } from './matrix.js';
+import type { PlannedCell, TortureTrees } from './matrix.js';
 import type { CatalogScore, TortureCell, TortureResult } from './types.js';
 import { toolVersion } from './version.js';
 import { summarize } from './summary.js';
@@ -44,11 +44,15 @@ export interface TortureRun {
   /** --cells filters as given. */
   filters: string[];
   rerun: string;
+  /** Which trees the cells cover, and the kernel source for kernel cells. */
+  trees?: TortureTrees;
+  kernelSrc?: string;
 }
 
 /** The stress configuration of a threads cell: the stress CLI's defaults, the cell's settings. */
-export function threadsConfig(cell: PlannedCell): ReturnType<typeof parseCli>['config'] {
-  const argv = ['--seed', String(cell.seed), '--workload', cell.workload, '--readers', String(cell.readers), '--duration', `${cell.budgetMs}ms`];
+export function threadsConfig(cell: PlannedCell, kernelSrc?: string): ReturnType<typeof parseCli>['config'] {
+  const tree = cell.tree === 'kernel' ? ['--tree', 'kernel', ...(kernelSrc !== undefined ? ['--kernel-src', kernelSrc] : [])] : [];
+  const argv = [...tree, '--seed', String(cell.seed), '--workload', cell.workload, '--readers', String(cell.readers), '--duration', `${cell.budgetMs}ms`];
   if (cell.bug !== undefined) argv.push('--bug', cell.bug);
   return parseCli(argv).config;
 }
@@ -67,7 +71,7 @@ export function simulatorConfig(cell: PlannedCell): ExploreConfig {
   };
 }
 
-function baseCell(cell: PlannedCell): TortureCell {
+function baseCell(cell: PlannedCell, kernelSrc?: string): TortureCell {
   const out: TortureCell = {
     id: cell.id,
     mode: cell.mode,
@@ -80,9 +84,11 @@ function baseCell(cell: PlannedCell): TortureCell {
     readerOps: 0,
     writerOps: 0,
     violations: [],
-    replay: cell.mode === 'threads' ? rerunCommand(threadsConfig(cell)) : exploreCommand(simulatorConfig(cell)),
+    replay: cell.mode === 'threads' ? rerunCommand(threadsConfig(cell, kernelSrc)) : exploreCommand(simulatorConfig(cell)),
     index: cell.index,
   };
+  if (cell.tree !== undefined) out.tree = cell.tree;
+  if (cell.skipReason !== undefined) out.skipReason = cell.skipReason;
   if (cell.mode === 'simulator') out.schedules = 0;
   if (cell.bug !== undefined) out.bug = cell.bug;
   return out;
@@ -98,9 +104,9 @@ function verdict(cell: PlannedCell, found: boolean, interrupted: boolean): Tortu
   return interrupted ? 'skipped' : 'failed';
 }
 
-async function runThreadsCell(cell: PlannedCell, hooks: TortureHooks): Promise<TortureCell> {
-  const out = baseCell(cell);
-  const config = threadsConfig(cell);
+async function runThreadsCell(cell: PlannedCell, hooks: TortureHooks, kernelSrc?: string): Promise<TortureCell> {
+  const out = baseCell(cell, kernelSrc);
+  const config = threadsConfig(cell, kernelSrc);
   const result: RunResult = await runStress(config, {
     signal: hooks.abort,
     rerun: out.replay,
@@ -116,6 +122,8 @@ async function runThreadsCell(cell: PlannedCell, hooks: TortureHooks): Promise<T
   out.stoppedBy = result.stoppedBy;
   out.status = verdict(cell, result.violations.length > 0, result.stoppedBy === 'signal');
   out.result = result;
+  if (result.kernel !== undefined) out.kernel = { version: result.kernel.version, sourceHash: result.kernel.sourceHash, buildHash: result.kernel.buildHash };
+  if (result.known !== undefined) out.known = result.known;
   return out;
 }
 
@@ -146,13 +154,15 @@ async function runSimulatorCell(cell: PlannedCell, hooks: TortureHooks): Promise
 }
 
 /** One cell; an exception of the harness makes it an 'error' cell, not the end of the run. */
-export async function runCell(cell: PlannedCell, hooks: TortureHooks = {}): Promise<TortureCell> {
+export async function runCell(cell: PlannedCell, hooks: TortureHooks = {}, kernelSrc?: string): Promise<TortureCell> {
   const t0 = performance.now();
   let out: TortureCell;
+  // A cell that is only listed (a weak-memory-only kernel bug) is skipped with its reason.
+  if (cell.skipReason !== undefined) return baseCell(cell, kernelSrc);
   try {
-    out = cell.mode === 'threads' ? await runThreadsCell(cell, hooks) : await runSimulatorCell(cell, hooks);
+    out = cell.mode === 'threads' ? await runThreadsCell(cell, hooks, kernelSrc) : await runSimulatorCell(cell, hooks);
   } catch (error) {
-    out = baseCell(cell);
+    out = baseCell(cell, kernelSrc);
     out.status = 'error';
     out.elapsedMs = Math.round(performance.now() - t0);
     out.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -206,7 +216,7 @@ export async function runTorture(run: TortureRun, hooks: TortureHooks = {}): Pro
       continue;
     }
     hooks.onCellStart?.(planned, i + 1, run.cells.length);
-    const cell = await runCell(planned, hooks);
+    const cell = await runCell(planned, hooks, run.kernelSrc);
     cells.push(cell);
     hooks.onCellEnd?.(cell, i + 1, run.cells.length);
   }
@@ -219,7 +229,15 @@ export async function runTorture(run: TortureRun, hooks: TortureHooks = {}): Pro
     startedAt: startedAt.toISOString(),
     elapsedMs: Math.round(performance.now() - t0),
     rerun: run.rerun,
-    config: { budgetMs: run.budgetMs, seed: run.seed, shard: run.shard, catalog: run.catalog, out: run.out },
+    config: {
+      budgetMs: run.budgetMs,
+      seed: run.seed,
+      shard: run.shard,
+      catalog: run.catalog,
+      out: run.out,
+      ...(run.trees !== undefined && run.trees !== 'replica' ? { trees: run.trees } : {}),
+      ...(run.kernelSrc !== undefined ? { kernelSrc: run.kernelSrc } : {}),
+    },
     stoppedBy: stopped ? 'signal' : 'budget',
     cells,
     summary: summarize(cells),

@@ -50,6 +50,14 @@ export interface TortureCell {
   bug?: string;
   /** Merged results: the shard (1-based) that ran the cell. */
   shard?: number;
+  /** The tree the cell tortured (absent: the replica). */
+  tree?: 'replica' | 'kernel';
+  /** Kernel cells: the kernel source's version and hashes. */
+  kernel?: { version: string; sourceHash: string; buildHash: string };
+  /** Known findings of the kernel's code met (not violations), by name. */
+  known?: Record<string, number>;
+  /** Why a listed cell was not run (status skipped). */
+  skipReason?: string;
 }
 
 export interface CatalogScore {
@@ -92,6 +100,9 @@ export interface TortureResult {
     out: string;
     /** --cells prefix filters (absent: every cell). */
     cells?: string[];
+    /** Which trees (absent: the replica only). */
+    trees?: 'replica' | 'kernel' | 'both';
+    kernelSrc?: string;
   };
   /** 'violation' is never set by torture itself: it runs every cell. */
   stoppedBy: 'budget' | 'violation' | 'signal';
