@@ -24,18 +24,15 @@ export class FreePath {
     private readonly bugs: number,
   ) {}
 
-  /**
-   * Gather every node under top whose kept mark is not this epoch's (`marks[2 * id + 1]`: the
-   * node builder keeps its fresh and kept marks side by side).
-   */
-  collect(top: number, marks: Uint32Array, epoch: number): void {
+  /** Gather every node under top whose kept mark is not this epoch's. */
+  collect(top: number, kept: Uint32Array, epoch: number): void {
     this.count = 0;
-    this.gather(top, marks, epoch);
+    this.gather(top, kept, epoch);
   }
 
-  private gather(enode: number, marks: Uint32Array, epoch: number): void {
+  private gather(enode: number, kept: Uint32Array, epoch: number): void {
     const id = enode >>> 4;
-    if (marks[2 * id + 1] === epoch) return;
+    if (kept[id] === epoch) return;
     if (this.count === this.dead.length) {
       const grown = new Uint32Array(this.dead.length * 2);
       grown.set(this.dead);
@@ -47,7 +44,7 @@ export class FreePath {
     const mem = this.mem;
     const base = nodeBase(id);
     const end = mem.read(base + META) & 0xff;
-    for (let i = 0; i <= end; i++) this.gather(mem.read(base + slotsAt(type) + i), marks, epoch);
+    for (let i = 0; i <= end; i++) this.gather(mem.read(base + slotsAt(type) + i), kept, epoch);
   }
 
   private deathBarrier(): void {
@@ -88,9 +85,9 @@ export class FreePath {
    * Destroy in RCU mode (mt_destroy_walk): every node is marked dead and gets its type and slot
    * count in the overlay, then one deferred walk frees the whole subtree after a grace period.
    */
-  destroyRcu(root: number, marks: Uint32Array, epoch: number): void {
+  destroyRcu(root: number, kept: Uint32Array, epoch: number): void {
     const mem = this.mem;
-    this.collect(root, marks, epoch);
+    this.collect(root, kept, epoch);
     for (let i = 0; i < this.count; i++) {
       const enode = this.dead[i];
       const id = enode >>> 4;
