@@ -116,14 +116,21 @@ export class LeafStores {
     if (mas.last === wr.endPiv) offsetEnd++;
     const nodePivots = pivotCount(LEAF_64);
     let offset = mas.offset;
+    const keep = offset;
+    const builder = this.builder;
+    const rcu = builder.rcu;
     // mas.pivot(i) and mas.slot(i) with the addresses hoisted: every pivot read here lies below
-    // the data end, so each is a plain read of the stored word.
+    // the data end, so each is a plain read of the stored word. Outside RCU mode the leaf is
+    // rewritten where it stands, and items before the store stay where they are: they are
+    // neither copied out nor written back (rewriteLeaf).
     const mem = this.mem;
     const pAt = pivotAddr(mas.node, 0);
     const sAt = slotAddr(mas.node, 0);
-    for (let i = 0; i < offset; i++) {
-      piv[i] = mem.read(pAt + i);
-      slot[i] = mem.read(sAt + i);
+    if (rcu) {
+      for (let i = 0; i < offset; i++) {
+        piv[i] = mem.read(pAt + i);
+        slot[i] = mem.read(sAt + i);
+      }
     }
     if (wr.rMin < mas.index) {
       slot[offset] = wr.content;
@@ -141,14 +148,13 @@ export class LeafStores {
     }
     if (offsetEnd <= mas.end && newEnd < nodePivots) piv[newEnd] = mas.max;
     mas.offset = offset;
-    const builder = this.builder;
-    if (builder.rcu) {
+    if (rcu) {
       builder.begin();
       const fresh = builder.newNode(LEAF_64);
       builder.writeNode(fresh, piv, slot, this.gaps, 0, newEnd + 1, 0);
       builder.replace(mas, fresh, 1);
     } else {
-      builder.writeNode(mas.node, piv, slot, this.gaps, 0, newEnd + 1, 0);
+      builder.rewriteLeaf(mas.node, piv, slot, keep, newEnd + 1);
       mas.refreshEnd();
     }
     builder.updateGap(mas);

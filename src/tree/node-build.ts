@@ -118,19 +118,55 @@ export class NodeBuilder {
     const pc = pivotCount(type);
     // As the kernel stores them: every item's pivot, the last one's too when the node has a word
     // for it (the node's maximum), zero after.
-    for (let i = 0; i < pc; i++) mem.write(base + PIVOTS + i, i < n ? pivots[from + i] : 0);
+    // The same stores in the same order as one loop per word kind with `i < n ? item : 0`, split
+    // at n so that the loops carry no per-word test (a leaf, most of the nodes written, adopts no
+    // child).
+    const pAt = base + PIVOTS;
+    const pn = n < pc ? n : pc;
+    let i = 0;
+    for (; i < pn; i++) mem.write(pAt + i, pivots[from + i]);
+    for (; i < pc; i++) mem.write(pAt + i, 0);
     const slotCount = pc + 1;
-    const internal = type !== LEAF_64;
-    for (let i = 0; i < slotCount; i++) {
-      const child = i < n ? slots[from + i] : 0;
-      mem.write(base + sAt + i, child);
-      if (internal && i < n) this.adopt(child, id, i, type);
+    const sBase = base + sAt;
+    const sn = n < slotCount ? n : slotCount;
+    i = 0;
+    if (type === LEAF_64) {
+      for (; i < sn; i++) mem.write(sBase + i, slots[from + i]);
+    } else {
+      for (; i < sn; i++) {
+        const child = slots[from + i];
+        mem.write(sBase + i, child);
+        this.adopt(child, id, i, type);
+      }
     }
+    for (; i < slotCount; i++) mem.write(sBase + i, 0);
     if (type === ARANGE_64) {
       for (let i = 0; i < slotCount; i++) mem.write(base + ARANGE_GAPS_AT + i, i < n ? gaps[from + i] : 0);
       for (let w = ARANGE_GAPS_AT + slotCount; w <= LAST_WORD; w++) mem.write(base + w, 0);
     }
     mem.write(base + META, mkMeta(n - 1, gapOffset));
+  }
+
+  /**
+   * writeNode of a leaf where it stands (the non-RCU node store), for contents whose first `keep`
+   * items are the leaf's own, unmoved: the stores writeNode makes from item `keep` on, in its
+   * order; the words before hold what writeNode would store in them again.
+   */
+  rewriteLeaf(enode: number, pivots: Float64Array, slots: Uint32Array, keep: number, n: number): void {
+    const mem = this.mem;
+    const base = nodeBase(enode >>> 4);
+    const pc = pivotCount(LEAF_64);
+    const pAt = base + PIVOTS;
+    const pn = n < pc ? n : pc;
+    let i = keep;
+    for (; i < pn; i++) mem.write(pAt + i, pivots[i]);
+    for (; i < pc; i++) mem.write(pAt + i, 0);
+    const slotCount = pc + 1;
+    const sBase = base + slotsAt(LEAF_64);
+    const sn = n < slotCount ? n : slotCount;
+    for (i = keep; i < sn; i++) mem.write(sBase + i, slots[i]);
+    for (; i < slotCount; i++) mem.write(sBase + i, 0);
+    mem.write(base + META, mkMeta(n - 1, 0));
   }
 
   /**

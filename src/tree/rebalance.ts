@@ -308,6 +308,9 @@ export function nodeWalkOffset(mas: MaState): void {
 export function storeBNode(mem: Memory, alloc: boolean, wr: WrState, bn: BigNode, offsetEnd: number): void {
   const mas = wr.mas;
   bn.type = wr.type;
+  // Entries 0 to mas.offset + 2 at most are written here before the copy of the rest (which
+  // raises `high` itself).
+  bn.touched(mas.offset + 3);
   let bEnd = 0;
   let slot = mas.offset;
   let piv: number;

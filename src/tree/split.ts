@@ -102,6 +102,7 @@ export class Splitter {
     if (this.builder.alloc) bn.gap[at] = this.builder.maxGap(st.node, st.min, st.max);
     bn.pivot[at] = st.max;
     bn.end = at + 1;
+    bn.touched(at + 1);
   }
 
   /** mast_split_data: cut the big node at split into the two new nodes. */

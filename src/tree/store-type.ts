@@ -5,7 +5,24 @@
  */
 import type { Memory } from '../shared-heap/memory.js';
 import { MaState } from './ma-state.js';
-import { HDR_ROOT, MAX_INDEX, isLeafType, isNode, minSlots, pivotAddr, slotCount } from './layout.js';
+import { NODE_WORDS } from '../shared-heap/slab.js';
+import {
+  ARANGE_SLOTS_AT,
+  HDR_ROOT,
+  MAX_INDEX,
+  META,
+  PIVOTS,
+  RANGE_SLOTS_AT,
+  isNode,
+  minSlots,
+  pivotAddr,
+  slotCount,
+} from './layout.js';
+
+// The write walk (WrState.walkDown) writes the layout's numbers as literals, as walk.ts does.
+if (NODE_WORDS !== 64 || PIVOTS !== 2 || META !== 1 || ARANGE_SLOTS_AT !== 11 || RANGE_SLOTS_AT !== 17 || MAX_INDEX !== 0xffffffff) {
+  throw new Error('store-type: the literals no longer match layout.ts / slab.ts');
+}
 
 export const WR_INVALID = 0;
 export const WR_NEW_ROOT = 1;
@@ -48,56 +65,77 @@ export class WrState {
     this.offsetEnd = mas.offset = offset;
   }
 
-  /** mas_is_span_wr: does the write leave this node, or end a non-rightmost leaf with NULL? */
-  private isSpanWr(): boolean {
-    let max = this.rMax;
-    const last = this.mas.last;
-    if (last < max) return false;
-    if (isLeafType(this.type)) {
-      max = this.mas.max;
-      if (last < max) return false;
-    }
-    if (last === max) {
-      if (this.entry !== 0 || last === MAX_INDEX) return false;
-    }
-    return true;
-  }
-
-  private descendWalk(): void {
-    this.type = this.mas.type;
-    this.nodeWalk();
-  }
-
-  private traverse(): void {
-    const mas = this.mas;
-    const rMin = this.rMin;
-    const rMax = this.rMax;
-    mas.descend();
-    mas.min = rMin;
-    mas.max = rMax;
-    mas.offset = 0;
-  }
-
   /** mas_wr_walk: down to the leaf; false when the write spans nodes. */
   walk(): boolean {
-    const mas = this.mas;
-    for (;;) {
-      this.descendWalk();
-      if (this.isSpanWr()) return false;
-      this.content = mas.slot(mas.offset);
-      if (isLeafType(this.type)) return true;
-      this.traverse();
-    }
+    return this.walkDown(true);
   }
 
   /** mas_wr_walk_index: down to the leaf holding mas.index, from the current node. */
   walkIndex(): void {
+    this.walkDown(false);
+  }
+
+  /**
+   * The loop of mas_wr_walk (`span`: with mas_is_span_wr at each level) and mas_wr_walk_index:
+   * descendWalk (nodeWalk), isSpanWr, the slot read and traverse per level, written out with the
+   * state's arrays and the node's address in locals, as mtreeLoad is (walk.ts): per level the
+   * same reads in the same order (the pivot scan from mas.offset, pivot(offset), pivot(offset -
+   * 1), the slot, the child's metadata) and the same state left behind. The layout's numbers are
+   * literals (checked below): a node's base is id << 6, PIVOTS 2, META 1, the slots at 11
+   * (arange_64) or 17.
+   */
+  private walkDown(span: boolean): boolean {
     const mas = this.mas;
+    const mem = this.mem;
+    const nodes = mas.nodes;
+    const mins = mas.mins;
+    const maxs = mas.maxs;
+    const ends = mas.ends;
+    const taken = mas.taken;
+    const index = mas.index;
+    const last = mas.last;
+    const entry = this.entry;
+    let d = mas.depth;
+    let offset = mas.offset;
     for (;;) {
-      this.descendWalk();
-      this.content = mas.slot(mas.offset);
-      if (isLeafType(this.type)) return;
-      this.traverse();
+      const enode = nodes[d];
+      const type = (enode >>> 2) & 3;
+      const base = (enode >>> 4) << 6;
+      this.type = type;
+      // nodeWalk.
+      const count = ends[d];
+      mas.end = count;
+      const max = maxs[d];
+      const pAt = base + 2;
+      if (offset < count) offset += mem.scan(pAt + offset, count - offset, index);
+      const rMax = offset < count ? mem.read(pAt + offset) : max;
+      const rMin = offset > 0 ? mem.read(pAt + offset - 1) + 1 : mins[d];
+      this.rMax = rMax;
+      this.rMin = rMin;
+      this.offsetEnd = offset;
+      mas.offset = offset;
+      // isSpanWr.
+      if (span && last >= rMax) {
+        const nodeEdge = type < 2 ? max : rMax;
+        if (last >= nodeEdge && (last !== nodeEdge || (entry === 0 && last !== 0xffffffff))) {
+          mas.depth = d;
+          return false;
+        }
+      }
+      const content = mem.read(base + (type === 3 ? 11 : 17) + offset);
+      this.content = content;
+      if (type < 2) {
+        mas.depth = d;
+        return true;
+      }
+      // traverse: into the child with the bounds found here; refreshEnd reads its data end.
+      taken[d] = offset;
+      d++;
+      nodes[d] = content;
+      mins[d] = rMin;
+      maxs[d] = rMax;
+      ends[d] = mem.read(((content >>> 4) << 6) + 1) & 0xff;
+      offset = 0;
     }
   }
 
