@@ -5,8 +5,6 @@
  * findings `npm run conform` pins down (src/harness/conform/known.ts; README "Findings").
  * test/kernel-known.test.ts exercises each both ways.
  */
-import type { KernelTrap } from '../kernel/loader.js';
-import { MT_FLAGS_ALLOC_RANGE } from '../kernel/loader.js';
 
 export interface KnownFinding {
   name: string;
@@ -20,9 +18,10 @@ export const DESTROY_WALK: KnownFinding = {
     'on a full range_64 top node mt_clear_meta zeroes the metadata, which shares the last slot, after ' +
     'mte_dead_leaves made that slot a bare node pointer; the callback then frees an address whose low 16 ' +
     'bits are zero, or walks into one. Reached by stores that drop a subtree (mas_mat_destroy) and by ' +
-    'mtree_destroy. Accepted only as a trap inside mt_free_walk of a callback the runtime saw, before it ran, ' +
-    'start on such a node (a full range_64 top node whose last slot has its low 16 bits zero), on a tree ' +
-    'without MT_FLAGS_ALLOC_RANGE (allocation nodes keep their metadata elsewhere).',
+    'mtree_destroy, on trees without MT_FLAGS_ALLOC_RANGE (allocation nodes keep their metadata elsewhere). ' +
+    'The runtime recognises such a callback before it runs (src/kernel/inner/known.c: mt_free_walk on a full ' +
+    'range_64 top node whose last slot has its low 16 bits zero), counts it and does not run it: the subtree ' +
+    'leaks (so the slab\'s live count is not judged against the tree), nothing else is freed wrongly.',
 };
 
 export const EMPTY_AREA_MISS: KnownFinding = {
@@ -33,13 +32,12 @@ export const EMPTY_AREA_MISS: KnownFinding = {
     'is counted under this name when some version of its window had one; a start it returns is judged as ever.',
 };
 
-/**
- * Is this trap of a grace period the destroy walk's known finding? Only when the trap is inside
- * mt_free_walk and the runtime saw, before that callback ran, that its top node was a full
- * range_64 node whose last slot had lost its low 16 bits (src/kernel/inner/known.c): `clobbered`
- * is how many such callbacks it saw, `accepted` how many traps were already put down to them.
- */
-export function isDestroyWalkTrap(trap: KernelTrap, treeFlags: number, clobbered: number, accepted: number): boolean {
-  if ((treeFlags & MT_FLAGS_ALLOC_RANGE) !== 0) return false;
-  return trap.frames.includes('mt_free_walk') && clobbered > accepted;
-}
+export const PREV_ROOT_REREAD: KnownFinding = {
+  name: 'prev-rereads-root',
+  summary:
+    "6.12's mas_find_rev and mas_prev, when mas_walk left the state at ma_none or ma_root (an empty " +
+    'tree, or a single entry at 0 and an index above it), answer with mas_root(mas) at [0, 0]: a second ' +
+    'read of the root. A store that made the root a node in between hands the lockless reader a node ' +
+    'pointer as its entry (mas_find_rev_setup, mas_prev_setup). Counted when a backward iteration ' +
+    'returns a node reference over exactly [0, 0]; a node reference anywhere else is poison as ever.',
+};

@@ -223,6 +223,16 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
     await Promise.race([all, sleep(20)]);
   }
   hooks.signal?.removeEventListener('abort', abort);
+  // A stall on the kernel build: what its runtime shows (who is inside a read-side section, what
+  // printk said last), read through the main thread's instance on the same memory.
+  if (kernel !== null && stallViolations.length > 0) {
+    const nesting = kernel.primary.readerNesting();
+    const inside = nesting.map((n, slot) => (n > 0 ? `slot ${slot}: nesting ${n}` : '')).filter(Boolean);
+    const tail = kernel.primary.log().split('\n').filter(Boolean).slice(-6).join('\n');
+    for (const v of stallViolations) {
+      v.detail = [`kernel runtime: ${inside.length > 0 ? `inside a read-side section: ${inside.join(', ')}` : 'no thread inside a read-side section'} (slot 0 is the main thread, 1 the writer, 2.. the readers)`, tail && `log: ${tail}`].filter(Boolean).join('\n');
+    }
+  }
   const elapsedMs = Date.now() - goAt;
   const results: Array<TaskResult | Violation> = done ? await all : [];
   await pool.destroy();

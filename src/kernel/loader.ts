@@ -158,6 +158,7 @@ interface Exports {
   rt_read_lock(): void;
   rt_read_unlock(): void;
   km_mas_erase(mt: number, index: number, out: number): number;
+  rt_reader_nesting(out: number, n: number): number;
   /** RCU callbacks so far that were the destroy walk's on a clobbered top node (inner/known.c). */
   km_clobbered_walks(): number;
   km_init(): void;
@@ -358,6 +359,13 @@ export class KernelInstance {
       liveRcuFrees: w[base + 19],
       policyNode: w[base + 20],
     };
+  }
+
+  /** Each claimed thread slot's read-side nesting (0: outside any section), for stall reports. */
+  readerNesting(): number[] {
+    const { ptr } = this.scratchWords();
+    const used = this.exports.rt_reader_nesting(ptr, 64);
+    return Array.from(new Uint32Array(this.memory.buffer, ptr, used));
   }
 
   /** A NUL-terminated string in the module's memory. */

@@ -736,8 +736,8 @@ void synchronize_rcu(void)
  * (they wait for no further grace period: theirs has ended).
  */
 static struct rcu_head *rt_rcu_ready;
-/* src/kernel/inner/known.c: notes a callback that is a known finding's. */
-void km_before_rcu_callback(struct rcu_head *head);
+/* src/kernel/inner/known.c: 1 for a callback a known finding makes unsafe to run. */
+int km_before_rcu_callback(struct rcu_head *head);
 
 EXPORT(rt_rcu_run_callbacks) unsigned int rt_rcu_run_callbacks(void)
 {
@@ -762,7 +762,8 @@ EXPORT(rt_rcu_run_callbacks) unsigned int rt_rcu_run_callbacks(void)
 		rt_rcu_ready = head->next;
 		/* Counted before it runs: a callback that traps was invoked. */
 		__atomic_fetch_add(&rt_rcu_invoked, 1, __ATOMIC_SEQ_CST);
-		km_before_rcu_callback(head);
+		if (km_before_rcu_callback(head))
+			continue;
 		rt_callback_own = (unsigned long)head & ~(unsigned long)(RT_NODE_SIZE - 1);
 		head->func(head);
 		rt_callback_own = 0;
@@ -775,6 +776,18 @@ void rcu_barrier(void)
 {
 	while (rt_rcu_run_callbacks())
 		;
+}
+
+/* For a stall report: each thread slot's read-side nesting (0 outside), in out[0..n). */
+EXPORT(rt_reader_nesting) unsigned int rt_reader_nesting(unsigned int *out, unsigned int n)
+{
+	unsigned int used = 0;
+	for (unsigned int i = 0; i < RT_MAX_THREADS && i < n; i++) {
+		out[i] = __atomic_load_n(&rt_readers[i].nesting, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&rt_readers[i].used, __ATOMIC_SEQ_CST))
+			used = i + 1;
+	}
+	return used;
 }
 
 /* ---- host-visible slab and RCU accounting --------------------------------- */

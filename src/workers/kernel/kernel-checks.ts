@@ -7,7 +7,7 @@
 import { KernelTrap } from '../../kernel/loader.js';
 import type { KernelInstance, KernelTree, RuntimeCounters } from '../../kernel/loader.js';
 import type { Report, TreeShapeSummary } from '../writer-checks.js';
-import { KernelApiError, rcuBarrier } from './kernel-mutator.js';
+import { KernelApiError } from './kernel-mutator.js';
 
 export class KernelWriterChecks {
   private splatsReported = 0;
@@ -18,17 +18,11 @@ export class KernelWriterChecks {
     private readonly kernel: KernelInstance,
     private readonly tree: KernelTree,
     private readonly report: Report,
-    /** A callback trap that is a known finding (counted by the caller; the rest run on). */
-    private readonly knownTrap: (trap: KernelTrap) => boolean = () => false,
     /** Dead nodes before the barrier count is judged. */
     private readonly minDeaths = 256,
   ) {}
 
-  /**
-   * Known findings that leak nodes (the destroy walk's trap loses the rest of its subtree): when
-   * one happened the slab's live count cannot match the tree, so that equality is not judged.
-   */
-  leakingFindings = 0;
+
 
   /** After each writer step: the runtime's findings so far. */
   afterStep(step: string): void {
@@ -83,7 +77,7 @@ export class KernelWriterChecks {
     const { kernel, tree } = this;
     let shape: TreeShapeSummary = { height: 0, nodes: 0, entries: 0, fill: 0 };
     try {
-      rcuBarrier(kernel, this.knownTrap);
+      kernel.rcuBarrier();
       this.judge(kernel.counters(), 'rcu_barrier at the end of the run');
       const nodes = tree.shape().nodes;
       const entries = tree.findAll().length;
@@ -96,7 +90,9 @@ export class KernelWriterChecks {
         });
       }
       const slab = kernel.slabStats();
-      const leaked = this.leakingFindings > 0;
+      // Destroy walks the runtime did not run (the known finding) leak their subtrees: then the
+      // live count cannot match the tree's and is not judged; the rest of the accounting is.
+      const leaked = kernel.exports.km_clobbered_walks() > 0;
       if ((!leaked && slab.live !== nodes.length) || slab.rcuQueued !== slab.rcuInvoked || slab.live + slab.free !== slab.capacity) {
         this.report(
           'accounting',
@@ -105,7 +101,7 @@ export class KernelWriterChecks {
           [`live = nodes in the tree (${nodes.length}), every call_rcu callback run, live + free = capacity`],
         );
       }
-      if (slab.doubleFrees > this.leakingFindings) this.report('accounting', 'slab frees', `${slab.doubleFrees} double frees or frees of non-objects`, ['0']);
+      if (slab.doubleFrees > 0) this.report('accounting', 'slab frees', `${slab.doubleFrees} double frees or frees of non-objects`, ['0']);
     } catch (error) {
       this.failed('rcu_barrier and the final checks', error);
     }

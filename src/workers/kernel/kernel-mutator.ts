@@ -5,7 +5,6 @@
  * Mutator does. The writer holds the tree's lock inside each call; grace periods run every few
  * writes (the runtime's rt_rcu_run_callbacks waits for the readers, then frees).
  */
-import { KernelTrap } from '../../kernel/loader.js';
 import type { KernelCursor, KernelInstance, KernelTree } from '../../kernel/loader.js';
 import type { Range } from '../../tree/maple-tree.js';
 import { MAX_INDEX } from '../../tree/layout.js';
@@ -76,22 +75,6 @@ export interface KernelMutatorOptions {
   onStore?: (first: number) => void;
   /** Called after each grace period with how many callbacks ran. */
   onGracePeriod?: (callbacks: number) => void;
-  /** A callback trapped: true when it is a known finding (the other callbacks then run on). */
-  knownTrap?: (trap: KernelTrap) => boolean;
-}
-
-/** Grace periods until the queue is empty; a known callback trap is counted and passed over. */
-export function rcuBarrier(kernel: KernelInstance, knownTrap?: (trap: KernelTrap) => boolean): number {
-  let total = 0;
-  for (;;) {
-    try {
-      const n = kernel.runRcuCallbacks();
-      if (n === 0) return total;
-      total += n;
-    } catch (error) {
-      if (!(error instanceof KernelTrap) || knownTrap === undefined || !knownTrap(error)) throw error;
-    }
-  }
 }
 
 export function createKernelMutator(o: KernelMutatorOptions): Mutator {
@@ -106,15 +89,8 @@ export function createKernelMutator(o: KernelMutatorOptions): Mutator {
     if (++writes % WRITES_PER_GRACE_PERIOD === 0) gracePeriod();
   };
   const gracePeriod = (): void => {
-    for (;;) {
-      try {
-        const callbacks = kernel.runRcuCallbacks();
-        o.onGracePeriod?.(callbacks);
-        return;
-      } catch (error) {
-        if (!(error instanceof KernelTrap) || o.knownTrap === undefined || !o.knownTrap(error)) throw error;
-      }
-    }
+    const callbacks = kernel.runRcuCallbacks();
+    o.onGracePeriod?.(callbacks);
   };
   const nextToken = (): number => {
     token = (token + 2) >>> 0;
