@@ -2,7 +2,9 @@
  * The stress benchmarks (`npm run bench:stress`, part of `npm run bench`): reader scaling with an
  * idle and a busy writer, the cost of checking (off / sample / full, and the write policy's share),
  * the writer's store rate in RCU and non-RCU mode and with and without the write policy, and the
- * time to detect each real-thread catalog bug (median of 5).
+ * time to detect each real-thread catalog bug (median of 5), and the kernel's own code (--tree kernel)
+ * against the replica: reader and writer throughput side by side, check off and full.
+ * BENCH_STRESS_PART=kernel runs only that last part.
  * Ratios are taken between runs made side by side in this one process, never against fixed times.
  * Writes results/bench-stress-<timestamp>.json.
  */
@@ -58,9 +60,39 @@ function ratio(label: string, value: number, target: number, atLeast = true): { 
   return { label, value, target, met };
 }
 
+/** The kernel build against the replica on real threads: same workload, seed and readers. */
+async function kernelPeer(): Promise<{ rows: Row[]; ratios: ReturnType<typeof ratio>[] }> {
+  console.log('\nthe kernel build (--tree kernel) against the replica (2 readers, writer busy, random workload):');
+  const rows: Row[] = [];
+  const out: ReturnType<typeof ratio>[] = [];
+  for (const check of ['off', 'full'] as const) {
+    const replica = await measure(`replica, check ${check}`, { check });
+    const kernel = await measure(`kernel, check ${check}`, { check, tree: 'kernel' });
+    rows.push(replica, kernel);
+    out.push(
+      ratio(`kernel / replica reader ops, check ${check} (no target)`, kernel.readerOpsPerSec / replica.readerOpsPerSec, 0),
+      ratio(`kernel / replica writer ops, check ${check} (no target)`, kernel.writerOpsPerSec / replica.writerOpsPerSec, 0),
+    );
+  }
+  return { rows, ratios: out };
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   console.log(`stress benchmarks: ${SECONDS}s per run, seed ${SEED}, ${machineInfo().cores} cores (${machineInfo().cpu})`);
+  if (process.env.BENCH_STRESS_PART === 'kernel') {
+    const peer = await kernelPeer();
+    const path = writeResultsFile('results', 'bench-stress', started, {
+      kind: 'bench-stress',
+      date: started.toISOString(),
+      seed: SEED,
+      secondsPerRun: SECONDS,
+      machine: machineInfo(),
+      kernel: peer,
+    });
+    console.log(`\nresults: ${path}`);
+    return;
+  }
 
   console.log('\nreader scaling (check off, random workload):');
   const idle1 = await measure('1 reader, writer idle', { readers: 1, idleWriter: true });
@@ -100,6 +132,8 @@ async function main(): Promise<void> {
     console.log(`  ${entry.name.padEnd(22)} detected ${detected}/${DETECT_RUNS}  median ${medianMs === null ? 'n/a (missed)' : `${(medianMs / 1000).toFixed(2)} s`}  [${times.map((t) => (t / 1000).toFixed(2)).join(', ')}]`);
   }
 
+  const peer = await kernelPeer();
+
   console.log('\nratios and targets:');
   const ratios = [
     ratio('2 readers / 1 reader, writer idle', idle2.readerOpsPerSec / idle1.readerOpsPerSec, 1.6),
@@ -121,6 +155,7 @@ async function main(): Promise<void> {
     writer: rates,
     writePolicy: policing,
     detection,
+    kernel: peer,
     ratios,
   });
   console.log(`\nresults: ${path}`);

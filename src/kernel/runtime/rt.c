@@ -722,10 +722,14 @@ void synchronize_rcu(void)
 		BUG(); /* a grace period from inside a read section never ends */
 	for (int i = 0; i < RT_MAX_THREADS; i++)
 		snap[i] = __atomic_load_n(&rt_readers[i].seq, __ATOMIC_SEQ_CST);
+	/* Readers and the writer oversubscribe the cores: after a short spin, sleep a
+	 * little between looks so a preempted reader gets the CPU to leave. */
 	for (int i = 0; i < RT_MAX_THREADS; i++)
-		while (__atomic_load_n(&rt_readers[i].nesting, __ATOMIC_SEQ_CST) &&
-		       __atomic_load_n(&rt_readers[i].seq, __ATOMIC_SEQ_CST) == snap[i])
-			;
+		for (unsigned int spins = 0;
+		     __atomic_load_n(&rt_readers[i].nesting, __ATOMIC_SEQ_CST) &&
+		     __atomic_load_n(&rt_readers[i].seq, __ATOMIC_SEQ_CST) == snap[i]; spins++)
+			if (spins >= 256)
+				__builtin_wasm_memory_atomic_wait32((int *)&rt_readers[i].seq, (int)snap[i], 50000);
 }
 
 /* The host's grace period: take the queued callbacks, wait for readers, run

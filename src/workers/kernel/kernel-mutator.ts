@@ -12,8 +12,8 @@ import type { VersionLog } from '../../harness/version-log.js';
 import type { Rng } from '../../harness/rng.js';
 import type { Mutator, PlanningCursor, PlanningTree } from '../workloads/workload.js';
 
-/** Writes between grace periods. */
-const WRITES_PER_GRACE_PERIOD = 16;
+/** Writes between grace periods (each waits for every reader to leave its section). */
+const WRITES_PER_GRACE_PERIOD = 64;
 
 /** A kernel call that returned what the API says it cannot: the writer stops with this. */
 export class KernelApiError extends Error {
