@@ -76,7 +76,8 @@ export interface ProbeOptions {
   /**
    * The tree's iteration moves on from its position, as 6.12's mas_next_slot/mas_prev_slot do
    * (the next or previous slot, or after a dead node a re-walk to the save point, the previous
-   * step's first index, and a step from the range holding it): when a store changed the range at
+   * step's last index going forward and its first going back, and a step from the range holding
+   * it): when a store changed the range at
    * that position between the steps, the step goes on past the range holding the position now
    * (ResultOracle.rangesHolding) rather than from the index after the previous result. A step is
    * judged from there when it fails from the index. The replica re-finds from the index, so its
@@ -258,7 +259,8 @@ export class ReaderProbe {
         case OP_FIND:
           verdict = o.find(from[s], this.bound, e, seenFirst[s], seenLast[s], vs[s], ve[s]);
           if (verdict !== null && s > 0 && this.o.stepsBySlot === true) {
-            const held = o.rangesHolding(seenFirst[s - 1], vs[s], ve[s]);
+            // mas_next_slot's save point is the previous step's last index.
+            const held = o.rangesHolding(seenLast[s - 1], vs[s], ve[s]);
             for (let i = 0; i < held.length && verdict !== null; i += 2) {
               const after = held[i + 1] + 1;
               if (after > from[s] && after <= this.bound) verdict = o.find(after, this.bound, e, seenFirst[s], seenLast[s], vs[s], ve[s]);
@@ -272,6 +274,7 @@ export class ReaderProbe {
           const vsFrom = carried ? vs[s - 1] : vs[s];
           verdict = o.findRev(from[s], this.bound, e, seenFirst[s], seenLast[s], vsFrom, ve[s]);
           if (verdict !== null && s > 0 && this.o.stepsBySlot === true) {
+            // mas_prev_slot's save point is the previous step's first index.
             const held = o.rangesHolding(seenFirst[s - 1], vsFrom, ve[s]);
             for (let i = 0; i < held.length && verdict !== null; i += 2) {
               const before = held[i] - 1;
