@@ -45,7 +45,10 @@ export function runKernelWriter(task: WriterTask): TaskResult {
     backpressure: task.check !== 'off',
     stopping: () => control.stopping,
     onStore: (first) => control.set(0, DOING_ARG, first),
-    onGracePeriod: () => gracePeriods++,
+    onGracePeriod: () => {
+      gracePeriods++;
+      checks.afterGracePeriod();
+    },
   });
   const workload = createWorkload(task.workload, task.keyspace);
   let ops = 0;
