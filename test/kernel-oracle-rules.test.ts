@@ -196,6 +196,28 @@ describe('carriedPrevBound: a backward step whose upper bound is the previous st
     expect(probe.violations[0].op).toBe('findRev(150, min 0) step 1');
   });
 
+  it('on: a step whose upper bound is not the carried one keeps its own window (a stale entry is rejected)', () => {
+    // v1: A 101 [0, 89], v2: B 103 [100, 199]; before step 1, v3 erases A. Step 1 giving A over
+    // [0, 89] read v2's tree: its bound 89 is not 100 - 1, so it is judged at v3 alone.
+    const stale: Scenario = {
+      initial: [
+        [0, 89, 101],
+        [100, 199, 103],
+      ],
+      rng: [ROLL_FIND_REV, 150, 199, 0],
+      before: [[], [[0, 89, 0]]],
+      script: [
+        { entry: 103, first: 100, last: 199 },
+        { entry: 101, first: 0, last: 89 },
+      ],
+      options: { carriedPrevBound: true },
+    };
+    const { probe, windows } = run(stale);
+    expect(windows).toEqual([2, 3]);
+    expect(kinds(probe)).toEqual(['result']);
+    expect(probe.violations[0].window).toEqual([3, 3]);
+  });
+
   it('on: an entry that never existed over [0, 99] is still rejected', () => {
     const { probe } = run(base({ entry: 777, first: 0, last: 99 }, { carriedPrevBound: true }));
     expect(kinds(probe)).toEqual(['result']);
