@@ -186,7 +186,7 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
     const tree = kernel.newTree();
     for (let i = 0; i < 200; i++) expect(tree.storeRange(i * 10, i * 10 + 5, (i + 1) * 4)).toBe(0);
-    const root = new Uint32Array(kernel.memory.buffer, tree.address, 3)[2]; // ma_lock, ma_flags, ma_root
+    const root = new Uint32Array(kernel.memory.buffer, tree.address, 4)[3]; // ma_lock (locked, owner), ma_flags, ma_root
     const node = root & ~0xff;
     expect(node % 256).toBe(0);
     expect(node).toBeGreaterThan(4096);
@@ -202,7 +202,7 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     expect(tree.height()).toBeGreaterThan(1);
     expect(tree.validate(), kernel.log()).toBe(0);
     // The root is an arange node: parent, pivots, slots, then the gaps (which walks never read).
-    const root = new Uint32Array(kernel.memory.buffer, tree.address, 3)[2];
+    const root = new Uint32Array(kernel.memory.buffer, tree.address, 4)[3];
     const arange = kernel.geometry().arangeSlots;
     const gapWord = 1 + (arange - 1) + arange;
     const words = new Uint32Array(kernel.memory.buffer, root & ~0xff, 64);
@@ -257,7 +257,7 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
     const tree = kernel.newTree(MT_FLAGS_USE_RCU);
     expect(tree.storeRange(10, 20, 4)).toBe(0);
-    const rootNode = (): number => new Uint32Array(kernel.memory.buffer, tree.address, 3)[2] & ~0xff;
+    const rootNode = (): number => new Uint32Array(kernel.memory.buffer, tree.address, 4)[3] & ~0xff;
     const old = rootNode();
     const gen = kernel.nodeGeneration(old);
     expect(tree.storeRange(30, 40, 8)).toBe(0); // RCU mode: a new leaf replaces the root
@@ -279,7 +279,7 @@ describe.each([16, 32] as const)('kernel maple tree, %i-slot wasm build', (slots
     const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
     const tree = kernel.newTree(MT_FLAGS_USE_RCU);
     for (let i = 0; i < 40; i++) expect(tree.storeRange(i * 10, i * 10 + 5, (i + 1) * 4)).toBe(0);
-    const node = new Uint32Array(kernel.memory.buffer, tree.address, 3)[2] & ~0xff;
+    const node = new Uint32Array(kernel.memory.buffer, tree.address, 4)[3] & ~0xff;
     const free = (address: number): unknown => {
       try {
         kernel.call('kmem_cache_free', () => kernel.exports.rt_test_node_free(address));

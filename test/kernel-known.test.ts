@@ -1,0 +1,102 @@
+/**
+ * The kernel build's known findings (src/harness/kernel-known.ts): the destroy walk's trap is
+ * accepted only with its whole signature, and each missing condition rejects it. Plus kernelFrames
+ * (src/kernel/loader.ts), which the signature's frame test relies on: the module's own functions
+ * of a wasm trap's stack, innermost first, without the runtime's helpers. Pure: KernelTrap objects
+ * and stacks are built by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { DESTROY_WALK, EMPTY_AREA_MISS, isDestroyWalkTrap } from '../src/harness/kernel-known.js';
+import { KernelTrap, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU, kernelFrames, kernelTrap } from '../src/kernel/loader.js';
+
+const IN_FREE_WALK = ['mt_free_walk', 'rcu_do_batch_one', 'rt_rcu_run_callbacks_body'];
+const trap = (frames: string[]): KernelTrap => new KernelTrap('rcu grace period: trap: memory access out of bounds', '', frames);
+
+describe('isDestroyWalkTrap', () => {
+  it('accepts a trap in mt_free_walk, with a clobbered walk not yet accounted for, on a tree without ALLOC_RANGE', () => {
+    expect(isDestroyWalkTrap(trap(IN_FREE_WALK), MT_FLAGS_USE_RCU, 1, 0)).toBe(true);
+    expect(isDestroyWalkTrap(trap(['mt_free_walk']), MT_FLAGS_USE_RCU, 3, 2)).toBe(true);
+    // mt_free_walk anywhere on the stack (the fault may be in a function it called).
+    expect(isDestroyWalkTrap(trap(['ma_free_rcu', 'mt_free_walk']), 0, 1, 0)).toBe(true);
+  });
+
+  it('rejects a trap that is not inside mt_free_walk', () => {
+    expect(isDestroyWalkTrap(trap(['mas_wr_store_entry', 'mtree_store_range']), MT_FLAGS_USE_RCU, 1, 0)).toBe(false);
+    expect(isDestroyWalkTrap(trap(['mt_destroy_walk', 'mtree_destroy']), MT_FLAGS_USE_RCU, 1, 0)).toBe(false);
+    expect(isDestroyWalkTrap(trap([]), MT_FLAGS_USE_RCU, 1, 0)).toBe(false);
+    // A name containing it is not it.
+    expect(isDestroyWalkTrap(trap(['mt_free_walk_other']), MT_FLAGS_USE_RCU, 1, 0)).toBe(false);
+  });
+
+  it('rejects it when no clobbered walk is left to account for it', () => {
+    expect(isDestroyWalkTrap(trap(IN_FREE_WALK), MT_FLAGS_USE_RCU, 0, 0)).toBe(false);
+    expect(isDestroyWalkTrap(trap(IN_FREE_WALK), MT_FLAGS_USE_RCU, 2, 2)).toBe(false);
+    expect(isDestroyWalkTrap(trap(IN_FREE_WALK), MT_FLAGS_USE_RCU, 1, 3)).toBe(false);
+  });
+
+  it('rejects it on an allocation tree (MT_FLAGS_ALLOC_RANGE)', () => {
+    expect(isDestroyWalkTrap(trap(IN_FREE_WALK), MT_FLAGS_ALLOC_RANGE, 1, 0)).toBe(false);
+    expect(isDestroyWalkTrap(trap(IN_FREE_WALK), MT_FLAGS_ALLOC_RANGE | MT_FLAGS_USE_RCU, 5, 0)).toBe(false);
+  });
+
+  it('the findings have distinct names and a summary', () => {
+    expect(DESTROY_WALK.name).not.toBe(EMPTY_AREA_MISS.name);
+    expect(DESTROY_WALK.summary).toContain('mt_free_walk');
+    expect(EMPTY_AREA_MISS.summary).toContain('mas_empty_area');
+  });
+});
+
+/** A V8 stack of a trap inside the module, called from the loader (JS frames around it). */
+const STACK = [
+  'RuntimeError: memory access out of bounds',
+  '    at maple.wasm.memset (wasm://wasm/maple.wasm-00a1b2c3:wasm-function[3]:0x1a2)',
+  '    at maple.wasm.rt_node_poison (wasm://wasm/maple.wasm-00a1b2c3:wasm-function[12]:0x3b4)',
+  '    at maple.wasm.mt_free_walk (wasm://wasm/maple.wasm-00a1b2c3:wasm-function[210]:0x9c10)',
+  '    at maple.wasm.memcpy (wasm://wasm/maple.wasm-00a1b2c3:wasm-function[2]:0x120)',
+  '    at maple.wasm.rcu_do_batch (wasm://wasm/maple.wasm-00a1b2c3:wasm-function[40]:0x2c00)',
+  '    at maple.wasm.km_helper (wasm://wasm/maple.wasm-00a1b2c3:wasm-function[300]:0xaa00)',
+  '    at maple.wasm.rt_rcu_run_callbacks (wasm://wasm/maple.wasm-00a1b2c3:wasm-function[15]:0x500)',
+  '    at KernelInstance.call (file:///work/src/kernel/loader.ts:269:14)',
+  '    at KernelInstance.runRcuCallbacks (file:///work/src/kernel/loader.ts:305:17)',
+].join('\n');
+
+function errorWith(stack: string): Error {
+  const e = new Error('memory access out of bounds');
+  e.stack = stack;
+  return e;
+}
+
+describe('kernelFrames', () => {
+  it('keeps the maple.wasm frames in order and drops rt_, km_ and mem* helpers and JS frames', () => {
+    expect(kernelFrames(errorWith(STACK))).toEqual(['mt_free_walk', 'rcu_do_batch']);
+  });
+
+  it('keeps kernel functions whose names merely contain a helper prefix or mem', () => {
+    const stack = [
+      'RuntimeError: unreachable',
+      '    at maple.wasm.mas_rt_walk (wasm://wasm/maple.wasm-1:wasm-function[1]:0x1)',
+      '    at maple.wasm.memchr (wasm://wasm/maple.wasm-1:wasm-function[2]:0x2)',
+      '    at maple.wasm.mem_cgroup_thing (wasm://wasm/maple.wasm-1:wasm-function[3]:0x3)',
+      '    at maple.wasm.mas_km_state (wasm://wasm/maple.wasm-1:wasm-function[4]:0x4)',
+    ].join('\n');
+    expect(kernelFrames(errorWith(stack))).toEqual(['mas_rt_walk', 'memchr', 'mem_cgroup_thing', 'mas_km_state']);
+  });
+
+  it('no module frames: empty (a JS-only stack, or none)', () => {
+    expect(kernelFrames(errorWith('Error: x\n    at f (file:///a.ts:1:1)'))).toEqual([]);
+    const bare = new Error('x');
+    bare.stack = undefined;
+    expect(kernelFrames(bare)).toEqual([]);
+  });
+
+  it('kernelTrap names the innermost kernel function and feeds isDestroyWalkTrap', () => {
+    const t = kernelTrap('rcu grace period', errorWith(STACK), 'kernel BUG at lib/maple_tree.c:123!\nmore');
+    expect(t.frames).toEqual(['mt_free_walk', 'rcu_do_batch']);
+    expect(t.kernelFunction).toBe('mt_free_walk');
+    expect(t.message).toBe('rcu grace period: kernel BUG at lib/maple_tree.c:123! in mt_free_walk < rcu_do_batch');
+    expect(isDestroyWalkTrap(t, MT_FLAGS_USE_RCU, 1, 0)).toBe(true);
+    const elsewhere = kernelTrap('mtree_store_range', errorWith(STACK.replace('mt_free_walk', 'mas_store_b_node')), '');
+    expect(elsewhere.message).toBe('mtree_store_range: trap: memory access out of bounds in mas_store_b_node < rcu_do_batch');
+    expect(isDestroyWalkTrap(elsewhere, MT_FLAGS_USE_RCU, 1, 0)).toBe(false);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * The kernel build's runtime checks (src/kernel/runtime/rt.c), each both ways: the node tracker
+ * (rt_track*: a node reached in a read-side section and freed before it ended), the free policy of
+ * RCU mode (rt_free_policy: dead nodes only through a grace period), and lockdep
+ * (rt_lockdep_check: rcu_dereference_protected whose condition does not hold).
+ *
+ * Deterministic: every instance lives in this thread, on one shared memory per test (the primary,
+ * the writer, creates the node cache; the reader is a further instance with its own stack and TLS
+ * from allocThreadArea). Interleavings are written out: the reader enters its section, walks,
+ * the writer stores, the reader leaves. Grace periods run only when no instance is inside a read
+ * section (synchronize_rcu would wait for it for ever).
+ *
+ * Needs the kernel build (see test/kernel-build.test.ts): skips locally without it, FAILS under CI=true.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildKernel } from '../src/kernel/build.js';
+import { KernelInstance, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
+import type { KernelTree, WasmModule } from '../src/kernel/loader.js';
+import { KernelReadCursor } from '../src/workers/kernel/kernel-read-cursor.js';
+import { findKernelBug } from '../src/harness/kernel-catalog.js';
+
+const CI = process.env.CI === 'true';
+
+let shipped: WasmModule | Error;
+let unlocked: WasmModule | Error;
+
+beforeAll(async () => {
+  const load = async (mutations: ReturnType<typeof findKernelBug> | null): Promise<WasmModule | Error> => {
+    try {
+      return compileKernel((await buildKernel(mutations ? { slots: 16, mutations: mutations.mutations } : { slots: 16 })).wasmPath);
+    } catch (error) {
+      return error as Error;
+    }
+  };
+  shipped = await load(null);
+  const entry = findKernelBug('callback-unlocked');
+  if (entry === undefined) throw new Error('kernel catalog: no entry callback-unlocked');
+  unlocked = await load(entry);
+}, 300_000);
+
+function module(which: WasmModule | Error, skip: (note?: string) => void): WasmModule {
+  if (which instanceof Error) {
+    const reason = `kernel build unavailable: ${which.message}`;
+    if (CI) throw new Error(reason);
+    skip(reason);
+    throw which;
+  }
+  return which;
+}
+
+const entry = (i: number): number => 0x1001 + 4 * i; // (e & 3) === 1: a plain entry
+const BLOCKS = 300;
+
+/** A writer (primary) and a reader instance on a fresh memory, a tree of 300 ranges [16b, 16b + 7]. */
+async function setup(mod: WasmModule, flags: number) {
+  const memory = createKernelMemory();
+  const writer = await KernelInstance.create(mod, memory);
+  const reader = await KernelInstance.create(mod, memory, writer.allocThreadArea());
+  const tree = writer.newTree(flags);
+  for (let b = 0; b < BLOCKS; b++) expect(tree.storeRange(b * 16, b * 16 + 7, entry(b))).toBe(0);
+  expect(tree.height(), 'the reader walks through more than a root leaf').toBeGreaterThanOrEqual(2);
+  return { memory, writer, reader, tree, readerTree: reader.tree(tree.address) };
+}
+
+/** Overwrite the whole populated range with one entry: every leaf and internal node is replaced. */
+function flatten(tree: KernelTree): void {
+  expect(tree.storeRange(0, BLOCKS * 16, entry(9999))).toBe(0);
+  expect(tree.height()).toBe(1);
+}
+
+describe('node tracker (rt_track*): nodes freed under an open read-side section', () => {
+  it('non-RCU tree: nodes the reader reached are freed directly while its section is open: freedUnder > 0', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { writer, reader, tree, readerTree } = await setup(mod, 0);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    const freesBefore = writer.slabStats().frees;
+    reader.exports.rt_read_lock();
+    cursor.set(16 * 150 + 3);
+    expect(cursor.walk()).toBe(entry(150));
+    expect([cursor.index, cursor.last]).toEqual([16 * 150, 16 * 150 + 7]);
+    flatten(tree);
+    expect(writer.slabStats().frees, 'the overwrite freed nodes at once').toBeGreaterThan(freesBefore);
+    expect(reader.readerReport().freedUnder, 'judged when the section ends, not before').toBe(0);
+    reader.exports.rt_read_unlock();
+    const report = reader.readerReport();
+    expect(report.freedUnder).toBeGreaterThan(0);
+    expect(report.node).not.toBe(0);
+    expect(report.genNow).toBeGreaterThan(report.genThen);
+  });
+
+  it('non-RCU tree, section closed before the overwrite: no finding (the tracker judges only open sections)', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { writer, reader, tree, readerTree } = await setup(mod, 0);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    reader.exports.rt_read_lock();
+    cursor.set(16 * 150 + 3);
+    expect(cursor.walk()).toBe(entry(150));
+    reader.exports.rt_read_unlock();
+    const frees = writer.slabStats().frees;
+    flatten(tree);
+    expect(writer.slabStats().frees).toBeGreaterThan(frees);
+    expect(reader.readerReport()).toMatchObject({ freedUnder: 0, freedAtDeref: 0 });
+  });
+
+  it('RCU tree: the frees wait in call_rcu; unlock: no finding; the grace period frees them: still none', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { writer, reader, tree, readerTree } = await setup(mod, MT_FLAGS_USE_RCU);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    reader.exports.rt_read_lock();
+    cursor.set(16 * 150 + 3);
+    expect(cursor.walk()).toBe(entry(150));
+    const queued = writer.slabStats().rcuQueued;
+    flatten(tree);
+    expect(writer.slabStats().rcuQueued, 'the replaced nodes went to call_rcu').toBeGreaterThan(queued);
+    // The reader still sees the tree it entered: the dead nodes are intact.
+    expect(cursor.set(16 * 150 + 3) && cursor.walk()).toBe(entry(9999));
+    reader.exports.rt_read_unlock();
+    expect(reader.readerReport()).toMatchObject({ freedUnder: 0, freedAtDeref: 0 });
+    const frees = writer.slabStats().frees;
+    expect(writer.runRcuCallbacks()).toBeGreaterThan(0);
+    expect(writer.slabStats().frees, 'the grace period freed them').toBeGreaterThan(frees);
+    expect(reader.readerReport()).toMatchObject({ freedUnder: 0, freedAtDeref: 0 });
+    // A later section over the new tree: nothing.
+    reader.exports.rt_read_lock();
+    expect(cursor.set(5).walk()).toBe(entry(9999));
+    reader.exports.rt_read_unlock();
+    expect(reader.readerReport()).toMatchObject({ freedUnder: 0, freedAtDeref: 0 });
+  });
+});
+
+describe('free policy (rt_free_policy, expectRcu): dead nodes only after a grace period', () => {
+  it('non-RCU tree overwritten: dead nodes freed directly are counted (deadDirectFrees > 0)', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { writer, tree } = await setup(mod, 0);
+    writer.expectRcu(true);
+    expect(writer.counters().deadDirectFrees).toBe(0);
+    flatten(tree);
+    const c = writer.counters();
+    expect(c.deadDirectFrees).toBeGreaterThan(0);
+    expect(c.policyNode).not.toBe(0);
+  });
+
+  it('RCU tree overwritten, then grace periods: every dead node through a callback (deaths > 0, deadDirectFrees 0)', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { writer, tree } = await setup(mod, MT_FLAGS_USE_RCU);
+    writer.expectRcu(true);
+    flatten(tree);
+    expect(writer.counters().deaths, 'nothing dead is freed before the grace period').toBe(0);
+    expect(writer.rcuBarrier()).toBeGreaterThan(0);
+    const c = writer.counters();
+    expect(c.deaths).toBeGreaterThan(0);
+    expect(c.deadDirectFrees).toBe(0);
+    expect(c.liveRcuFrees).toBe(0);
+    expect(c.policyNode).toBe(0);
+    expect(tree.validate(), writer.log()).toBe(0);
+  });
+});
+
+/**
+ * An RCU-mode run: stores, erases and grace periods on a small tree of height >= 2, then its
+ * destroy and the callbacks. Returns the lockdep counters.
+ */
+async function rcuRun(mod: WasmModule) {
+  const memory = createKernelMemory();
+  const kernel = await KernelInstance.create(mod, memory);
+  const tree = kernel.newTree(MT_FLAGS_USE_RCU);
+  for (let b = 0; b < 200; b++) expect(tree.storeRange(b * 10, b * 10 + 4, entry(b))).toBe(0);
+  for (let b = 0; b < 200; b += 7) expect(tree.erase(b * 10)).toBe(entry(b));
+  for (let b = 3; b < 200; b += 11) expect(tree.storeRange(b * 10, b * 10 + 14, entry(1000 + b))).toBe(0);
+  expect(kernel.rcuBarrier()).toBeGreaterThan(0);
+  expect(tree.validate(), kernel.log()).toBe(0);
+  expect(tree.height()).toBeGreaterThanOrEqual(2);
+  const beforeDestroy = kernel.counters().lockdepSplats;
+  tree.destroy();
+  const queued = kernel.slabStats().rcuQueued;
+  expect(kernel.rcuBarrier(), 'the destroy went through call_rcu').toBeGreaterThan(0);
+  const stats = kernel.slabStats();
+  expect(stats.rcuInvoked).toBe(queued);
+  return { beforeDestroy, counters: kernel.counters(), live: stats.live, log: kernel.log() };
+}
+
+describe('lockdep (rt_lockdep_check)', () => {
+  it('a correct RCU-mode run (stores, erases, grace periods, destroy) splats nothing', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { beforeDestroy, counters, log } = await rcuRun(mod);
+    expect(beforeDestroy).toBe(0);
+    expect(counters.lockdepSplats, `${counters.lockdepAt}\n${log}`).toBe(0);
+    expect(counters.lockdepAt).toBe('');
+  });
+
+  it("callback-unlocked (the destroy callback's lock_is_held made lockdep_is_held) splats once the callback walks the tree", async ({ skip }) => {
+    const mod = module(unlocked, skip);
+    const { beforeDestroy, counters, log } = await rcuRun(mod);
+    // The mutation is only in the callback's walk: nothing before the destroy.
+    expect(beforeDestroy).toBe(0);
+    expect(counters.lockdepSplats, log).toBeGreaterThan(0);
+    expect(counters.lockdepAt).toMatch(/maple_tree\.c:\d+$/);
+    expect(log).toContain('in an RCU callback');
+  });
+});
