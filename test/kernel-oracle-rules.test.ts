@@ -393,3 +393,38 @@ describe('sectionCheck: the runtime tracker finding after each read-side section
     expect(probe.violations).toEqual([]);
   });
 });
+
+describe('knownPrevRootReread: a node reference over [0, 0] from a backward step is counted, not reported', () => {
+  const NAME = 'prev-rereads-root';
+  const NODE = 0x136f0e; // (e & 3) === 2, above 4096: a node reference
+  // v1: one entry at [0, 0]; findRev(5, min 0) returns what the script says.
+  const base = (step0: StepResult, options: Partial<ProbeOptions>, roll = ROLL_FIND_REV): Scenario => ({
+    initial: [[0, 0, 301]],
+    rng: [roll, 5, 4, 0],
+    script: [step0],
+    options,
+  });
+
+  it('off: poison (and the oracle rejects it too)', () => {
+    const { probe } = run(base({ entry: NODE, first: 0, last: 0 }, {}));
+    expect(kinds(probe)).toContain('poison');
+  });
+
+  it('on: counted under its name, no violation', () => {
+    const { probe } = run(base({ entry: NODE, first: 0, last: 0 }, { knownPrevRootReread: NAME }));
+    expect(probe.violations).toEqual([]);
+    expect(probe.known[NAME]).toBe(1);
+  });
+
+  it('on: a node reference over any other range is still poison', () => {
+    const { probe } = run(base({ entry: NODE, first: 0, last: 3 }, { knownPrevRootReread: NAME }));
+    expect(kinds(probe)).toContain('poison');
+    expect(probe.known[NAME]).toBeUndefined();
+  });
+
+  it('on: a node reference from a walk is still poison', () => {
+    const { probe } = run({ ...base({ entry: NODE, first: 0, last: 0 }, { knownPrevRootReread: NAME }, ROLL_WALK), rng: [ROLL_WALK, 0, 0, 0] });
+    expect(kinds(probe)).toContain('poison');
+    expect(probe.known[NAME]).toBeUndefined();
+  });
+});

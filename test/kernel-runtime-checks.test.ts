@@ -1,8 +1,9 @@
 /**
  * The kernel build's runtime checks (src/kernel/runtime/rt.c), each both ways: the node tracker
  * (rt_track*: a node reached in a read-side section and freed before it ended), the free policy of
- * RCU mode (rt_free_policy: dead nodes only through a grace period), and lockdep
- * (rt_lockdep_check: rcu_dereference_protected whose condition does not hold).
+ * RCU mode (rt_free_policy: dead nodes only through a grace period), lockdep
+ * (rt_lockdep_check: rcu_dereference_protected whose condition does not hold), and the destroy
+ * walk the known 6.12 finding clobbered (src/kernel/inner/known.c: counted and not run).
  *
  * Deterministic: every instance lives in this thread, on one shared memory per test (the primary,
  * the writer, creates the node cache; the reader is a further instance with its own stack and TLS
@@ -23,6 +24,7 @@ const CI = process.env.CI === 'true';
 
 let shipped: WasmModule | Error;
 let unlocked: WasmModule | Error;
+let untyped: WasmModule | Error;
 
 beforeAll(async () => {
   const load = async (mutations: ReturnType<typeof findKernelBug> | null): Promise<WasmModule | Error> => {
@@ -36,6 +38,7 @@ beforeAll(async () => {
   const entry = findKernelBug('callback-unlocked');
   if (entry === undefined) throw new Error('kernel catalog: no entry callback-unlocked');
   unlocked = await load(entry);
+  untyped = await load(findKernelBug('untyped-free-walk') ?? null);
 }, 300_000);
 
 function module(which: WasmModule | Error, skip: (note?: string) => void): WasmModule {
@@ -199,5 +202,54 @@ describe('lockdep (rt_lockdep_check)', () => {
     expect(counters.lockdepSplats, log).toBeGreaterThan(0);
     expect(counters.lockdepAt).toMatch(/maple_tree\.c:\d+$/);
     expect(log).toContain('in an RCU callback');
+  });
+});
+
+/** An RCU-mode tree whose root is a full range_64 node: 120 ranges, 16 leaves under the root. */
+async function fullTopTree(mod: WasmModule, ranges = 120) {
+  const memory = createKernelMemory();
+  const kernel = await KernelInstance.create(mod, memory);
+  const tree = kernel.newTree(MT_FLAGS_USE_RCU);
+  for (let i = 0; i < ranges; i++) expect(tree.storeRange(i * 10, i * 10 + 5, entry(i))).toBe(0);
+  return { kernel, tree };
+}
+
+describe('the destroy walk of the known 6.12 finding (inner/known.c)', () => {
+  it('6.12 as shipped: an RCU-mode destroy of a full range_64 top node is counted and not run; nothing is freed wrongly', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { kernel, tree } = await fullTopTree(mod);
+    expect(tree.shape().nodes[0].slots.length, 'the root has 16 children').toBe(16);
+    tree.destroy();
+    expect(() => kernel.rcuBarrier()).not.toThrow();
+    expect(kernel.exports.km_clobbered_walks()).toBe(1);
+    const stats = kernel.slabStats();
+    expect(stats.doubleFrees).toBe(0);
+    expect(stats.rcuQueued).toBe(stats.rcuInvoked);
+    // The walk that was not run leaks its subtree: the root and its 16 leaves.
+    expect(stats.live).toBe(17);
+  });
+
+  it('a top node that is not full: the walk runs, nothing is counted, every node is freed', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { kernel, tree } = await fullTopTree(mod, 60);
+    tree.destroy();
+    kernel.rcuBarrier();
+    expect(kernel.exports.km_clobbered_walks()).toBe(0);
+    expect(kernel.slabStats().live).toBe(0);
+  });
+
+  it('untyped-free-walk (a catalog bug in the same walk) is not taken for it: its destroy goes wrong and nothing is counted', async ({ skip }) => {
+    const mod = module(untyped, skip);
+    const { kernel, tree } = await fullTopTree(mod, 60);
+    tree.destroy();
+    let trapped = false;
+    try {
+      kernel.rcuBarrier();
+    } catch {
+      trapped = true;
+    }
+    expect(kernel.exports.km_clobbered_walks()).toBe(0);
+    const stats = kernel.slabStats();
+    expect(trapped || stats.live !== 0 || stats.doubleFrees > 0, `live ${stats.live}, double frees ${stats.doubleFrees}`).toBe(true);
   });
 });
