@@ -428,3 +428,36 @@ describe('knownPrevRootReread: a node reference over [0, 0] from a backward step
     expect(probe.known[NAME]).toBeUndefined();
   });
 });
+
+describe('knownPrevReversed: a reversed backward range with the carried upper bound is counted, not reported', () => {
+  const NAME = 'prev-range-reversed';
+  // v1: Q 301 [10, 25], P 303 [40, 49]. findRev(45, min 10): step 0 gives P; step 1 gives Q over
+  // [first, last] as scripted.
+  const base = (step1: StepResult, options: Partial<ProbeOptions>): Scenario => ({
+    initial: [
+      [10, 25, 301],
+      [40, 49, 303],
+    ],
+    rng: [ROLL_FIND_REV, 45, 34, 0],
+    // The iteration goes on after step 1 (its index is above min): a third step finds nothing.
+    script: [{ entry: 303, first: 40, last: 49 }, step1, { entry: 0, first: 10, last: 10 }],
+    options,
+  });
+
+  it('off: a structure violation', () => {
+    const { probe } = run(base({ entry: 301, first: 45, last: 39 }, {}));
+    expect(kinds(probe)).toContain('structure');
+  });
+
+  it('on: counted under its name, no violation', () => {
+    const { probe } = run(base({ entry: 301, first: 45, last: 39 }, { knownPrevReversed: NAME }));
+    expect(probe.violations).toEqual([]);
+    expect(probe.known[NAME]).toBe(1);
+  });
+
+  it('on: a reversed range whose upper bound is not the carried one is still a structure violation', () => {
+    const { probe } = run(base({ entry: 301, first: 30, last: 20 }, { knownPrevReversed: NAME }));
+    expect(kinds(probe)).toContain('structure');
+    expect(probe.known[NAME]).toBeUndefined();
+  });
+});

@@ -41,3 +41,13 @@ export const PREV_ROOT_REREAD: KnownFinding = {
     'pointer as its entry (mas_find_rev_setup, mas_prev_setup). Counted when a backward iteration ' +
     'returns a node reference over exactly [0, 0]; a node reference anywhere else is poison as ever.',
 };
+
+export const PREV_RANGE_REVERSED: KnownFinding = {
+  name: 'prev-range-reversed',
+  summary:
+    "6.12's mas_prev_slot sets mas->last = mas->index - 1 from the index the previous step left, then " +
+    'mas->index from the pivot it reads now: when a slot store moved that boundary up between the two ' +
+    'steps, the lockless reader gets a range with index > last. Counted when a backward step returns a ' +
+    "reversed range whose last is exactly the previous step's first - 1; any other reversed range is a " +
+    'structure violation.',
+};

@@ -95,6 +95,14 @@ export interface ProbeOptions {
    * reported. Anywhere else a node reference is poison as ever.
    */
   knownPrevRootReread?: string;
+  /**
+   * The tree's backward step is known to return a reversed range when a slot store moved the
+   * boundary between two steps (6.12: its upper bound is carried from the previous step, its lower
+   * bound read afresh; src/harness/kernel-known.ts): a backward step whose range is reversed and
+   * whose upper bound is exactly the previous step's first - 1 is counted under this name. Any
+   * other reversed range is a structure violation as ever.
+   */
+  knownPrevReversed?: string;
   /** Called when an operation starts (op code and first argument), for the stall watchdog. */
   onOp?: (opCode: number, index: number) => void;
 }
@@ -211,6 +219,15 @@ export class ReaderProbe {
         this.report('poison', this.opName(), `entry ${e} (${e === POISON ? 'free-path poison' : 'a node reference'}) over [${this.seenFirst[s]}, ${this.seenLast[s]}]`, []);
       } else if (poisonBounds && (this.seenFirst[s] - 1 === POISON || this.seenLast[s] === POISON)) {
         this.report('poison', this.opName(), `range [${this.seenFirst[s]}, ${this.seenLast[s]}] of entry ${e} has free-path poison (${POISON}) for a bound`, []);
+      } else if (
+        this.seenFirst[s] > this.seenLast[s] &&
+        o.knownPrevReversed !== undefined &&
+        opCode === OP_FIND_REV &&
+        s > 0 &&
+        this.seenLast[s] === this.seenFirst[s - 1] - 1
+      ) {
+        this.known[o.knownPrevReversed] = (this.known[o.knownPrevReversed] ?? 0) + 1;
+        opKnown = true;
       } else if (this.seenFirst[s] > this.seenLast[s]) {
         this.report('structure', this.opName(), `range [${this.seenFirst[s]}, ${this.seenLast[s]}] is reversed`, []);
       }
