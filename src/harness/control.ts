@@ -88,6 +88,18 @@ export class RunControl {
     Atomics.notify(this.words, PHASE);
   }
 
+  /**
+   * The writer at the end of its run: mark itself in the end-of-run barrier, stop every thread,
+   * and wait until every reader has left (then no read-side section is open).
+   */
+  stopAndWaitForReaders(): void {
+    this.set(0, DOING, OP_BARRIER);
+    this.stop();
+    for (let r = 1; r < this.threads; r++) {
+      while (this.get(r, DONE) === 0) Atomics.wait(this.words, 0, this.phase, 5);
+    }
+  }
+
   /** A worker: report ready, then sleep until the main thread says go (or stop). */
   arriveAndWait(): void {
     Atomics.add(this.words, READY, 1);

@@ -172,15 +172,11 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
           lastOps[t] = ops;
           lastMove[t] = now;
         } else if (control.get(t, DONE) === 0 && now - lastMove[t] > config.stallMs) {
-          const who = t === 0 ? 'writer' : `reader ${t - 1}`;
-          const doing = OP_NAMES[control.get(t, DOING)] ?? 'unknown';
-          stallViolations.push({
-            kind: 'stall',
-            thread: who,
-            op: `${doing}(${control.get(t, DOING_ARG)})`,
-            seen: `${who} made no progress for ${((now - lastMove[t]) / 1000).toFixed(1)} s (stuck in ${doing} at index ${control.get(t, DOING_ARG)}, ${ops} ops done)`,
-            expected: ['progress at least every ' + (config.stallMs / 1000).toFixed(1) + ' s'],
-          });
+          stallViolations.push(
+            stall(control, t, (who, where) => `${who} made no progress for ${((now - lastMove[t]) / 1000).toFixed(1)} s (${where}, ${ops} ops done)`, [
+              'progress at least every ' + (config.stallMs / 1000).toFixed(1) + ' s',
+            ]),
+          );
           stalled = true;
         }
       }
@@ -196,15 +192,12 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
       if (now - stopAt > Math.max(config.stallMs, 20_000)) {
         for (let t = 0; t < threads; t++) {
           if (control.get(t, DONE) !== 0) continue;
-          const who = t === 0 ? 'writer' : `reader ${t - 1}`;
-          const doing = OP_NAMES[control.get(t, DOING)] ?? 'unknown';
-          stallViolations.push({
-            kind: 'stall',
-            thread: who,
-            op: `${doing}(${control.get(t, DOING_ARG)})`,
-            seen: `${who} did not finish within ${((now - stopAt) / 1000).toFixed(1)} s of the stop (stuck in ${doing} at index ${control.get(t, DOING_ARG)})`,
-            expected: ['every thread finishes its operation and the end-of-run checks after the stop'],
-          });
+          const after = ((now - stopAt) / 1000).toFixed(1);
+          stallViolations.push(
+            stall(control, t, (who, where) => `${who} did not finish within ${after} s of the stop (${where})`, [
+              'every thread finishes its operation and the end-of-run checks after the stop',
+            ]),
+          );
         }
         if (stallViolations.length > 0) {
           stoppedBy = 'violation';
@@ -284,6 +277,14 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
     ...(kernel !== null ? { kernel: kernel.info } : {}),
     timeline,
   };
+}
+
+/** A stall violation of thread t (0 the writer), with what the control block says it is doing. */
+function stall(control: RunControl, t: number, seen: (who: string, where: string) => string, expected: string[]): Violation {
+  const who = t === 0 ? 'writer' : `reader ${t - 1}`;
+  const doing = OP_NAMES[control.get(t, DOING)] ?? 'unknown';
+  const at = control.get(t, DOING_ARG);
+  return { kind: 'stall', thread: who, op: `${doing}(${at})`, seen: seen(who, `stuck in ${doing} at index ${at}`), expected };
 }
 
 function sleep(ms: number): Promise<void> {

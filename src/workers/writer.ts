@@ -8,7 +8,7 @@ import { MapleTree } from '../tree/maple-tree.js';
 import { RcuReclaimer } from '../shared-heap/reclaim.js';
 import { RcuState } from '../shared-heap/rcu.js';
 import { VersionLog } from '../harness/version-log.js';
-import { RunControl, OPS, DOING, DOING_ARG, DONE, GRACE_PERIODS, OP_STORE, OP_SETUP, OP_BARRIER, OP_IDLE } from '../harness/control.js';
+import { RunControl, OPS, DOING, DOING_ARG, DONE, GRACE_PERIODS, OP_STORE, OP_SETUP, OP_IDLE } from '../harness/control.js';
 import { Rng } from '../harness/rng.js';
 import type { Violation } from '../harness/types.js';
 import { PolicedMemory } from '../shared-heap/policed-memory.js';
@@ -80,11 +80,7 @@ export function runWriter(task: WriterTask): TaskResult {
   control.set(0, OPS, ops);
 
   // End of run: readers leave, then every deferred free runs, then the end state is judged.
-  control.set(0, DOING, OP_BARRIER);
-  control.stop();
-  for (let r = 1; r < control.threads; r++) {
-    while (control.get(r, DONE) === 0) Atomics.wait(control.words, 0, control.phase, 5);
-  }
+  control.stopAndWaitForReaders();
   const shape = checks.endOfRun();
   control.set(0, GRACE_PERIODS, rcu.gracePeriods);
   control.set(0, DOING, OP_IDLE);

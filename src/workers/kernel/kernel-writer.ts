@@ -7,7 +7,7 @@
 import { KernelInstance, compileKernel } from '../../kernel/loader.js';
 import { DESTROY_WALK } from '../../harness/kernel-known.js';
 import { VersionLog } from '../../harness/version-log.js';
-import { RunControl, OPS, DOING, DOING_ARG, DONE, GRACE_PERIODS, OP_STORE, OP_SETUP, OP_BARRIER, OP_IDLE } from '../../harness/control.js';
+import { RunControl, OPS, DOING, DOING_ARG, DONE, GRACE_PERIODS, OP_STORE, OP_SETUP, OP_IDLE } from '../../harness/control.js';
 import { Rng } from '../../harness/rng.js';
 import type { Violation } from '../../harness/types.js';
 import type { Report } from '../writer-checks.js';
@@ -76,11 +76,7 @@ export function runKernelWriter(task: WriterTask): TaskResult {
   control.set(0, OPS, ops);
 
   // End of run: readers leave, then every deferred free runs, then the end state is judged.
-  control.set(0, DOING, OP_BARRIER);
-  control.stop();
-  for (let r = 1; r < control.threads; r++) {
-    while (control.get(r, DONE) === 0) Atomics.wait(control.words, 0, control.phase, 5);
-  }
+  control.stopAndWaitForReaders();
   const shape = checks.endOfRun();
   // Destroy walks the runtime did not run (src/kernel/inner/known.c): a known finding.
   const clobbered = kernel.exports.km_clobbered_walks();
