@@ -5,8 +5,8 @@
  * The destroy walk's recognition itself runs in the runtime: test/kernel-runtime-checks.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { DESTROY_WALK, EMPTY_AREA_MISS, PREV_ROOT_REREAD } from '../src/harness/kernel-known.js';
-import { kernelFrames, kernelTrap } from '../src/kernel/loader.js';
+import { DESTROY_WALK, EMPTY_AREA_MISS, PREV_ROOT_REREAD, isRewalkNullNode } from '../src/harness/kernel-known.js';
+import { KernelTrap, kernelFrames, kernelTrap } from '../src/kernel/loader.js';
 
 
 describe('known findings', () => {
@@ -68,5 +68,24 @@ describe('kernelFrames', () => {
     expect(t.message).toBe('rcu grace period: kernel BUG at lib/maple_tree.c:123! in mt_free_walk < rcu_do_batch');
     const elsewhere = kernelTrap('mtree_store_range', errorWith(STACK.replace('mt_free_walk', 'mas_store_b_node')), '');
     expect(elsewhere.message).toBe('mtree_store_range: trap: memory access out of bounds in mas_store_b_node < rcu_do_batch');
+  });
+});
+
+describe('isRewalkNullNode: the NULL-node dereference after a re-walk', () => {
+  const NULL_LOG = 'rcu_dereference of 0x14: a slot of the NULL node (a NULL pointer dereference)\nkernel BUG at rt.c:99!\n';
+  const trapIn = (frames: string[], log = NULL_LOG): KernelTrap => new KernelTrap('mas_prev: kernel BUG at rt.c:99!', log, frames);
+
+  it('accepts that trap inside mas_prev_slot or mas_next_slot', () => {
+    expect(isRewalkNullNode(trapIn(['mas_prev_slot', 'mas_prev', 'km_cursor_step']))).toBe(true);
+    expect(isRewalkNullNode(trapIn(['mas_next_slot', 'mas_find']))).toBe(true);
+    expect(isRewalkNullNode(trapIn(['mas_state_walk', 'mas_next_slot', 'mas_find'], 'a read-side section re-walked 4096 times to a tree without nodes\n'))).toBe(true);
+  });
+
+  it('rejects another trap in the same function, the same trap elsewhere, and errors that are not traps', () => {
+    expect(isRewalkNullNode(trapIn(['mas_prev_slot'], 'kernel BUG at lib/maple_tree.c:4519!\n'))).toBe(false);
+    expect(isRewalkNullNode(trapIn(['mas_walk', 'mtree_range_walk']))).toBe(false);
+    expect(isRewalkNullNode(trapIn(['mas_state_walk', 'mas_walk']))).toBe(false);
+    expect(isRewalkNullNode(trapIn([]))).toBe(false);
+    expect(isRewalkNullNode(new Error('a slot of the NULL node'))).toBe(false);
   });
 });

@@ -461,3 +461,49 @@ describe('knownPrevReversed: a reversed backward range with the carried upper bo
     expect(probe.known[NAME]).toBeUndefined();
   });
 });
+
+describe('knownError: an error of the operation a known finding explains is counted, not reported', () => {
+  class Throwing extends ScriptedCursor {
+    override find(): number {
+      throw new Error('kernel trap in mas_next_slot');
+    }
+  }
+  const scenario = (options: Partial<ProbeOptions>): Scenario => ({ initial: [[10, 25, 301]], rng: [ROLL_FIND, 5, 34, 0], script: [], options });
+  const runThrowing = (options: Partial<ProbeOptions>) => {
+    const sc = scenario(options);
+    const log = VersionLog.create(1, 1024);
+    for (const st of sc.initial) write(log, st);
+    const probe = new ReaderProbe({
+      thread: 'reader-0',
+      cursor: new Throwing(log, []),
+      log,
+      rcu: { lock() {}, unlock() {} },
+      rng: scriptedRng(sc.rng),
+      keyspace: KEYSPACE,
+      allocTree: true,
+      check: 'full',
+      sampleRate: 1,
+      reader: 0,
+      checkedMemory: null,
+      ...options,
+    });
+    probe.runOne();
+    return probe;
+  };
+
+  it('off: a structure violation', () => {
+    expect(kinds(runThrowing({}))).toEqual(['structure']);
+  });
+
+  it('on, the signature matches: counted under its name', () => {
+    const probe = runThrowing({ knownError: (e) => ((e as Error).message.includes('mas_next_slot') ? 'rewalk-null-node' : null) });
+    expect(probe.violations).toEqual([]);
+    expect(probe.known['rewalk-null-node']).toBe(1);
+  });
+
+  it('on, another error: a structure violation as ever', () => {
+    const probe = runThrowing({ knownError: (e) => ((e as Error).message.includes('mas_prev_slot') ? 'rewalk-null-node' : null) });
+    expect(kinds(probe)).toEqual(['structure']);
+    expect(probe.known['rewalk-null-node']).toBeUndefined();
+  });
+});

@@ -19,6 +19,7 @@ import { KernelInstance, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } f
 import type { KernelTree, WasmModule } from '../src/kernel/loader.js';
 import { KernelReadCursor } from '../src/workers/kernel/kernel-read-cursor.js';
 import { findKernelBug } from '../src/harness/kernel-catalog.js';
+import { isRewalkNullNode } from '../src/harness/kernel-known.js';
 
 const CI = process.env.CI === 'true';
 
@@ -251,5 +252,44 @@ describe('the destroy walk of the known 6.12 finding (inner/known.c)', () => {
     expect(kernel.exports.km_clobbered_walks()).toBe(0);
     const stats = kernel.slabStats();
     expect(trapped || stats.live !== 0 || stats.doubleFrees > 0, `live ${stats.live}, double frees ${stats.doubleFrees}`).toBe(true);
+  });
+});
+
+describe('a step after the tree was emptied under the iteration (rt_root_read; the known finding rewalk-null-node)', () => {
+  for (const dir of ['find', 'findRev'] as const) {
+    it(`${dir}: the next step re-walks to a tree without nodes and goes on with mas->node = NULL: a trap naming it`, async ({ skip }) => {
+      const mod = module(shipped, skip);
+      const { writer, reader, tree, readerTree } = await setup(mod, MT_FLAGS_USE_RCU);
+      reader.trackNodes(true);
+      const cursor = new KernelReadCursor(reader, readerTree);
+      reader.exports.rt_read_lock();
+      cursor.set(2400);
+      expect(dir === 'find' ? cursor.find(0xffffffff) : cursor.findRev(0)).not.toBe(0);
+      tree.destroy();
+      let error: unknown = null;
+      try {
+        if (dir === 'find') cursor.find(0xffffffff);
+        else cursor.findRev(0);
+      } catch (e) {
+        error = e;
+      }
+      reader.exports.rt_read_unlock();
+      expect(isRewalkNullNode(error), String(error)).toBe(true);
+      writer.rcuBarrier();
+    });
+  }
+
+  it('a tree left with nodes: the step goes on normally, no trap', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { writer, reader, tree, readerTree } = await setup(mod, MT_FLAGS_USE_RCU);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    reader.exports.rt_read_lock();
+    cursor.set(2400);
+    expect(cursor.find(0xffffffff)).not.toBe(0);
+    expect(tree.storeRange(2000, 3000, 0)).toBe(0); // the node under the cursor is replaced
+    expect(() => cursor.find(0xffffffff)).not.toThrow();
+    reader.exports.rt_read_unlock();
+    writer.rcuBarrier();
   });
 });

@@ -6,6 +6,8 @@
  * test/kernel-known.test.ts exercises each both ways.
  */
 
+import { KernelTrap } from '../kernel/loader.js';
+
 export interface KnownFinding {
   name: string;
   summary: string;
@@ -51,3 +53,23 @@ export const PREV_RANGE_REVERSED: KnownFinding = {
     "reversed range whose last is exactly the previous step's first - 1; any other reversed range is a " +
     'structure violation.',
 };
+
+export const REWALK_NULL_NODE: KnownFinding = {
+  name: 'rewalk-null-node',
+  summary:
+    "6.12's mas_prev_slot and mas_next_slot, on a dead node, re-walk to the save point (mas_rewalk); " +
+    'when a store has meanwhile left the tree empty or a single root entry, mas_start sets mas->node = NULL ' +
+    'and the step goes on with that NULL node: a NULL pointer dereference in a real kernel. In wasm address 0 ' +
+    'reads as zeroes, which look like a dead node, so the step re-walks for ever; the runtime counts a ' +
+    "reader's root reads that find no node and BUGs after thousands in one section (rt_root_read), or when a " +
+    'slot of the NULL node is dereferenced. Counted when a reader\'s step traps that way under mas_prev_slot ' +
+    'or mas_next_slot. Reproduced in test/kernel-runtime-checks.test.ts: a step of any iteration after the ' +
+    'tree was destroyed or emptied under it.',
+};
+
+/** Is this error of a reader's step the NULL-node dereference after a re-walk? */
+export function isRewalkNullNode(error: unknown): boolean {
+  if (!(error instanceof KernelTrap)) return false;
+  if (!/a tree without nodes|a slot of the NULL node/.test(error.log)) return false;
+  return error.frames.includes('mas_prev_slot') || error.frames.includes('mas_next_slot');
+}

@@ -103,6 +103,12 @@ export interface ProbeOptions {
    * other reversed range is a structure violation as ever.
    */
   knownPrevReversed?: string;
+  /**
+   * A known finding of the tree's code that shows as an error of the operation (a kernel trap with
+   * its signature; src/harness/kernel-known.ts): returns its name to count it, or null to report
+   * the error as ever.
+   */
+  knownError?: (error: unknown) => string | null;
   /** Called when an operation starts (op code and first argument), for the stall watchdog. */
   onOp?: (opCode: number, index: number) => void;
 }
@@ -194,6 +200,14 @@ export class ReaderProbe {
       const found = o.sectionCheck();
       if (found !== null) this.report('stale-read', this.opName(), found, ['no node freed while a read-side section that reached it is open']);
     }
+    // A result a known finding of the tree's code explains is counted, not judged further.
+    let opKnown = false;
+    const knownName = opError !== null && o.knownError !== undefined ? o.knownError(opError) : null;
+    if (knownName !== null) {
+      this.known[knownName] = (this.known[knownName] ?? 0) + 1;
+      opError = null;
+      opKnown = true;
+    }
     if (opError !== null) {
       this.report('structure', this.opName(), opError instanceof Error ? opError.message : String(opError), []);
     }
@@ -201,8 +215,6 @@ export class ReaderProbe {
     // Range bounds are pivots (first - 1 and last) or the keyspace's ends: below the keyspace a
     // bound equal to POISON can only be a pivot the free path overwrote.
     const poisonBounds = o.keyspace <= POISON;
-    // A result a known finding of the tree's code explains is counted, not judged further.
-    let opKnown = false;
     for (let s = 0; s < steps && !searching; s++) {
       const e = this.seenEntry[s];
       if (

@@ -89,17 +89,26 @@ EXPORT(rt_watchdog_arm) void rt_watchdog_arm(unsigned int budget) { rt_watchdog_
 
 static _Thread_local int rt_tracking;
 static void rt_track(void *v);
+static void rt_root_read(void *const *p, void *v);
 
 void *rt_rcu_dereference(void *const *p)
 {
+	/* A slot of the NULL node: the kernel dereferenced a NULL node pointer (a
+	 * real kernel oopses here; in wasm address 0 is readable, so say it). */
+	if ((unsigned long)p < RT_NODE_SIZE) {
+		printk("rcu_dereference of %p: a slot of the NULL node (a NULL pointer dereference)\n", p);
+		rt_bug(__FILE__, __LINE__);
+	}
 	__atomic_fetch_add(&rt_ctr.deref, 1, __ATOMIC_RELAXED);
 	if (rt_watchdog_left && --rt_watchdog_left == 0) {
 		printk("watchdog: too many rcu_dereference calls in one call (a walk that does not end)\n");
 		rt_bug(__FILE__, __LINE__);
 	}
 	void *v = __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
-	if (rt_tracking)
+	if (rt_tracking) {
 		rt_track(v);
+		rt_root_read(p, v);
+	}
 	return v;
 }
 void rt_rcu_assign_pointer(void **p, void *v)
@@ -590,6 +599,34 @@ static void rt_track(void *v)
 	}
 }
 
+/*
+ * A re-walk that lands on a tree without nodes leaves mas->node = NULL, and a
+ * step that goes on with it reads the NULL node: in a real kernel an oops; in
+ * wasm address 0 reads as zeroes, which look like a dead node, so the step
+ * re-walks for ever. A reader's read of the root (an rcu_dereference of a word
+ * outside the node slab) that finds no node is counted per section; a section
+ * that makes many of them is that loop, and BUGs naming it.
+ */
+#define RT_COLLAPSED_ROOT_READS 4096
+static _Thread_local unsigned int rt_collapsed_reads;
+static void rt_root_read(void *const *p, void *v)
+{
+	unsigned long e = (unsigned long)v;
+	struct kmem_cache *c = rt_node_cache;
+	if (!c || rt_slot < 0 || !rt_readers[rt_slot].nesting)
+		return;
+	if (slab_is_object(c, (void *)((unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1))))
+		return; /* a slot of a node, not the root */
+	if ((e & 3) == 2 && e > 4096)
+		return; /* the root is a node */
+	if (++rt_collapsed_reads > RT_COLLAPSED_ROOT_READS) {
+		rt_collapsed_reads = 0;
+		printk("a read-side section re-walked %u times to a tree without nodes: the step goes on with mas->node = NULL (a NULL node dereference)\n",
+		       RT_COLLAPSED_ROOT_READS);
+		rt_bug(__FILE__, __LINE__);
+	}
+}
+
 static void rt_track_judge(void)
 {
 	struct kmem_cache *c = rt_node_cache;
@@ -672,6 +709,7 @@ EXPORT(rt_thread_reset) void rt_thread_reset(void)
 	if (rt_held && rt_held->owner == rt_slot + 1)
 		rt_spin_unlock(rt_held);
 	rt_tracked_n = 0;
+	rt_collapsed_reads = 0;
 	rt_callback_own = 0;
 	rt_in_callback = 0;
 	if (rt_slot >= 0 && rt_readers[rt_slot].nesting) {
@@ -692,8 +730,10 @@ void rt_rcu_read_unlock(void)
 	struct rt_reader *r = &rt_readers[rt_slot];
 	if (!r->nesting)
 		BUG();
-	if (r->nesting == 1 && rt_tracking)
+	if (r->nesting == 1 && rt_tracking) {
 		rt_track_judge();
+		rt_collapsed_reads = 0;
+	}
 	if (r->nesting == 1)
 		__atomic_fetch_add(&r->seq, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&r->nesting, r->nesting - 1, __ATOMIC_SEQ_CST);
