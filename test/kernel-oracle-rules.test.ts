@@ -507,3 +507,37 @@ describe('knownError: an error of the operation a known finding explains is coun
     expect(probe.known['rewalk-null-node']).toBeUndefined();
   });
 });
+
+describe('knownPastMax: a forward step returning an entry that starts beyond max is counted, not judged', () => {
+  const NAME = 'next-past-max';
+  // v1: X 301 [10, 19], Y 303 [200, 209]. find(5, max 39): step 0 returns what the script says.
+  const base = (step0: StepResult, options: Partial<ProbeOptions>): Scenario => ({
+    initial: [
+      [10, 19, 301],
+      [200, 209, 303],
+    ],
+    rng: [ROLL_FIND, 5, 33, 0],
+    script: [step0],
+    options,
+  });
+
+  it('off: a result violation', () => {
+    const { probe } = run(base({ entry: 303, first: 200, last: 209 }, {}));
+    expect(kinds(probe)).toEqual(['result']);
+  });
+
+  it('on: counted under its name', () => {
+    const { probe } = run(base({ entry: 303, first: 200, last: 209 }, { knownPastMax: NAME }));
+    expect(probe.violations).toEqual([]);
+    expect(probe.known[NAME]).toBe(1);
+  });
+
+  it('on: a wrong entry inside [from, max] is still a result violation', () => {
+    // Y over X's range (the iteration goes on after it: a second step finds nothing).
+    const sc = base({ entry: 303, first: 10, last: 19 }, { knownPastMax: NAME });
+    sc.script.push({ entry: 0, first: 20, last: 39 });
+    const { probe } = run(sc);
+    expect(kinds(probe)).toEqual(['result']);
+    expect(probe.known[NAME]).toBeUndefined();
+  });
+});

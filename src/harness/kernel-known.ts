@@ -54,6 +54,15 @@ export const PREV_RANGE_REVERSED: KnownFinding = {
     'structure violation.',
 };
 
+export const NEXT_PAST_MAX: KnownFinding = {
+  name: 'next-past-max',
+  summary:
+    "6.12's mas_next_slot reads pivots[offset] twice in one step: once to see whether the range ends at or " +
+    "past max, and again for the next range's first index. A slot store that moves that pivot between the " +
+    'two reads hands the lockless mas_find an entry whose range starts beyond its max. Counted when a forward ' +
+    "step returns an entry whose first index is above the iteration's max.",
+};
+
 export const REWALK_NULL_NODE: KnownFinding = {
   name: 'rewalk-null-node',
   summary:

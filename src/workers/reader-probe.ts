@@ -109,6 +109,12 @@ export interface ProbeOptions {
    * the error as ever.
    */
   knownError?: (error: unknown) => string | null;
+  /**
+   * The tree's forward step is known to read the same pivot twice (6.12's mas_next_slot: once
+   * against max, once for the next range's first index; src/harness/kernel-known.ts): an entry whose
+   * range starts beyond the iteration's max is counted under this name, not judged.
+   */
+  knownPastMax?: string;
   /** Called when an operation starts (op code and first argument), for the stall watchdog. */
   onOp?: (opCode: number, index: number) => void;
 }
@@ -231,6 +237,9 @@ export class ReaderProbe {
         this.report('poison', this.opName(), `entry ${e} (${e === POISON ? 'free-path poison' : 'a node reference'}) over [${this.seenFirst[s]}, ${this.seenLast[s]}]`, []);
       } else if (poisonBounds && (this.seenFirst[s] - 1 === POISON || this.seenLast[s] === POISON)) {
         this.report('poison', this.opName(), `range [${this.seenFirst[s]}, ${this.seenLast[s]}] of entry ${e} has free-path poison (${POISON}) for a bound`, []);
+      } else if (o.knownPastMax !== undefined && opCode === OP_FIND && e !== 0 && this.seenFirst[s] > this.bound && this.seenFirst[s] <= this.seenLast[s]) {
+        this.known[o.knownPastMax] = (this.known[o.knownPastMax] ?? 0) + 1;
+        opKnown = true;
       } else if (
         this.seenFirst[s] > this.seenLast[s] &&
         o.knownPrevReversed !== undefined &&

@@ -6,7 +6,7 @@
  */
 import { KernelInstance, compileKernel } from '../../kernel/loader.js';
 import { ReaderProbe } from '../reader-probe.js';
-import { EMPTY_AREA_MISS, PREV_RANGE_REVERSED, PREV_ROOT_REREAD, REWALK_NULL_NODE, isRewalkNullNode } from '../../harness/kernel-known.js';
+import { EMPTY_AREA_MISS, NEXT_PAST_MAX, PREV_RANGE_REVERSED, PREV_ROOT_REREAD, REWALK_NULL_NODE, isRewalkNullNode } from '../../harness/kernel-known.js';
 import { runProbe } from '../reader.js';
 import type { ReaderTask, TaskResult } from '../task.js';
 import { KernelReadCursor, KernelReadSection } from './kernel-read-cursor.js';
@@ -40,6 +40,7 @@ export function runKernelReader(task: ReaderTask): TaskResult {
       knownEmptyAreaMiss: EMPTY_AREA_MISS.name,
       knownPrevRootReread: PREV_ROOT_REREAD.name,
       knownPrevReversed: PREV_RANGE_REVERSED.name,
+      knownPastMax: NEXT_PAST_MAX.name,
       knownError: (error) => (isRewalkNullNode(error) ? REWALK_NULL_NODE.name : null),
     }),
   );
