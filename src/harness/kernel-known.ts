@@ -22,7 +22,7 @@ export const DESTROY_WALK: KnownFinding = {
     'bits are zero, or walks into one. Reached by stores that drop a subtree (mas_mat_destroy) and by ' +
     'mtree_destroy, on trees without MT_FLAGS_ALLOC_RANGE (allocation nodes keep their metadata elsewhere). ' +
     'The runtime recognises such a callback before it runs (src/kernel/inner/known.c: mt_free_walk on a full ' +
-    'range_64 top node whose last slot has its low 16 bits zero), counts it and does not run it: the subtree ' +
+    'range_64 top node whose last slot has its low 16 bits zero), counts it and, in stress runs, does not run it: the subtree ' +
     'leaks (so the slab\'s live count is not judged against the tree), nothing else is freed wrongly.',
 };
 

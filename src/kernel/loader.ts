@@ -161,6 +161,8 @@ interface Exports {
   rt_reader_nesting(out: number, n: number): number;
   /** RCU callbacks so far that were the destroy walk's on a clobbered top node (inner/known.c). */
   km_clobbered_walks(): number;
+  /** 1: do not run a destroy walk the known 6.12 finding clobbered (inner/known.c); 0: run it. */
+  km_skip_clobbered_walks(on: number): void;
   km_init(): void;
   km_mtree_new(flags: number): number;
   km_sizeof_maple_node(): number;

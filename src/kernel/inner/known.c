@@ -8,10 +8,18 @@
  * low 16 bits: mte_dead_leaves made the slot a bare node pointer and
  * mt_clear_meta then zeroed the metadata that shares it (on such a node it
  * always does). That walk would free a wrong address and take whatever lives
- * there down with it, so the runtime counts it and does not run it: the
- * subtree leaks, nothing else is harmed, and the run goes on.
+ * there down with it. The runtime counts it; with skipping on (stress runs,
+ * which must go on) it does not run it: the subtree leaks, nothing else is
+ * harmed. Off (the default: conform, tests), the walk runs and traps as the
+ * kernel's code does.
  */
 static unsigned int km_clobbered_walks;
+static int km_skip_clobbered;
+
+__attribute__((export_name("km_skip_clobbered_walks"))) void km_skip_clobbered_walks(int on)
+{
+	__atomic_store_n(&km_skip_clobbered, on, __ATOMIC_SEQ_CST);
+}
 
 int km_before_rcu_callback(struct rcu_head *head)
 {
@@ -27,7 +35,7 @@ int km_before_rcu_callback(struct rcu_head *head)
 	if (last & 0xffff)
 		return 0;
 	__atomic_fetch_add(&km_clobbered_walks, 1, __ATOMIC_SEQ_CST);
-	return 1;
+	return __atomic_load_n(&km_skip_clobbered, __ATOMIC_SEQ_CST);
 }
 
 __attribute__((export_name("km_clobbered_walks"))) unsigned int km_clobbered_walks_seen(void)
