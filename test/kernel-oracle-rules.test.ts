@@ -113,10 +113,10 @@ interface Scenario {
   options?: Partial<ProbeOptions>;
 }
 
-function run(sc: Scenario) {
+function run(sc: Scenario, makeCursor: (log: VersionLog, script: StepResult[]) => ScriptedCursor = (log, script) => new ScriptedCursor(log, script)) {
   const log = VersionLog.create(1, 1024);
   for (const s of sc.initial) write(log, s);
-  const cursor = new ScriptedCursor(log, sc.script);
+  const cursor = makeCursor(log, sc.script);
   const windows: number[] = [];
   let step = 0;
   const probe = new ReaderProbe({
@@ -469,27 +469,8 @@ describe('knownError: an error of the operation a known finding explains is coun
     }
   }
   const scenario = (options: Partial<ProbeOptions>): Scenario => ({ initial: [[10, 25, 301]], rng: [ROLL_FIND, 5, 34, 0], script: [], options });
-  const runThrowing = (options: Partial<ProbeOptions>) => {
-    const sc = scenario(options);
-    const log = VersionLog.create(1, 1024);
-    for (const st of sc.initial) write(log, st);
-    const probe = new ReaderProbe({
-      thread: 'reader-0',
-      cursor: new Throwing(log, []),
-      log,
-      rcu: { lock() {}, unlock() {} },
-      rng: scriptedRng(sc.rng),
-      keyspace: KEYSPACE,
-      allocTree: true,
-      check: 'full',
-      sampleRate: 1,
-      reader: 0,
-      checkedMemory: null,
-      ...options,
-    });
-    probe.runOne();
-    return probe;
-  };
+  // The cursor throws at the first step (taken, so every scripted step counts as taken).
+  const runThrowing = (options: Partial<ProbeOptions>) => run(scenario(options), (log) => new Throwing(log, [])).probe;
 
   it('off: a structure violation', () => {
     expect(kinds(runThrowing({}))).toEqual(['structure']);
