@@ -80,17 +80,9 @@ async function kernelPeer(): Promise<{ rows: Row[]; ratios: ReturnType<typeof ra
 async function main(): Promise<void> {
   const started = new Date();
   console.log(`stress benchmarks: ${SECONDS}s per run, seed ${SEED}, ${machineInfo().cores} cores (${machineInfo().cpu})`);
+  const results = { kind: 'bench-stress', date: started.toISOString(), seed: SEED, secondsPerRun: SECONDS, machine: machineInfo() };
   if (process.env.BENCH_STRESS_PART === 'kernel') {
-    const peer = await kernelPeer();
-    const path = writeResultsFile('results', 'bench-stress', started, {
-      kind: 'bench-stress',
-      date: started.toISOString(),
-      seed: SEED,
-      secondsPerRun: SECONDS,
-      machine: machineInfo(),
-      kernel: peer,
-    });
-    console.log(`\nresults: ${path}`);
+    console.log(`\nresults: ${writeResultsFile('results', 'bench-stress', started, { ...results, kernel: await kernelPeer() })}`);
     return;
   }
 
@@ -146,11 +138,7 @@ async function main(): Promise<void> {
     ratio('slowest median time to detect (s)', Math.max(...detection.map((d) => (d.medianMs ?? Infinity) / 1000)), 5, false),
   ];
   const path = writeResultsFile('results', 'bench-stress', started, {
-    kind: 'bench-stress',
-    date: started.toISOString(),
-    seed: SEED,
-    secondsPerRun: SECONDS,
-    machine: machineInfo(),
+    ...results,
     runs: [idle1, idle2, busy1, busy2, sample, full, fullUnpoliced],
     writer: rates,
     writePolicy: policing,

@@ -23,9 +23,12 @@ void *rt_alloc(unsigned long size, unsigned long align);
 
 EXPORT(km_mtree_new) struct maple_tree *km_mtree_new(unsigned int flags)
 {
+	void rt_note_root(void *const *root);
 	struct maple_tree *mt = rt_alloc(sizeof(*mt), 64);
-	if (mt)
+	if (mt) {
 		mt_init_flags(mt, flags);
+		rt_note_root((void *const *)&mt->ma_root);
+	}
 	return mt;
 }
 EXPORT(km_sizeof_maple_node) unsigned int km_sizeof_maple_node(void) { return sizeof(struct maple_node); }

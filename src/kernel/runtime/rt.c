@@ -603,22 +603,34 @@ static void rt_track(void *v)
  * A re-walk that lands on a tree without nodes leaves mas->node = NULL, and a
  * step that goes on with it reads the NULL node: in a real kernel an oops; in
  * wasm address 0 reads as zeroes, which look like a dead node, so the step
- * re-walks for ever. A reader's read of the root (an rcu_dereference of a word
- * outside the node slab) that finds no node is counted per section; a section
+ * re-walks for ever. A reader's read of a tree's root word that finds no node
+ * is counted per section; a section
  * that makes many of them is that loop, and BUGs naming it.
  */
 #define RT_COLLAPSED_ROOT_READS 4096
+#define RT_MAX_ROOTS 16
 static _Thread_local unsigned int rt_collapsed_reads;
+/* The trees' root words (km_mtree_new notes each): a reader's root read is one of these. */
+static void *const *rt_roots[RT_MAX_ROOTS];
+static unsigned int rt_nroots;
+void rt_note_root(void *const *root)
+{
+	unsigned int n = __atomic_load_n(&rt_nroots, __ATOMIC_SEQ_CST);
+	if (n < RT_MAX_ROOTS) {
+		rt_roots[n] = root;
+		__atomic_store_n(&rt_nroots, n + 1, __ATOMIC_SEQ_CST);
+	}
+}
 static void rt_root_read(void *const *p, void *v)
 {
 	unsigned long e = (unsigned long)v;
-	struct kmem_cache *c = rt_node_cache;
-	if (!c || rt_slot < 0 || !rt_readers[rt_slot].nesting)
-		return;
-	if (slab_is_object(c, (void *)((unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1))))
-		return; /* a slot of a node, not the root */
 	if ((e & 3) == 2 && e > 4096)
-		return; /* the root is a node */
+		return; /* a node: not a tree without nodes */
+	unsigned int n = __atomic_load_n(&rt_nroots, __ATOMIC_SEQ_CST), i = 0;
+	while (i < n && rt_roots[i] != p)
+		i++;
+	if (i == n || rt_slot < 0 || !rt_readers[rt_slot].nesting)
+		return; /* not a root read, or outside a read-side section */
 	if (++rt_collapsed_reads > RT_COLLAPSED_ROOT_READS) {
 		rt_collapsed_reads = 0;
 		printk("a read-side section re-walked %u times to a tree without nodes: the step goes on with mas->node = NULL (a NULL node dereference)\n",
