@@ -397,7 +397,12 @@ export class ResultOracle {
     return out;
   }
 
-  /** Where the seen entry came from: every entry names the store that wrote it. */
+  /**
+   * Where the seen entry came from: every entry names the store that wrote it. When that store is
+   * older than the window, the log is searched back as far as the ring still holds it (the writer
+   * may still be running, so a margin is kept), and the stores since then over the seen range are
+   * listed: what a reader that returned a stale range raced with.
+   */
   private origin(vs: number, ve: number): string | undefined {
     const seen = this.seenEntry;
     if (seen <= 0 || this.op === EMPTY_AREA || this.op === EMPTY_AREA_REV) return undefined;
@@ -405,7 +410,17 @@ export class ResultOracle {
     for (let v = ve; v > vs; v--) {
       if (log.entry(v) === seen) return `${seen} was stored at v${v} over [${log.first(v)}, ${log.last(v)}]`;
     }
-    return `${seen} was stored before v${vs + 1}`;
+    const oldest = Math.max(1, log.started - log.ringSize + ORIGIN_LOG_MARGIN);
+    for (let v = vs; v >= oldest; v--) {
+      if (log.entry(v) !== seen) continue;
+      const since: string[] = [];
+      for (let w = v + 1; w <= vs && since.length < ORIGIN_SHOWN; w++) {
+        if (log.first(w) <= this.seenLast && log.last(w) >= this.seenFirst) since.push(log.describe(w));
+      }
+      const tail = since.length > 0 ? `; since then over the seen range: ${since.join(', ')}` : '';
+      return `${seen} was stored at v${v} over [${log.first(v)}, ${log.last(v)}]${tail}`;
+    }
+    return `${seen} was stored before v${oldest}`;
   }
 
   private describeModel(): string {
@@ -426,6 +441,11 @@ export class ResultOracle {
     }
   }
 }
+
+/** Versions of the ring left alone when searching for an old store (the writer may still be writing). */
+const ORIGIN_LOG_MARGIN = 4096;
+/** Stores over the seen range listed after an old origin. */
+const ORIGIN_SHOWN = 12;
 
 export function describe(entry: number, first: number, last: number): string {
   return `${entry === 0 ? 'NULL' : entry} over [${first}, ${last}]`;
