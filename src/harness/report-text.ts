@@ -15,6 +15,10 @@ export function formatViolation(v: Violation, result: Pick<RunResult, 'config' |
   if (v.window) lines.push(`  window:    versions [${v.window[0]}, ${v.window[1]}] (complete when it began, started when it ended)`);
   if (v.nodes) lines.push(`  nodes:     ${v.nodes}`);
   if (v.detail) lines.push(`  detail:    ${v.detail}`);
+  if (v.trace && v.trace.length > 0) {
+    lines.push('  walk trace (the failing section, oldest first):');
+    for (const t of v.trace) lines.push(`    ${t}`);
+  }
   lines.push(`  seed ${c.seed}, workload ${c.workload}, bug ${c.bugs.length > 0 ? c.bugs.join(',') : 'none (correct build)'}, ${c.readers} readers, check ${c.check}`);
   if (result.rerun) lines.push(`  rerun:     ${result.rerun}`);
   return lines.join('\n');

@@ -67,6 +67,8 @@ export interface Violation {
   /** Node ids and generations involved, when known. */
   nodes?: string;
   detail?: string;
+  /** What the tree's code walked in the failing section (kernel build: dereferences and step states). */
+  trace?: string[];
 }
 
 export interface LatencySummary {

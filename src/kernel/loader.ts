@@ -155,6 +155,8 @@ interface Exports {
   rt_expect_rcu(on: number): void;
   rt_track_nodes(on: number): void;
   rt_reader_report(): number;
+  /** The walk trace (rt.c): copies up to `cap` {address, value} records; returns how many were made. */
+  rt_trace_copy(out: number, cap: number): number;
   rt_read_lock(): void;
   rt_read_unlock(): void;
   km_mas_erase(mt: number, index: number, out: number): number;

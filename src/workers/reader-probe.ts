@@ -65,6 +65,8 @@ export interface ProbeOptions {
    * each read-side section, it returns what it found there (a stale-read finding) or null.
    */
   sectionCheck?: () => string | null;
+  /** What the tree's code walked in the section just judged, for a violation report (kernel build). */
+  walkTrace?: () => string[];
   /**
    * The tree's backward step carries its upper bound from the step before, as 6.12's
    * mas_prev_slot does (`mas->last = mas->index - 1` with the index the previous step left): such
@@ -276,7 +278,8 @@ export class ReaderProbe {
   }
 
   private report(kind: ViolationKind, op: string, seen: string, expected: string[], extra: Partial<Violation> = {}): void {
-    this.violations.push({ kind, thread: this.o.thread, op, seen, expected, ...extra });
+    const trace = this.o.walkTrace?.();
+    this.violations.push({ kind, thread: this.o.thread, op, seen, expected, ...extra, ...(trace !== undefined ? { trace } : {}) });
   }
 
   private judge(opCode: number, steps: number): void {

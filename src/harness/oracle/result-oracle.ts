@@ -401,7 +401,8 @@ export class ResultOracle {
    * Where the seen entry came from: every entry names the store that wrote it. When that store is
    * older than the window, the log is searched back as far as the ring still holds it (the writer
    * may still be running, so a margin is kept), and the stores since then over the seen range are
-   * listed: what a reader that returned a stale range raced with.
+   * listed: what a reader that returned a stale range raced with. This reader's replay position
+   * (vs) holds the writer back with checking on, so the records from started - ringSize on stay put.
    */
   private origin(vs: number, ve: number): string | undefined {
     const seen = this.seenEntry;
@@ -410,7 +411,7 @@ export class ResultOracle {
     for (let v = ve; v > vs; v--) {
       if (log.entry(v) === seen) return `${seen} was stored at v${v} over [${log.first(v)}, ${log.last(v)}]`;
     }
-    const oldest = Math.max(1, log.started - log.ringSize + ORIGIN_LOG_MARGIN);
+    const oldest = Math.max(1, log.started - log.ringSize + 1);
     for (let v = vs; v >= oldest; v--) {
       if (log.entry(v) !== seen) continue;
       const since: string[] = [];
@@ -442,8 +443,6 @@ export class ResultOracle {
   }
 }
 
-/** Versions of the ring left alone when searching for an old store (the writer may still be writing). */
-const ORIGIN_LOG_MARGIN = 4096;
 /** Stores over the seen range listed after an old origin. */
 const ORIGIN_SHOWN = 12;
 

@@ -24,6 +24,15 @@ KM_CONFORM_EXPORT(km_cursor_set) void km_cursor_set(struct ma_state *mas,
 	*mas = fresh;
 }
 
+/* Walk-trace tags (above every address): a step began (+ step, limit), its ma_state after. */
+#define KM_TRACE_STEP 0xffffff00u
+#define KM_TRACE_NODE 0xffffff10u
+#define KM_TRACE_MIN 0xffffff11u
+#define KM_TRACE_MAX 0xffffff12u
+#define KM_TRACE_OFFSET 0xffffff13u
+#define KM_TRACE_INDEX 0xffffff14u
+#define KM_TRACE_LAST 0xffffff15u
+
 static void km_cursor_out(struct ma_state *mas, unsigned long *out)
 {
 	out[0] = mas->index;
@@ -34,9 +43,11 @@ static void km_cursor_out(struct ma_state *mas, unsigned long *out)
 KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, unsigned int step,
 		unsigned long limit, unsigned long *out)
 {
+	void rt_trace_mark(unsigned int tag, unsigned long value);
 	void *entry = NULL;
 
 	rcu_read_lock();
+	rt_trace_mark(KM_TRACE_STEP + step, limit);
 	switch (step) {
 	case 0:
 		entry = mas_find(mas, limit);
@@ -52,6 +63,13 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 		break;
 	}
 	km_cursor_out(mas, out);
+	/* The state the next step starts from, for the walk trace. */
+	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);
+	rt_trace_mark(KM_TRACE_MIN, mas->min);
+	rt_trace_mark(KM_TRACE_MAX, mas->max);
+	rt_trace_mark(KM_TRACE_OFFSET, mas->offset | (unsigned long)mas->end << 8 | (unsigned long)mas->status << 16);
+	rt_trace_mark(KM_TRACE_INDEX, mas->index);
+	rt_trace_mark(KM_TRACE_LAST, mas->last);
 	rcu_read_unlock();
 	return entry;
 }

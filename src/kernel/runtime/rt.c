@@ -91,6 +91,39 @@ static _Thread_local int rt_tracking;
 static void rt_track(void *v);
 static void rt_root_read(void *const *p, void *v);
 
+/*
+ * The walk trace: with tracking on, the last RT_TRACE_MAX dereferences of the current
+ * read-side section (the word's address and the value read), and marks the host's
+ * wrappers add (a step's ma_state after it). A reader that returned a wrong result
+ * prints it: which nodes and slots the kernel's walk went through. Two stores per
+ * dereference; reset at each outermost rcu_read_lock.
+ */
+#define RT_TRACE_MAX 256
+struct rt_trace_rec { unsigned int at, value; };
+static _Thread_local struct rt_trace_rec rt_trace[RT_TRACE_MAX];
+static _Thread_local unsigned int rt_trace_n;
+void rt_trace_mark(unsigned int tag, unsigned long value)
+{
+	if (!rt_tracking)
+		return;
+	struct rt_trace_rec *r = &rt_trace[rt_trace_n++ & (RT_TRACE_MAX - 1)];
+	r->at = tag;
+	r->value = (unsigned int)value;
+}
+/* Copies the trace, oldest first, into out as {at, value} pairs; returns how many records were made. */
+EXPORT(rt_trace_copy) unsigned int rt_trace_copy(unsigned int *out, unsigned int cap)
+{
+	unsigned int n = rt_trace_n, kept = n < RT_TRACE_MAX ? n : RT_TRACE_MAX;
+	if (kept > cap)
+		kept = cap;
+	for (unsigned int i = 0; i < kept; i++) {
+		struct rt_trace_rec *r = &rt_trace[(n - kept + i) & (RT_TRACE_MAX - 1)];
+		out[2 * i] = r->at;
+		out[2 * i + 1] = r->value;
+	}
+	return n;
+}
+
 void *rt_rcu_dereference(void *const *p)
 {
 	/* A slot of the NULL node: the kernel dereferenced a NULL node pointer (a
@@ -106,6 +139,11 @@ void *rt_rcu_dereference(void *const *p)
 	}
 	void *v = __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
 	if (rt_tracking) {
+		struct rt_trace_rec *r = &rt_trace[rt_trace_n++ & (RT_TRACE_MAX - 1)];
+		/* Bit 0: the word's node was dead (its parent points at itself) when read. */
+		unsigned long node = (unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1);
+		r->at = (unsigned int)(unsigned long)p | (*(unsigned long *)node == node);
+		r->value = (unsigned int)(unsigned long)v;
 		rt_track(v);
 		rt_root_read(p, v);
 	}
@@ -735,6 +773,8 @@ void rt_rcu_read_lock(void)
 	if (rt_slot < 0)
 		BUG(); /* rt_thread_init was not called on this instance */
 	struct rt_reader *r = &rt_readers[rt_slot];
+	if (!r->nesting)
+		rt_trace_n = 0;
 	__atomic_store_n(&r->nesting, r->nesting + 1, __ATOMIC_SEQ_CST);
 }
 void rt_rcu_read_unlock(void)

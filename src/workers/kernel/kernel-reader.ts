@@ -10,6 +10,7 @@ import { EMPTY_AREA_MISS, NEXT_PAST_MAX, PREV_RANGE_REVERSED, PREV_ROOT_REREAD, 
 import { runProbe } from '../reader.js';
 import type { ReaderTask, TaskResult } from '../task.js';
 import { KernelReadCursor, KernelReadSection } from './kernel-read-cursor.js';
+import { WalkTrace } from './walk-trace.js';
 
 export function runKernelReader(task: ReaderTask): TaskResult {
   const info = task.kernel!;
@@ -19,6 +20,7 @@ export function runKernelReader(task: ReaderTask): TaskResult {
   const tree = kernel.tree(info.tree);
   const report = new Uint32Array(info.memory.buffer, kernel.exports.rt_reader_report(), 6);
   let seen = 0;
+  const trace = new WalkTrace(kernel);
   const sectionCheck = (): string | null => {
     const found = Atomics.load(report, 0) + Atomics.load(report, 1);
     if (found === seen) return null;
@@ -35,6 +37,7 @@ export function runKernelReader(task: ReaderTask): TaskResult {
       rcu: new KernelReadSection(kernel),
       checkedMemory: null,
       sectionCheck: tracking ? sectionCheck : undefined,
+      walkTrace: tracking ? () => trace.lines() : undefined,
       carriedPrevBound: true,
       stepsBySlot: true,
       knownEmptyAreaMiss: EMPTY_AREA_MISS.name,

@@ -1,0 +1,58 @@
+/**
+ * The walk trace of a kernel reader: what the kernel's code dereferenced in the read-side section
+ * that gave a wrong result (rt.c keeps the last 256 records per thread), decoded for the report.
+ * Each dereference is the word's address (node and byte offset, "dead" when the node was already
+ * marked dead as it was read) and the value; each step is followed by the ma_state it left.
+ */
+import type { KernelInstance } from '../../kernel/loader.js';
+
+const STEP = 0xffffff00;
+const STEP_NAMES = ['mas_find', 'mas_find_rev', 'mas_next', 'mas_prev'];
+const STATE_NAMES: Record<number, string> = { 0x10: 'node', 0x11: 'min', 0x12: 'max', 0x13: 'offset', 0x14: 'index', 0x15: 'last' };
+const NODE_SIZE = 256;
+const RECORDS = 256;
+
+export class WalkTrace {
+  /** Allocated at the first report (the runtime's allocator never frees). */
+  private ptr = 0;
+
+  constructor(private readonly kernel: KernelInstance) {}
+
+  /** The current (or last) section's records, one line per step and per dereference. */
+  lines(): string[] {
+    const x = this.kernel.exports;
+    if (this.ptr === 0) this.ptr = x.rt_alloc(RECORDS * 8, 64);
+    if (this.ptr === 0) return ['(no memory for the walk trace)'];
+    const made = x.rt_trace_copy(this.ptr, RECORDS) >>> 0;
+    const kept = Math.min(made, RECORDS);
+    const words = new Uint32Array(this.kernel.memory.buffer, this.ptr, kept * 2);
+    const out: string[] = made > kept ? [`(${made - kept} earlier records dropped)`] : [];
+    let state: string[] = [];
+    const flush = (): void => {
+      if (state.length > 0) out.push(`  -> ${state.join(' ')}`);
+      state = [];
+    };
+    for (let i = 0; i < kept; i++) {
+      const at = words[2 * i] >>> 0;
+      const value = words[2 * i + 1] >>> 0;
+      if (at >= STEP && at < STEP + 4) {
+        flush();
+        out.push(`${STEP_NAMES[at - STEP]}(limit ${value})`);
+      } else if (at > STEP && STATE_NAMES[at - STEP] !== undefined) {
+        const name = STATE_NAMES[at - STEP];
+        state.push(name === 'offset' ? `offset ${value & 0xff} end ${(value >>> 8) & 0xff} status ${value >>> 16}` : `${name} ${hex(value, name === 'node')}`);
+      } else {
+        flush();
+        const word = at & ~3;
+        const node = word & ~(NODE_SIZE - 1);
+        out.push(`  0x${node.toString(16)}+${word - node}${(at & 1) === 1 ? ' (dead)' : ''} = ${hex(value, true)}`);
+      }
+    }
+    flush();
+    return out;
+  }
+}
+
+function hex(value: number, asPointer: boolean): string {
+  return asPointer && value > 4096 ? `0x${value.toString(16)}` : String(value);
+}
