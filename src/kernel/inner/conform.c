@@ -32,6 +32,7 @@ KM_CONFORM_EXPORT(km_cursor_set) void km_cursor_set(struct ma_state *mas,
 #define KM_TRACE_OFFSET 0xffffff13u
 #define KM_TRACE_INDEX 0xffffff14u
 #define KM_TRACE_LAST 0xffffff15u
+#define KM_TRACE_PARENT 0xffffff16u
 
 static void km_cursor_out(struct ma_state *mas, unsigned long *out)
 {
@@ -48,6 +49,8 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 
 	rcu_read_lock();
 	rt_trace_mark(KM_TRACE_STEP + step, limit);
+	if (mas->status == ma_active)
+		rt_trace_mark(KM_TRACE_PARENT, (unsigned long)mte_to_node(mas->node)->parent);
 	switch (step) {
 	case 0:
 		entry = mas_find(mas, limit);

@@ -8,7 +8,7 @@ import type { KernelInstance } from '../../kernel/loader.js';
 
 const STEP = 0xffffff00;
 const STEP_NAMES = ['mas_find', 'mas_find_rev', 'mas_next', 'mas_prev'];
-const STATE_NAMES: Record<number, string> = { 0x10: 'node', 0x11: 'min', 0x12: 'max', 0x13: 'offset', 0x14: 'index', 0x15: 'last' };
+const STATE_NAMES: Record<number, string> = { 0x10: 'node', 0x11: 'min', 0x12: 'max', 0x13: 'offset', 0x14: 'index', 0x15: 'last', 0x16: 'parent' };
 const NODE_SIZE = 256;
 const RECORDS = 256;
 
@@ -40,7 +40,8 @@ export class WalkTrace {
         out.push(`${STEP_NAMES[at - STEP]}(limit ${value})`);
       } else if (at > STEP && STATE_NAMES[at - STEP] !== undefined) {
         const name = STATE_NAMES[at - STEP];
-        state.push(name === 'offset' ? `offset ${value & 0xff} end ${(value >>> 8) & 0xff} status ${value >>> 16}` : `${name} ${hex(value, name === 'node')}`);
+        if (name === 'parent') out.push(`  (node's parent word at the start: 0x${value.toString(16)})`);
+        else state.push(name === 'offset' ? `offset ${value & 0xff} end ${(value >>> 8) & 0xff} status ${value >>> 16}` : `${name} ${hex(value, name === 'node')}`);
       } else {
         flush();
         const word = at & ~3;
@@ -49,7 +50,32 @@ export class WalkTrace {
       }
     }
     flush();
+    out.push(...this.nodesNow(words, kept));
     return out;
+  }
+
+  /**
+   * Each node the trace went through as it is now (read at report time, racing the writer): its
+   * parent word (the node itself when dead; else the parent with the slot in bits 3-7, bit 0 for a
+   * root) and its generation (bumped at each free).
+   */
+  private nodesNow(words: Uint32Array, kept: number): string[] {
+    const x = this.kernel.exports;
+    const genAt = x.rt_node_generation_offset();
+    const mem = new Uint32Array(this.kernel.memory.buffer);
+    const seen = new Set<number>();
+    for (let i = 0; i < kept; i++) {
+      const at = words[2 * i] >>> 0;
+      if (at < STEP) seen.add((at & ~3) & ~(NODE_SIZE - 1));
+    }
+    const parts: string[] = [];
+    for (const node of seen) {
+      if (node + NODE_SIZE > mem.byteLength) continue;
+      const parent = mem[node >>> 2] >>> 0;
+      const state = parent === node ? 'dead' : (parent & 1) === 1 ? 'root' : `parent 0x${(parent & ~0xff).toString(16)} slot ${(parent & 0xf8) >>> 3}`;
+      parts.push(`0x${node.toString(16)} ${state} gen ${mem[(node + genAt) >>> 2]}`);
+    }
+    return parts.length > 0 ? [`nodes now: ${parts.join('; ')}`] : [];
   }
 }
 
