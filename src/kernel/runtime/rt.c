@@ -92,23 +92,48 @@ static void rt_track(void *v);
 static void rt_root_read(void *const *p, void *v);
 
 /*
- * The walk trace: with tracking on, the last RT_TRACE_MAX dereferences of the current
- * read-side section (the word's address and the value read), and marks the host's
+ * The walk trace: with tracking on, the last RT_TRACE_MAX (4096) records of the current
+ * read-side section: each dereference (the word's address and the value read; the
+ * first RT_TRACE_PER_STEP of each step, then a count of those left out), and marks the host's
  * wrappers add (a step's ma_state after it). A reader that returned a wrong result
  * prints it: which nodes and slots the kernel's walk went through. Two stores per
  * dereference; reset at each outermost rcu_read_lock.
  */
-#define RT_TRACE_MAX 256
+#define RT_TRACE_MAX 4096
+/* Dereferences kept per step: a re-walk loop keeps its first turns, not the whole ring. */
+#define RT_TRACE_PER_STEP 96
+#define RT_TRACE_STEP_TAG 0xffffff00u
+#define RT_TRACE_SKIPPED_TAG 0xfffffff0u
 struct rt_trace_rec { unsigned int at, value; };
 static _Thread_local struct rt_trace_rec rt_trace[RT_TRACE_MAX];
-static _Thread_local unsigned int rt_trace_n;
+static _Thread_local unsigned int rt_trace_n, rt_trace_in_step, rt_trace_skipped;
+static void rt_trace_put(unsigned int at, unsigned int value)
+{
+	struct rt_trace_rec *r = &rt_trace[rt_trace_n++ & (RT_TRACE_MAX - 1)];
+	r->at = at;
+	r->value = value;
+}
 void rt_trace_mark(unsigned int tag, unsigned long value)
 {
 	if (!rt_tracking)
 		return;
-	struct rt_trace_rec *r = &rt_trace[rt_trace_n++ & (RT_TRACE_MAX - 1)];
-	r->at = tag;
-	r->value = (unsigned int)value;
+	if (rt_trace_skipped) {
+		rt_trace_put(RT_TRACE_SKIPPED_TAG, rt_trace_skipped);
+		rt_trace_skipped = 0;
+	}
+	if (tag >= RT_TRACE_STEP_TAG && tag < RT_TRACE_STEP_TAG + 4)
+		rt_trace_in_step = 0;
+	rt_trace_put(tag, (unsigned int)value);
+}
+static void rt_trace_deref(void *const *p, void *v)
+{
+	if (++rt_trace_in_step > RT_TRACE_PER_STEP) {
+		rt_trace_skipped++;
+		return;
+	}
+	/* Bit 0: the word's node was dead (its parent points at itself) when read. */
+	unsigned long node = (unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1);
+	rt_trace_put((unsigned int)(unsigned long)p | (*(unsigned long *)node == node), (unsigned int)(unsigned long)v);
 }
 /* Copies the trace, oldest first, into out as {at, value} pairs; returns how many records were made. */
 EXPORT(rt_trace_copy) unsigned int rt_trace_copy(unsigned int *out, unsigned int cap)
@@ -139,11 +164,7 @@ void *rt_rcu_dereference(void *const *p)
 	}
 	void *v = __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
 	if (rt_tracking) {
-		struct rt_trace_rec *r = &rt_trace[rt_trace_n++ & (RT_TRACE_MAX - 1)];
-		/* Bit 0: the word's node was dead (its parent points at itself) when read. */
-		unsigned long node = (unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1);
-		r->at = (unsigned int)(unsigned long)p | (*(unsigned long *)node == node);
-		r->value = (unsigned int)(unsigned long)v;
+		rt_trace_deref(p, v);
 		rt_track(v);
 		rt_root_read(p, v);
 	}
@@ -774,7 +795,7 @@ void rt_rcu_read_lock(void)
 		BUG(); /* rt_thread_init was not called on this instance */
 	struct rt_reader *r = &rt_readers[rt_slot];
 	if (!r->nesting)
-		rt_trace_n = 0;
+		rt_trace_n = rt_trace_in_step = rt_trace_skipped = 0;
 	__atomic_store_n(&r->nesting, r->nesting + 1, __ATOMIC_SEQ_CST);
 }
 void rt_rcu_read_unlock(void)

@@ -1,16 +1,17 @@
 /**
  * The walk trace of a kernel reader: what the kernel's code dereferenced in the read-side section
- * that gave a wrong result (rt.c keeps the last 256 records per thread), decoded for the report.
+ * that gave a wrong result (rt.c keeps the last 4096 records per thread; a re-walk loop's repeats are folded), decoded for the report.
  * Each dereference is the word's address (node and byte offset, "dead" when the node was already
  * marked dead as it was read) and the value; each step is followed by the ma_state it left.
  */
 import type { KernelInstance } from '../../kernel/loader.js';
 
 const STEP = 0xffffff00;
+const SKIPPED = 0xfffffff0;
 const STEP_NAMES = ['mas_find', 'mas_find_rev', 'mas_next', 'mas_prev'];
 const STATE_NAMES: Record<number, string> = { 0x10: 'node', 0x11: 'min', 0x12: 'max', 0x13: 'offset', 0x14: 'index', 0x15: 'last', 0x16: 'parent' };
 const NODE_SIZE = 256;
-const RECORDS = 256;
+const RECORDS = 4096;
 
 export class WalkTrace {
   /** Allocated at the first report (the runtime's allocator never frees). */
@@ -35,10 +36,12 @@ export class WalkTrace {
     for (let i = 0; i < kept; i++) {
       const at = words[2 * i] >>> 0;
       const value = words[2 * i + 1] >>> 0;
-      if (at >= STEP && at < STEP + 4) {
+      if (at === SKIPPED) {
+        out.push(`  (${value} more dereferences in this step not kept)`);
+      } else if (at >= STEP && at < STEP + 4) {
         flush();
         out.push(`${STEP_NAMES[at - STEP]}(limit ${value})`);
-      } else if (at > STEP && STATE_NAMES[at - STEP] !== undefined) {
+      } else if (at > STEP && at < SKIPPED && STATE_NAMES[at - STEP] !== undefined) {
         const name = STATE_NAMES[at - STEP];
         if (name === 'parent') out.push(`  (node's parent word at the start: 0x${value.toString(16)})`);
         else state.push(name === 'offset' ? `offset ${value & 0xff} end ${(value >>> 8) & 0xff} status ${value >>> 16}` : `${name} ${hex(value, name === 'node')}`);
@@ -50,8 +53,9 @@ export class WalkTrace {
       }
     }
     flush();
-    out.push(...this.nodesNow(words, kept));
-    return out;
+    const folded = foldRepeats(out);
+    folded.push(...this.nodesNow(words, kept));
+    return folded;
   }
 
   /**
@@ -77,6 +81,36 @@ export class WalkTrace {
     }
     return parts.length > 0 ? [`nodes now: ${parts.join('; ')}`] : [];
   }
+}
+
+/** Folds a block of up to 8 lines repeated back to back into one copy and a count. */
+export function foldRepeats(lines: string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    let best = 0;
+    let bestTimes = 1;
+    for (let k = 1; k <= 8 && i + 2 * k <= lines.length; k++) {
+      let times = 1;
+      while (i + (times + 1) * k <= lines.length && sameBlock(lines, i, i + times * k, k)) times++;
+      if (times > 1 && times * k > best * bestTimes) {
+        best = k;
+        bestTimes = times;
+      }
+    }
+    if (best === 0) {
+      out.push(lines[i++]);
+      continue;
+    }
+    out.push(`  [${bestTimes} times:`, ...lines.slice(i, i + best).map((l) => `  ${l}`), '  ]');
+    i += best * bestTimes;
+  }
+  return out;
+}
+
+function sameBlock(lines: string[], a: number, b: number, k: number): boolean {
+  for (let j = 0; j < k; j++) if (lines[a + j] !== lines[b + j]) return false;
+  return true;
 }
 
 function hex(value: number, asPointer: boolean): string {
