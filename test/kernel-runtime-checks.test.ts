@@ -18,6 +18,7 @@ import { buildKernel } from '../src/kernel/build.js';
 import { KernelInstance, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
 import type { KernelTree, WasmModule } from '../src/kernel/loader.js';
 import { KernelReadCursor } from '../src/workers/kernel/kernel-read-cursor.js';
+import { WalkTrace } from '../src/workers/kernel/walk-trace.js';
 import { findKernelBug } from '../src/harness/kernel-catalog.js';
 import { isRewalkNullNode } from '../src/harness/kernel-known.js';
 
@@ -292,5 +293,32 @@ describe('a step after the tree was emptied under the iteration (rt_root_read; t
     expect(() => cursor.find(0xffffffff)).not.toThrow();
     reader.exports.rt_read_unlock();
     writer.rcuBarrier();
+  });
+});
+
+describe('walk trace (rt_trace*): what a reader section dereferenced, for reports', () => {
+  it('records each step, its dereferences and the ma_state it left; a dead node is marked; a new section starts afresh', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { tree, reader, readerTree } = await setup(mod, MT_FLAGS_USE_RCU);
+    reader.trackNodes(true);
+    const trace = new WalkTrace(reader);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    reader.exports.rt_read_lock();
+    cursor.set(16 * 150 + 3);
+    expect(cursor.find(16 * 160)).toBe(entry(150));
+    flatten(tree); // the leaf the cursor is on dies: the next step re-walks
+    // mas_next re-walks to its save point (2407, now inside [0, 4800]) and goes past it: nothing up to the limit.
+    expect(cursor.find(16 * 160)).toBe(0);
+    reader.exports.rt_read_unlock();
+    const lines = trace.lines();
+    const steps = lines.filter((l) => l.startsWith('mas_'));
+    expect(steps).toEqual([`mas_find(limit ${16 * 160})`, `mas_next(limit ${16 * 160})`]);
+    expect(lines.filter((l) => l.startsWith('  -> node')).length).toBe(2);
+    expect(lines.some((l) => l.includes(`offset`) && l.includes(`index ${16 * 150} last ${16 * 150 + 7}`))).toBe(true);
+    expect(lines.some((l) => / = 0x[0-9a-f]+$/.test(l)), 'node references read').toBe(true);
+    expect(lines.at(-1)).toMatch(/^nodes now: .*dead/);
+    reader.exports.rt_read_lock();
+    reader.exports.rt_read_unlock();
+    expect(trace.lines(), 'reset at the outermost rcu_read_lock').toEqual([]);
   });
 });

@@ -82,3 +82,30 @@ export function isRewalkNullNode(error: unknown): boolean {
   if (!/a tree without nodes|a slot of the NULL node/.test(error.log)) return false;
   return error.frames.includes('mas_prev_slot') || error.frames.includes('mas_next_slot');
 }
+
+export const PARENT_SLOT_BEFORE_ADOPT: KnownFinding = {
+  name: 'parent-slot-before-adopt',
+  summary:
+    "6.12's mas_spanning_rebalance builds new nodes whose children's parent words carry provisional slots " +
+    '(mas_set_parent, mast_set_split_parents), and mas_topiary_replace publishes the new nodes ' +
+    '(rcu_assign_pointer in mas_put_in_tree) before mas_adopt_children writes the final slots. In that window ' +
+    'a live child names its live, published holder with a wrong slot; mas_ascend has nothing to detect (no ' +
+    'node is dead, the parent pointer is stable), so mas_next_node/mas_prev_node continue from the wrong ' +
+    'sibling: a mas_next that goes backwards (with mas->min > mas->max), skips nodes, or a mas_prev that ' +
+    'underflows early. Found by a stress run on churn (walk trace: the leaf in slot 4 named slot 1) and shown ' +
+    'deterministically by the parent-slot audit (src/kernel/inner/parents.c) on a single thread: the audit ' +
+    'BUGs in mas_wmb_replace < mas_spanning_rebalance < mas_erase (test/kernel-known.test.ts). The writer ' +
+    "marks each version whose mutation published such a node; a reader's find/findRev the oracle rejects " +
+    'is counted under this name when a write in its window was marked. Walks and empty-area searches, ' +
+    'which never ascend, stay fully judged.',
+};
+
+/** The versions a kernel stress writer marked (one byte per version-log record, the log's ring). */
+export function parentSlotRaceIn(races: Uint8Array, vs: number, ve: number): boolean {
+  // The window's own writes: vs was complete when the operation began. A window longer than the
+  // ring cannot be read back (the writer reused its records): not excused.
+  if (ve - vs >= races.length) return false;
+  const mask = races.length - 1;
+  for (let v = vs + 1; v <= ve; v++) if (Atomics.load(races, v & mask) === 1) return true;
+  return false;
+}

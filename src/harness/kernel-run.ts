@@ -20,7 +20,13 @@ export interface KernelRunSetup {
   primary: KernelInstance;
 }
 
-export async function setUpKernelRun(config: RunConfig, allocTree: boolean, threads: number, log?: (line: string) => void): Promise<KernelRunSetup> {
+export async function setUpKernelRun(
+  config: RunConfig,
+  allocTree: boolean,
+  threads: number,
+  logRing: number,
+  log?: (line: string) => void,
+): Promise<KernelRunSetup> {
   const mutations = kernelMutationsFor(config.bugs);
   const build = await buildKernel({ kernelSrc: config.kernelSrc, slots: 16, mutations, log });
   const memory = createKernelMemory();
@@ -34,7 +40,7 @@ export async function setUpKernelRun(config: RunConfig, allocTree: boolean, thre
   const areas: ThreadArea[] = [];
   for (let t = 0; t < threads; t++) areas.push(primary.allocThreadArea());
   return {
-    task: { wasmPath: build.wasmPath, memory, tree: tree.address, flags },
+    task: { wasmPath: build.wasmPath, memory, tree: tree.address, flags, parentSlotRaces: new SharedArrayBuffer(logRing) },
     areas,
     primary,
     info: {

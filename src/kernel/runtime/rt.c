@@ -170,10 +170,12 @@ void *rt_rcu_dereference(void *const *p)
 	}
 	return v;
 }
+void km_parent_audit(void *v);
 void rt_rcu_assign_pointer(void **p, void *v)
 {
 	__atomic_fetch_add(&rt_ctr.assign, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+	km_parent_audit(v); /* src/kernel/inner/parents.c, off unless the host turns it on */
 }
 
 /* ---- printk ---------------------------------------------------------- */
@@ -434,6 +436,13 @@ static int slab_is_object(struct kmem_cache *c, void *p)
 			hi = mid;
 	}
 	return lo > 0 && a - rt_chunks[lo - 1] < span && (a - rt_chunks[lo - 1]) % c->size == 0;
+}
+
+/* For inner/parents.c: whether p is an object of the tree's node cache. */
+int rt_is_node(const void *p)
+{
+	struct kmem_cache *c = rt_node_cache;
+	return c && (unsigned long)p > 4096 && slab_is_object(c, (void *)p);
 }
 
 /*

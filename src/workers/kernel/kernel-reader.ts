@@ -6,7 +6,16 @@
  */
 import { KernelInstance, compileKernel } from '../../kernel/loader.js';
 import { ReaderProbe } from '../reader-probe.js';
-import { EMPTY_AREA_MISS, NEXT_PAST_MAX, PREV_RANGE_REVERSED, PREV_ROOT_REREAD, REWALK_NULL_NODE, isRewalkNullNode } from '../../harness/kernel-known.js';
+import {
+  EMPTY_AREA_MISS,
+  NEXT_PAST_MAX,
+  PARENT_SLOT_BEFORE_ADOPT,
+  PREV_RANGE_REVERSED,
+  PREV_ROOT_REREAD,
+  REWALK_NULL_NODE,
+  isRewalkNullNode,
+  parentSlotRaceIn,
+} from '../../harness/kernel-known.js';
 import { runProbe } from '../reader.js';
 import type { ReaderTask, TaskResult } from '../task.js';
 import { KernelReadCursor, KernelReadSection } from './kernel-read-cursor.js';
@@ -21,6 +30,7 @@ export function runKernelReader(task: ReaderTask): TaskResult {
   const report = new Uint32Array(info.memory.buffer, kernel.exports.rt_reader_report(), 6);
   let seen = 0;
   const trace = new WalkTrace(kernel);
+  const races = new Uint8Array(info.parentSlotRaces);
   const sectionCheck = (): string | null => {
     const found = Atomics.load(report, 0) + Atomics.load(report, 1);
     if (found === seen) return null;
@@ -44,6 +54,7 @@ export function runKernelReader(task: ReaderTask): TaskResult {
       knownPrevRootReread: PREV_ROOT_REREAD.name,
       knownPrevReversed: PREV_RANGE_REVERSED.name,
       knownPastMax: NEXT_PAST_MAX.name,
+      knownIterationRace: (vs, ve) => (parentSlotRaceIn(races, vs, ve) ? PARENT_SLOT_BEFORE_ADOPT.name : null),
       knownError: (error) => (isRewalkNullNode(error) ? REWALK_NULL_NODE.name : null),
     }),
   );
