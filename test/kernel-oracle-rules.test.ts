@@ -522,3 +522,68 @@ describe('knownPastMax: a forward step returning an entry that starts beyond max
     expect(probe.known[NAME]).toBeUndefined();
   });
 });
+
+describe('knownIterationRace: a rejected find/findRev with a marked write in its window is counted, not reported', () => {
+  const NAME = 'parent-slot-before-adopt';
+  // v1: X 301 [10, 19], Y 303 [200, 209], Z 305 [600, 609]. find(5, max 899): step 0 finds X; the
+  // write logged inside step 1 (v4, Z moves) is the "marked" one; step 1 goes backwards to X again
+  // (what a wrong-slot ascent does), step 2 finds nothing.
+  const markedIn = (marked: Set<number>) => (vs: number, ve: number): string | null => {
+    for (let v = vs + 1; v <= ve; v++) if (marked.has(v)) return NAME;
+    return null;
+  };
+  const find = (options: Partial<ProbeOptions>): Scenario => ({
+    initial: [
+      [10, 19, 301],
+      [200, 209, 303],
+      [600, 609, 305],
+    ],
+    rng: [ROLL_FIND, 5, 893, 0],
+    script: [
+      { entry: 301, first: 10, last: 19 },
+      { entry: 301, first: 10, last: 19, during: [[600, 609, 307]] },
+      { entry: 0, first: 20, last: 899 },
+    ],
+    options,
+  });
+
+  it('off: the backwards step is a violation', () => {
+    const { probe } = run(find({}));
+    expect(probe.violations.length).toBeGreaterThan(0);
+  });
+
+  it('on, a marked write in the window: counted under its name, no violation', () => {
+    const { probe } = run(find({ knownIterationRace: markedIn(new Set([4])) }));
+    expect(probe.violations).toEqual([]);
+    expect(probe.known[NAME]).toBe(1);
+  });
+
+  it('on, the marked write outside the window: still a violation', () => {
+    const { probe } = run(find({ knownIterationRace: markedIn(new Set([2])) }));
+    expect(probe.violations.length).toBeGreaterThan(0);
+    expect(probe.known[NAME]).toBeUndefined();
+  });
+
+  it('on: a correct iteration is judged as ever and counts nothing', () => {
+    const sc = find({ knownIterationRace: markedIn(new Set([4])) });
+    sc.script = [
+      { entry: 301, first: 10, last: 19 },
+      { entry: 303, first: 200, last: 209, during: [[600, 609, 307]] },
+      { entry: 307, first: 600, last: 609 },
+      { entry: 0, first: 610, last: 899 },
+    ];
+    const { probe } = run(sc);
+    expect(probe.violations).toEqual([]);
+    expect(probe.known[NAME]).toBeUndefined();
+  });
+
+  it('on: a wrong walk in a marked window is still a violation (walks never ascend)', () => {
+    const { probe } = run({
+      initial: [[10, 19, 301]],
+      rng: [ROLL_WALK, 15, 0, 0],
+      script: [{ entry: 303, first: 10, last: 19, during: [[600, 609, 307]] }],
+      options: { knownIterationRace: markedIn(new Set([2])) },
+    });
+    expect(kinds(probe)).toEqual(['result']);
+  });
+});

@@ -15,10 +15,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../src/kernel/build.js';
-import { KernelInstance, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
+import { KernelInstance, KernelTrap, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
 import type { KernelTree, WasmModule } from '../src/kernel/loader.js';
 import { KernelReadCursor } from '../src/workers/kernel/kernel-read-cursor.js';
 import { WalkTrace } from '../src/workers/kernel/walk-trace.js';
+import { createKernelMutator } from '../src/workers/kernel/kernel-mutator.js';
+import { createWorkload } from '../src/workers/workloads/index.js';
+import { VersionLog } from '../src/harness/version-log.js';
+import { Rng } from '../src/harness/rng.js';
 import { findKernelBug } from '../src/harness/kernel-catalog.js';
 import { isRewalkNullNode } from '../src/harness/kernel-known.js';
 
@@ -320,5 +324,50 @@ describe('walk trace (rt_trace*): what a reader section dereferenced, for report
     reader.exports.rt_read_lock();
     reader.exports.rt_read_unlock();
     expect(trace.lines(), 'reset at the outermost rcu_read_lock').toEqual([]);
+  });
+});
+
+describe('parent-slot audit (inner/parents.c): the window of parent-slot-before-adopt', () => {
+  /** The churn workload's writes on one thread (seeded), with the audit on. */
+  async function churn(mod: WasmModule, trap: boolean, steps: number) {
+    const memory = createKernelMemory();
+    const k = await KernelInstance.create(mod, memory);
+    const tree = k.newTree(MT_FLAGS_USE_RCU);
+    k.expectRcu(true);
+    k.exports.km_skip_clobbered_walks(1);
+    const log = VersionLog.create(1, 1 << 12);
+    log.release(0);
+    const audit = new Uint32Array(memory.buffer, k.exports.km_parent_audit_start(1, trap ? 1 : 0), 3);
+    const m = createKernelMutator({ kernel: k, tree, log, keyspace: 100_000, nodeLimit: 60_000, rng: new Rng(1, 3), backpressure: false, stopping: () => false });
+    const w = createWorkload('churn', 100_000);
+    w.setup(m);
+    let error: unknown = null;
+    try {
+      for (let i = 0; i < steps; i++) w.step(m);
+    } catch (e) {
+      error = e;
+    }
+    return { k, tree, audit, error };
+  }
+
+  it('6.12 publishes a node whose child names it with a wrong slot, inside mas_spanning_rebalance; every write ends consistent', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const counted = await churn(mod, false, 4000);
+    expect(counted.error).toBeNull();
+    expect(counted.audit[1], 'publications with a wrong slot').toBeGreaterThan(0);
+    expect(counted.tree.validate(), 'mt_validate (which checks every parent slot) after the writes').toBe(0);
+    const trapped = await churn(mod, true, 4000);
+    expect(trapped.error).toBeInstanceOf(KernelTrap);
+    expect((trapped.error as KernelTrap).frames).toContain('mas_spanning_rebalance');
+  });
+
+  it('off: nothing is audited', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const memory = createKernelMemory();
+    const k = await KernelInstance.create(mod, memory);
+    const tree = k.newTree(MT_FLAGS_USE_RCU);
+    const audit = new Uint32Array(memory.buffer, k.exports.km_parent_audit_start(0, 0), 3);
+    for (let b = 0; b < BLOCKS; b++) expect(tree.storeRange(b * 16, b * 16 + 7, entry(b))).toBe(0);
+    expect([audit[0], audit[1]]).toEqual([0, 0]);
   });
 });
