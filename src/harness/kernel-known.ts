@@ -100,6 +100,21 @@ export const PARENT_SLOT_BEFORE_ADOPT: KnownFinding = {
     'which never ascend, stay fully judged.',
 };
 
+export const PIVOT_AFTER_DEAD_CHECK: KnownFinding = {
+  name: 'pivot-after-dead-check',
+  summary:
+    "6.12's mas_next_node and mas_prev_node check the parent they ascended to is alive (ma_dead_node) and " +
+    'only then read its pivot (mas->max = pivots[offset]; mas->min = pivots[offset - 1] + 1). A parent that ' +
+    'is replaced in between is queued by call_rcu at once, and its rcu_head lies over pivots[0] and pivots[1]: ' +
+    "the step takes the head's next pointer (another queued node's address + 4) or its callback for a bound. " +
+    'No later check covers it (the next dead check is of the child), so the iteration goes on with bounds far ' +
+    "outside the keyspace: ranges like [28918, 1565956], and, through ma_data_end with that max, a leaf's " +
+    'metadata word returned as an entry. Found by a stress run on spanning (walk trace: min 1565957 = ' +
+    "node 0x17e500's rcu_head + 1). The runtime checks each step's node bounds against those words " +
+    "(src/kernel/inner/conform.c: km_rcu_head_word); a reader's find/findRev whose step left such a bound has " +
+    'its rejected results and poison entries counted under this name.',
+};
+
 /** The versions a kernel stress writer marked (one byte per version-log record, the log's ring). */
 export function parentSlotRaceIn(races: Uint8Array, vs: number, ve: number): boolean {
   // The window's own writes: vs was complete when the operation began. A window longer than the

@@ -71,6 +71,12 @@ export interface ProbeOptions {
    * only for a result the oracle rejects; walks and empty-area searches stay fully judged.
    */
   knownIterationRace?: (vs: number, ve: number) => string | null;
+  /**
+   * A finding the tree's own code signalled during the operation just run (kernel build: a node
+   * bound of the ma_state that is an RCU callback head's word), or null. Asked only for a find/findRev
+   * result the oracle rejects or an entry the poison check rejects.
+   */
+  knownCorruptIteration?: () => string | null;
   /** What the tree's code walked in the section just judged, for a violation report (kernel build). */
   walkTrace?: () => string[];
   /**
@@ -241,6 +247,8 @@ export class ReaderProbe {
       ) {
         this.known[o.knownPrevRootReread] = (this.known[o.knownPrevRootReread] ?? 0) + 1;
         opKnown = true;
+      } else if (e !== 0 && (e === POISON || isInternalEntry(e)) && this.excusedCorrupt(opCode)) {
+        opKnown = true;
       } else if (e !== 0 && (e === POISON || isInternalEntry(e))) {
         this.report('poison', this.opName(), `entry ${e} (${e === POISON ? 'free-path poison' : 'a node reference'}) over [${this.seenFirst[s]}, ${this.seenLast[s]}]`, []);
       } else if (poisonBounds && (this.seenFirst[s] - 1 === POISON || this.seenLast[s] === POISON)) {
@@ -365,11 +373,21 @@ export class ReaderProbe {
     }
   }
 
-  /** A find/findRev the option knownIterationRace explains: counted as known, not reported. */
+  /** A find/findRev the options knownCorruptIteration or knownIterationRace explain: counted as known, not reported. */
   private excusedIteration(opCode: number, steps: number): boolean {
-    const race = opCode === OP_FIND || opCode === OP_FIND_REV ? this.o.knownIterationRace?.(this.vs[0], this.ve[steps - 1]) : null;
-    if (race === null || race === undefined) return false;
-    this.known[race] = (this.known[race] ?? 0) + 1;
+    if (opCode !== OP_FIND && opCode !== OP_FIND_REV) return false;
+    const name = this.o.knownCorruptIteration?.() ?? this.o.knownIterationRace?.(this.vs[0], this.ve[steps - 1]) ?? null;
+    if (name === null) return false;
+    this.known[name] = (this.known[name] ?? 0) + 1;
+    return true;
+  }
+
+  /** A find/findRev whose rejected entry knownCorruptIteration explains: counted as known. */
+  private excusedCorrupt(opCode: number): boolean {
+    if (opCode !== OP_FIND && opCode !== OP_FIND_REV) return false;
+    const name = this.o.knownCorruptIteration?.() ?? null;
+    if (name === null) return false;
+    this.known[name] = (this.known[name] ?? 0) + 1;
     return true;
   }
 

@@ -40,7 +40,26 @@ static void km_cursor_out(struct ma_state *mas, unsigned long *out)
 	out[1] = mas->last;
 }
 
-/* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min. */
+int rt_is_node(const void *p);
+
+/*
+ * Whether a node bound the step left in the ma_state is a word of an RCU callback's head:
+ * a node queued by call_rcu has its rcu_head over pivots[0] and pivots[1] (next: another
+ * queued head, that is a node's address + 4; func: mt_free_rcu or mt_free_walk), written at
+ * once, before the grace period. mas_next_node and mas_prev_node read the parent's pivot
+ * after checking that parent is alive (kernel-known.ts: pivot-after-dead-check): a parent
+ * that dies and is queued in between hands them such a word as mas->max or mas->min - 1.
+ * Keys never look like either (nodes live far above any stress keyspace).
+ */
+static int km_rcu_head_word(unsigned long b)
+{
+	if (b == (unsigned long)mt_free_rcu || b == (unsigned long)mt_free_walk)
+		return 1;
+	return b > 4096 + 4 && rt_is_node((void *)(b - 4));
+}
+
+/* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min.
+ * out: {index, last, 1 when the state's node bounds hold an RCU callback head's word}. */
 KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, unsigned int step,
 		unsigned long limit, unsigned long *out)
 {
@@ -66,6 +85,7 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 		break;
 	}
 	km_cursor_out(mas, out);
+	out[2] = mas->status == ma_active && (km_rcu_head_word(mas->max) || km_rcu_head_word(mas->min - 1));
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);
 	rt_trace_mark(KM_TRACE_MIN, mas->min);

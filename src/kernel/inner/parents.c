@@ -67,7 +67,15 @@ void km_parent_audit(void *v)
 {
 	unsigned long node = (unsigned long)v & ~MAPLE_NODE_MASK;
 
-	if (!__atomic_load_n(&km_audit_on, __ATOMIC_RELAXED) || !rt_is_node((void *)node))
+	if (!__atomic_load_n(&km_audit_on, __ATOMIC_RELAXED))
+		return;
+	/* Only an encoded internal node (mt_mk_node: MAPLE_ENODE_NULL and a range type) has
+	 * children: entries, leaves and the destroy walk's bare node pointers are skipped. */
+	if (((unsigned long)v & MAPLE_ENODE_NULL) == 0 || (unsigned long)v & 1)
+		return;
+	if (mte_node_type(v) != maple_range_64 && mte_node_type(v) != maple_arange_64)
+		return;
+	if (!rt_is_node((void *)node))
 		return;
 	km_audit[0]++;
 	if (km_audit_node((struct maple_enode *)v, 0))

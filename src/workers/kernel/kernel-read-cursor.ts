@@ -23,6 +23,11 @@ export class KernelReadCursor implements ReadCursor {
   private readonly words: Uint32Array;
   private readonly x: KernelInstance['exports'];
   private readonly mt: number;
+  /**
+   * Since set(): a step left a node bound in the ma_state that is a word of an RCU callback's
+   * head (inner/conform.c: the signature of pivot-after-dead-check).
+   */
+  rcuHeadBound = false;
   /** Steps since set(): after the first, iterations continue with mas_next/mas_prev on odd sets. */
   private steps = 0;
   private sets = 0;
@@ -37,7 +42,7 @@ export class KernelReadCursor implements ReadCursor {
     if (!this.mas) throw new Error('kernel runtime: out of memory for a cursor');
     this.out = kernel.scratchWords().ptr;
     // The scratch area was allocated when the instance was made: this view always covers it.
-    this.words = new Uint32Array(kernel.memory.buffer, this.out, 2);
+    this.words = new Uint32Array(kernel.memory.buffer, this.out, 3);
   }
 
   set(index: number): this {
@@ -46,6 +51,7 @@ export class KernelReadCursor implements ReadCursor {
     this.last = index;
     this.steps = 0;
     this.sets++;
+    this.rcuHeadBound = false;
     return this;
   }
 
@@ -82,6 +88,7 @@ export class KernelReadCursor implements ReadCursor {
       this.steps++;
       this.index = this.words[0];
       this.last = this.words[1];
+      if (this.words[2] !== 0) this.rcuHeadBound = true;
       return entry;
     } catch (error) {
       throw this.trapped(STEP_NAMES[step], error);

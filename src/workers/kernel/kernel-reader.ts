@@ -10,6 +10,7 @@ import {
   EMPTY_AREA_MISS,
   NEXT_PAST_MAX,
   PARENT_SLOT_BEFORE_ADOPT,
+  PIVOT_AFTER_DEAD_CHECK,
   PREV_RANGE_REVERSED,
   PREV_ROOT_REREAD,
   REWALK_NULL_NODE,
@@ -31,6 +32,7 @@ export function runKernelReader(task: ReaderTask): TaskResult {
   let seen = 0;
   const trace = new WalkTrace(kernel);
   const races = new Uint8Array(info.parentSlotRaces);
+  const cursor = new KernelReadCursor(kernel, tree);
   const sectionCheck = (): string | null => {
     const found = Atomics.load(report, 0) + Atomics.load(report, 1);
     if (found === seen) return null;
@@ -43,7 +45,7 @@ export function runKernelReader(task: ReaderTask): TaskResult {
   return runProbe(task, (base) =>
     new ReaderProbe({
       ...base,
-      cursor: new KernelReadCursor(kernel, tree),
+      cursor,
       rcu: new KernelReadSection(kernel),
       checkedMemory: null,
       sectionCheck: tracking ? sectionCheck : undefined,
@@ -54,6 +56,7 @@ export function runKernelReader(task: ReaderTask): TaskResult {
       knownPrevRootReread: PREV_ROOT_REREAD.name,
       knownPrevReversed: PREV_RANGE_REVERSED.name,
       knownPastMax: NEXT_PAST_MAX.name,
+      knownCorruptIteration: () => (cursor.rcuHeadBound ? PIVOT_AFTER_DEAD_CHECK.name : null),
       knownIterationRace: (vs, ve) => (parentSlotRaceIn(races, vs, ve) ? PARENT_SLOT_BEFORE_ADOPT.name : null),
       knownError: (error) => (isRewalkNullNode(error) ? REWALK_NULL_NODE.name : null),
     }),
