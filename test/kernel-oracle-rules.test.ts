@@ -587,3 +587,54 @@ describe('knownIterationRace: a rejected find/findRev with a marked write in its
     expect(kinds(probe)).toEqual(['result']);
   });
 });
+
+describe('knownCorruptIteration: what the tree signalled during the operation excuses its rejected find/findRev', () => {
+  const NAME = 'pivot-after-dead-check';
+  const findScenario = (options: Partial<ProbeOptions>, step1: StepResult): Scenario => ({
+    initial: [
+      [10, 19, 301],
+      [200, 209, 303],
+    ],
+    rng: [ROLL_FIND, 5, 893, 0],
+    // The corrupt step's last is past max: the iteration ends there.
+    script: [{ entry: 301, first: 10, last: 19 }, step1],
+    options,
+  });
+  // What a garbage node bound does: a range far past the keyspace, then a metadata word as an entry.
+  const corrupt: StepResult = { entry: 303, first: 200, last: 1565956 };
+
+  it('off: the range is a result violation', () => {
+    const { probe } = run(findScenario({}, corrupt));
+    expect(kinds(probe)).toContain('result');
+  });
+
+  it('on, signalled: counted under its name, no violation', () => {
+    const { probe } = run(findScenario({ knownCorruptIteration: () => NAME }, corrupt));
+    expect(probe.violations).toEqual([]);
+    expect(probe.known[NAME]).toBe(1);
+  });
+
+  it('on, not signalled: still a violation', () => {
+    const { probe } = run(findScenario({ knownCorruptIteration: () => null }, corrupt));
+    expect(kinds(probe)).toContain('result');
+    expect(probe.known[NAME]).toBeUndefined();
+  });
+
+  it('on, signalled: a node reference (the metadata word 14 read as an entry) is counted, not poison', () => {
+    const meta: StepResult = { entry: 14, first: 28918, last: 1565956 };
+    expect(kinds(run(findScenario({}, meta)).probe)).toContain('poison');
+    const { probe } = run(findScenario({ knownCorruptIteration: () => NAME }, meta));
+    expect(probe.violations).toEqual([]);
+    expect(probe.known[NAME]).toBeGreaterThan(0);
+  });
+
+  it('on, signalled: a walk is judged as ever', () => {
+    const { probe } = run({
+      initial: [[10, 19, 301]],
+      rng: [ROLL_WALK, 15, 0, 0],
+      script: [{ entry: 303, first: 10, last: 19 }],
+      options: { knownCorruptIteration: () => NAME },
+    });
+    expect(kinds(probe)).toEqual(['result']);
+  });
+});
