@@ -164,7 +164,7 @@ interface Exports {
   /** RCU callbacks so far that were the destroy walk's on a clobbered top node (inner/known.c). */
   km_clobbered_walks(): number;
   /** The parent-slot audit (inner/parents.c): on/off, trap at the first wrong slot; returns its counters. */
-  km_parent_audit_start(on: number, trap: number): number;
+  km_parent_audit_start(mt: number, on: number, trap: number): number;
   /** 1: do not run a destroy walk the known 6.12 finding clobbered (inner/known.c); 0: run it. */
   km_skip_clobbered_walks(on: number): void;
   km_init(): void;

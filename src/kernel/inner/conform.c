@@ -68,8 +68,20 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 
 	rcu_read_lock();
 	rt_trace_mark(KM_TRACE_STEP + step, limit);
-	if (mas->status == ma_active)
-		rt_trace_mark(KM_TRACE_PARENT, (unsigned long)mte_to_node(mas->node)->parent);
+	if (mas->status == ma_active) {
+		/* The parent words an ascent from here would read: the node's and its ancestors'. */
+		struct maple_node *n = mte_to_node(mas->node);
+		unsigned int up;
+
+		for (up = 0; up < 4; up++) {
+			unsigned long word = (unsigned long)n->parent;
+
+			rt_trace_mark(KM_TRACE_PARENT, word);
+			if (word == (unsigned long)n || (word & MA_ROOT_PARENT) || !rt_is_node((void *)(word & ~MAPLE_NODE_MASK)))
+				break;
+			n = (struct maple_node *)(word & ~MAPLE_NODE_MASK);
+		}
+	}
 	switch (step) {
 	case 0:
 		entry = mas_find(mas, limit);

@@ -17,11 +17,12 @@
 int rt_is_node(const void *p);
 
 static int km_audit_on, km_audit_trap;
+static struct maple_tree *km_audit_tree;
 /* [0] publications audited, [1] publications with a child naming its holder with a wrong slot,
  * [2] such children, [3..6] the first: child, holder, slot it is in, slot it names. */
 static unsigned int km_audit[8];
 
-static unsigned int km_audit_node(struct maple_enode *enode, unsigned int depth)
+static unsigned int km_audit_node(struct maple_enode *enode, unsigned int depth, int deep)
 {
 	struct maple_node *node = mte_to_node(enode);
 	enum maple_type type = mte_node_type(enode);
@@ -57,14 +58,21 @@ static unsigned int km_audit_node(struct maple_enode *enode, unsigned int depth)
 			if (km_audit_trap)
 				BUG(); /* the host reports the trap with the writer's stack */
 		}
-		wrong += km_audit_node(child, depth + 1);
+		if (deep)
+			wrong += km_audit_node(child, depth + 1, 1);
 	}
 	return wrong;
 }
 
-/* The runtime calls this after each rcu_assign_pointer (v: the value published). */
-void km_parent_audit(void *v)
+/*
+ * The runtime calls this after each rcu_assign_pointer (p: the word written, v: the value).
+ * Audited: the published node's subtree, and the children of the node it was published
+ * into and of each ancestor up to the root (found through their parent words), so that a
+ * sibling still naming a provisional slot is seen too.
+ */
+void km_parent_audit(void **p, void *v)
 {
+	unsigned int wrong;
 	unsigned long node = (unsigned long)v & ~MAPLE_NODE_MASK;
 
 	if (!__atomic_load_n(&km_audit_on, __ATOMIC_RELAXED))
@@ -78,14 +86,43 @@ void km_parent_audit(void *v)
 	if (!rt_is_node((void *)node))
 		return;
 	km_audit[0]++;
-	if (km_audit_node((struct maple_enode *)v, 0))
+	if (km_audit_on == 2) {
+		/* Diagnosis: the whole tree at every publication. */
+		void *root = km_audit_tree->ma_root;
+		wrong = xa_is_node(root) ? km_audit_node(root, 0, 1) : 0;
+		if (wrong)
+			__atomic_fetch_add(&km_audit[1], 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	wrong = km_audit_node((struct maple_enode *)v, 0, 1);
+	{
+		struct maple_node *holder = (struct maple_node *)((unsigned long)p & ~MAPLE_NODE_MASK);
+		unsigned int up;
+
+		for (up = 0; up < MAPLE_HEIGHT_MAX && rt_is_node(holder); up++) {
+			unsigned long word = (unsigned long)holder->parent;
+			enum maple_type type;
+
+			if (word == (unsigned long)holder)
+				break; /* dead */
+			/* The holder's type is in its parent's word only as "range64 or arange64". */
+			type = mt_is_alloc(km_audit_tree) ? maple_arange_64 : maple_range_64;
+			wrong += km_audit_node(mt_mk_node(holder, type), 0, 0);
+			if (word & MA_ROOT_PARENT)
+				break;
+			holder = (struct maple_node *)(word & ~MAPLE_NODE_MASK);
+		}
+	}
+	if (wrong)
 		__atomic_fetch_add(&km_audit[1], 1, __ATOMIC_SEQ_CST);
 }
 
-/* on: audit every publication from now on; trap: BUG at the first wrong slot (diagnosis).
+/* mt: the audited tree; on: 1 audit every publication from now on (2: the whole tree each time,
+ * for diagnosis); trap: BUG at the first wrong slot.
  * Returns the counters' address. */
-EXPORT_PARENTS(km_parent_audit_start) unsigned int *km_parent_audit_start(int on, int trap)
+EXPORT_PARENTS(km_parent_audit_start) unsigned int *km_parent_audit_start(struct maple_tree *mt, int on, int trap)
 {
+	km_audit_tree = mt;
 	km_audit_trap = trap;
 	__atomic_store_n(&km_audit_on, on, __ATOMIC_SEQ_CST);
 	return km_audit;

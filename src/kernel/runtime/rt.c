@@ -170,12 +170,12 @@ void *rt_rcu_dereference(void *const *p)
 	}
 	return v;
 }
-void km_parent_audit(void *v);
+void km_parent_audit(void **p, void *v);
 void rt_rcu_assign_pointer(void **p, void *v)
 {
 	__atomic_fetch_add(&rt_ctr.assign, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
-	km_parent_audit(v); /* src/kernel/inner/parents.c, off unless the host turns it on */
+	km_parent_audit(p, v); /* src/kernel/inner/parents.c, off unless the host turns it on */
 }
 
 /* ---- printk ---------------------------------------------------------- */

@@ -37,7 +37,7 @@ export function runKernelWriter(task: WriterTask): TaskResult {
   const checks = new KernelWriterChecks(kernel, tree, report);
   // The parent-slot audit (inner/parents.c): each version whose mutation published a node with a
   // child naming it with a provisional slot is marked, for the readers' parent-slot-before-adopt rule.
-  const audit = new Uint32Array(info.memory.buffer, kernel.exports.km_parent_audit_start(1, 0), 2);
+  const audit = new Uint32Array(info.memory.buffer, kernel.exports.km_parent_audit_start(tree.address, 1, 0), 2);
   const races = new Uint8Array(info.parentSlotRaces);
   const raceMask = races.length - 1;
   let racesSeen = 0;

@@ -43,7 +43,7 @@ export class WalkTrace {
         out.push(`${STEP_NAMES[at - STEP]}(limit ${value})`);
       } else if (at > STEP && at < SKIPPED && STATE_NAMES[at - STEP] !== undefined) {
         const name = STATE_NAMES[at - STEP];
-        if (name === 'parent') out.push(`  (node's parent word at the start: 0x${value.toString(16)})`);
+        if (name === 'parent') out.push(`  (parent word at the start: 0x${value.toString(16)}, ${describeParentWord(value)})`);
         else state.push(name === 'offset' ? `offset ${value & 0xff} end ${(value >>> 8) & 0xff} status ${value >>> 16}` : `${name} ${hex(value, name === 'node')}`);
       } else {
         flush();
@@ -81,6 +81,12 @@ export class WalkTrace {
     }
     return parts.length > 0 ? [`nodes now: ${parts.join('; ')}`] : [];
   }
+}
+
+/** A parent word: the node named and the slot (bits 3-7), or the root's tree pointer (bit 0). */
+function describeParentWord(word: number): string {
+  if ((word & 1) === 1) return 'a root';
+  return `0x${(word & ~0xff).toString(16)} slot ${(word & 0xf8) >>> 3}`;
 }
 
 /** Folds a block of up to 8 lines repeated back to back into one copy and a count. */
