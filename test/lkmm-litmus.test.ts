@@ -1,0 +1,244 @@
+/**
+ * LKMM's own litmus tests on the simulator (src/harness/litmus/lkmm/): the parser and the
+ * interpreter on snippets written here (the kernel's files are kernel source and stay out of the
+ * repository), then the runner on the real files, from the cache or fetched (Debian's
+ * linux-source-6.12). Without apt or the package the runner tests skip locally and FAIL under CI=true.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseLitmus } from '../src/harness/litmus/lkmm/parse.js';
+import { prepare } from '../src/harness/litmus/lkmm/prepare.js';
+import { executeLitmus } from '../src/harness/litmus/lkmm/execute.js';
+import { judgeLkmmTest, runLkmmSuite, verdict } from '../src/harness/litmus/lkmm/judge.js';
+import type { LkmmSuiteResult } from '../src/harness/litmus/lkmm/judge.js';
+import { findLkmmLitmusTests } from '../src/harness/litmus/lkmm/source.js';
+import type { LitmusSource } from '../src/harness/litmus/lkmm/source.js';
+import { formatLkmmTable } from '../src/harness/litmus/lkmm/format.js';
+import { LitmusSyntaxError, LitmusUnsupported } from '../src/harness/litmus/lkmm/lexer.js';
+import { main } from '../src/harness/litmus/main.js';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+const CI = process.env.CI === 'true';
+
+/** A two-thread test from its parts. */
+function litmus(name: string, result: string, p0: string, p1: string, exists: string, init = '{}'): string {
+  return `C ${name}\n\n(*\n * Result: ${result}\n *)\n\n${init}\n\nP0(int *x, int *y)\n{\n${p0}\n}\n\nP1(int *x, int *y)\n{\n${p1}\n}\n\nexists (${exists})\n`;
+}
+
+function run(text: string, runs = 1500, promises = false) {
+  return executeLitmus(prepare(parseLitmus(text)), { runs, seed: 7, promises });
+}
+
+const MP_WRITER = 'WRITE_ONCE(*x, 1);\nsmp_wmb();\nWRITE_ONCE(*y, 1);';
+
+describe('parser', () => {
+  it('reads name, Result, init, threads, declarations, if/else, locations, filter and exists', () => {
+    const text = [
+      'C Shapes+test',
+      '(* header',
+      ' * Result: Sometimes',
+      ' *)',
+      '{ x=1; int *p = y; 1:r9=3; }',
+      'P0(int *x, int **p, spinlock_t *lo) // a remark',
+      '{',
+      '\tint r0, r1 = 2;',
+      '\tint *r2;',
+      '\tr0 = READ_ONCE(*x);',
+      '\tif (r0 == 1 && !r1) {',
+      '\t\tWRITE_ONCE(*x, r1 + 1);',
+      '\t} else',
+      '\t\tspin_lock(lo);',
+      '\tr2 = rcu_dereference(*p); /* C comment */',
+      '}',
+      'P1(int *y) { int r9; r9 = smp_load_acquire(y); }',
+      'locations [0:r1; x]',
+      'filter (0:r0=1)',
+      'exists (0:r0=1 /\\ ~(1:r9=0 \\/ y!=2) /\\ 0:r2=y) (* trailing remark *)',
+    ].join('\n');
+    const p = parseLitmus(text);
+    expect(p.name).toBe('Shapes+test');
+    expect(p.expected).toBe('Sometimes');
+    expect(p.init).toEqual([
+      { variable: 'x', value: { num: 1 } },
+      { variable: 'p', value: { addressOf: 'y' } },
+    ]);
+    expect(p.initRegs).toEqual([{ thread: 1, reg: 'r9', value: { num: 3 } }]);
+    expect(p.threads.map((t) => t.params)).toEqual([['x', 'p', 'lo'], ['y']]);
+    const body = p.threads[0].body;
+    expect(body.map((s) => s.k)).toEqual(['decl', 'decl', 'decl', 'assign', 'if', 'assign']);
+    const ifStmt = body[4];
+    expect(ifStmt.k === 'if' && ifStmt.else !== null && ifStmt.then[0].k === 'block').toBe(true);
+    expect(p.locations).toEqual([{ thread: 0, reg: 'r1' }, { variable: 'x' }]);
+    expect(p.filter).toEqual({ k: 'atom', loc: { thread: 0, reg: 'r0' }, op: '=', value: { num: 1 } });
+    expect(p.exists.k).toBe('and');
+    const prepared = prepare(p);
+    expect([...prepared.address.keys()].sort()).toEqual(['lo', 'p', 'x', 'y']);
+    expect(prepared.shown.map((l) => ('variable' in l ? l.variable : `${l.thread}:${l.reg}`))).toEqual(['0:r0', '1:r9', 'y', '0:r2', '0:r1', 'x']);
+  });
+
+  it('takes the first Result line; a test without one has none', () => {
+    expect(parseLitmus(litmus('A', 'Never', '', '', 'x=0')).expected).toBe('Never');
+    expect(parseLitmus('C B\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1)\n').expected).toBeNull();
+  });
+
+  it('names the line of a syntax error', () => {
+    expect(() => parseLitmus('P0(int *x) {}\nexists (x=1)')).toThrow(/starts with "C <name>"/);
+    expect(() => parseLitmus('C T\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1)\n}\nexists (x=1)')).toThrow(/line 6: expected ';'/);
+    expect(() => parseLitmus('C T\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\n')).toThrow(LitmusSyntaxError);
+    expect(() => parseLitmus('C T\n{}\nP1(int *x) { }\nexists (x=1)')).toThrow(/out of order/);
+    expect(() => parseLitmus('C T\n(* open comment\nP0(int *x) { }')).toThrow(/unterminated comment/);
+    expect(() => prepare(parseLitmus(litmus('T', 'Never', 'WRITE_ONCE(*z, 1);', '', 'x=0')))).toThrow(/unknown name 'z'/);
+    expect(() => prepare(parseLitmus(litmus('T', 'Never', '', '', '1:r7=0')))).toThrow(/no register 'r7'/);
+  });
+
+  it('rejects what it does not model as unsupported, with the reason', () => {
+    expect(() => parseLitmus(litmus('T', 'Never', 'while (1) { }', '', 'x=0'))).toThrow(LitmusUnsupported);
+    expect(() => parseLitmus('C T\n{}\nP0(int *x) { }\n~exists (x=1)')).toThrow(/only exists/);
+    expect(() => prepare(parseLitmus(litmus('T', 'Never', 'synchronize_rcu();', '', 'x=0')))).toThrow(/synchronize_rcu/);
+    expect(() => prepare(parseLitmus(litmus('T', 'Never', 'frobnicate(x);', '', 'x=0')))).toThrow(/'frobnicate' is not a primitive/);
+  });
+});
+
+describe('interpreter on the simulator', () => {
+  it('message passing: reached without barriers, never with smp_wmb/smp_rmb or release/acquire', () => {
+    const reader = (mid: string) => `int r0;\nint r1;\nr0 = READ_ONCE(*y);\n${mid}\nr1 = READ_ONCE(*x);`;
+    const plain = run(litmus('MP', 'Sometimes', 'WRITE_ONCE(*x, 1);\nWRITE_ONCE(*y, 1);', reader(''), '1:r0=1 /\\ 1:r1=0'));
+    expect(plain.existsSeen).toBeGreaterThan(0);
+    expect(plain.kept).toBe(1500);
+    const onlyWmb = run(litmus('MP', 'Sometimes', MP_WRITER, reader(''), '1:r0=1 /\\ 1:r1=0'));
+    expect(onlyWmb.existsSeen).toBeGreaterThan(0);
+    const both = run(litmus('MP', 'Never', MP_WRITER, reader('smp_rmb();'), '1:r0=1 /\\ 1:r1=0'));
+    expect(both.existsSeen).toBe(0);
+    expect(both.outcomes.size).toBeGreaterThan(1);
+    const relAcq = run(
+      litmus('MP', 'Never', 'WRITE_ONCE(*x, 1);\nsmp_store_release(y, 1);', 'int r0;\nint r1;\nr0 = smp_load_acquire(y);\nr1 = READ_ONCE(*x);', '1:r0=1 /\\ 1:r1=0'),
+    );
+    expect(relAcq.existsSeen).toBe(0);
+  });
+
+  it('an address dependency orders the load through the pointer; a load not through it is not ordered', () => {
+    const init = '{ y=z; }';
+    const writer = 'WRITE_ONCE(*x, 1);\nrcu_assign_pointer(*y, x);';
+    const mk = (second: string) =>
+      litmus('MP+deref', 'Never', writer, `int *r0;\nint r1;\nr0 = rcu_dereference(*y);\nr1 = ${second};`, '1:r0=x /\\ 1:r1=0', init).replace(
+        /P0\(int \*x, int \*y\)/,
+        'P0(int *x, int **y, int *z)',
+      );
+    expect(run(mk('READ_ONCE(*r0)')).existsSeen).toBe(0);
+    // Same reader, but the second load does not go through r0: nothing orders it.
+    expect(run(mk('READ_ONCE(*x)')).existsSeen).toBeGreaterThan(0);
+  });
+
+  it('spin_lock excludes: two locked increments always give 2, unlocked ones sometimes 1', () => {
+    const inc = (locked: boolean) => (locked ? 'int r0;\nspin_lock(l);\nr0 = READ_ONCE(*x);\nWRITE_ONCE(*x, r0 + 1);\nspin_unlock(l);' : 'int r0;\nr0 = READ_ONCE(*x);\nWRITE_ONCE(*x, r0 + 1);');
+    const mk = (locked: boolean) => `C Inc\n{}\nP0(int *x, spinlock_t *l)\n{\n${inc(locked)}\n}\nP1(int *x, spinlock_t *l)\n{\n${inc(locked)}\n}\nexists (x=2)\n`;
+    const locked = run(mk(true));
+    expect(locked.existsSeen).toBe(locked.kept);
+    const unlocked = run(mk(false));
+    expect(unlocked.existsSeen).toBeGreaterThan(0);
+    expect(unlocked.existsSeen).toBeLessThan(unlocked.kept);
+  });
+
+  it('xchg is atomic: two exchanges never both read the initial value', () => {
+    const text = litmus('Xchg', 'Never', 'int r0;\nr0 = xchg(x, 1);', 'int r1;\nr1 = xchg(x, 2);', '0:r0=0 /\\ 1:r1=0');
+    const c = run(text);
+    expect(c.existsSeen).toBe(0);
+    expect([...c.outcomes.keys()].length).toBe(2);
+  });
+
+  it('is deterministic for a seed', () => {
+    const text = litmus('SB', 'Sometimes', 'int r0;\nWRITE_ONCE(*x, 1);\nr0 = READ_ONCE(*y);', 'int r1;\nWRITE_ONCE(*y, 1);\nr1 = READ_ONCE(*x);', '0:r0=0 /\\ 1:r1=0');
+    expect([...run(text, 500).outcomes]).toEqual([...run(text, 500).outcomes]);
+  });
+
+  it('judges verdicts both ways', () => {
+    expect(verdict('Never', 0, 10).status).toBe('agrees');
+    expect(verdict('Never', 1, 10).status).toBe('unsound');
+    expect(verdict('Sometimes', 1, 10).status).toBe('agrees');
+    expect(verdict('Sometimes', 0, 10).status).toBe('not-reached');
+    expect(verdict('Always', 10, 10).status).toBe('agrees');
+    expect(verdict('Always', 9, 10).status).toBe('unsound');
+    expect(verdict('Sometimes', 0, 0).status).toBe('not-reached');
+    const bad = judgeLkmmTest({ file: 'Bad.litmus', text: 'not a litmus test' }, { runs: 10, seed: 1, promises: false });
+    expect(bad.status).toBe('unsupported');
+    expect(bad.reason).toMatch(/parse error/);
+    // A wrong expectation is caught: MP without barriers marked Never is unsound.
+    const wrong = judgeLkmmTest(
+      { file: 'W.litmus', text: litmus('W', 'Never', 'WRITE_ONCE(*x, 1);\nWRITE_ONCE(*y, 1);', 'int r0;\nint r1;\nr0 = READ_ONCE(*y);\nr1 = READ_ONCE(*x);', '1:r0=1 /\\ 1:r1=0') },
+      { runs: 1500, seed: 1, promises: false },
+    );
+    expect(wrong.status).toBe('unsound');
+  });
+});
+
+describe("the kernel's litmus tests", () => {
+  let source: LitmusSource | Error;
+  beforeAll(() => {
+    try {
+      source = findLkmmLitmusTests();
+    } catch (error) {
+      source = error as Error;
+    }
+  }, 300_000);
+
+  function files(skip: (note?: string) => void): LitmusSource {
+    if (source instanceof Error) {
+      const reason = `LKMM litmus tests unavailable: ${source.message}`;
+      if (CI) throw new Error(reason);
+      console.warn(`skipping: ${reason}`);
+      skip(reason);
+    }
+    return source as LitmusSource;
+  }
+
+  let off: LkmmSuiteResult | undefined;
+  it('without load buffering: every test supported, none unsound, only LB and the two Z6.0 not reached', (ctx) => {
+    const s = files(ctx.skip);
+    expect(s.files.length).toBeGreaterThanOrEqual(30);
+    off = runLkmmSuite(s.files, s, { runs: 1000, seed: 1, promises: false });
+    const table = formatLkmmTable(off);
+    expect(off.unsupported, table).toEqual([]);
+    expect(off.unsound, table).toEqual([]);
+    expect(off.notReached.sort(), table).toEqual(['LB+poonceonces', 'Z6.0+pooncelock+pooncelock+pombonce', 'Z6.0+pooncerelease+poacquirerelease+fencembonceonce']);
+    expect(off.agreeing).toBe(off.supported - 3);
+    expect(table).toMatch(/agreement: \d+\/\d+ supported tests agree/);
+  });
+
+  it('the CLI runs one kernel test and writes its results', (ctx) => {
+    const s = files(ctx.skip);
+    const dir = s.dir.replace(/\/tools\/memory-model\/litmus-tests$/, '');
+    const out = `results/test-lkmm-${process.pid}.json`;
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => logged.push(line);
+    try {
+      expect(main(['--kernel-src', dir, '--test', 'MP+poonceonces', '--runs', '300', '--out', out])).toBe(0);
+      expect(main(['--kernel-src', dir, '--test', 'NOPE'])).toBe(2);
+    } finally {
+      console.log = log;
+    }
+    expect(logged.join('\n')).toMatch(/MP\+poonceonces\s+Sometimes\s+\d+\/300/);
+    expect(existsSync(out)).toBe(true);
+    const written = JSON.parse(readFileSync(out, 'utf8')) as LkmmSuiteResult;
+    rmSync(out);
+    expect(written.results.map((r) => [r.name, r.status])).toEqual([['MP+poonceonces', 'agrees']]);
+  });
+});
+
+describe('litmus CLI input errors', () => {
+  it('exits 2 with a message', () => {
+    const err = console.error;
+    const lines: string[] = [];
+    console.error = (l: string) => lines.push(l);
+    try {
+      expect(main(['--suite', 'other'])).toBe(2);
+      expect(main(['--suite', 'lkmm', '--lb', 'maybe'])).toBe(2);
+      expect(main(['--kernel-src', '/nonexistent/dir'])).toBe(2);
+      expect(main(['--lb', 'off'])).toBe(2);
+    } finally {
+      console.error = err;
+    }
+    expect(lines.join('\n')).toMatch(/--suite is project or lkmm/);
+    expect(lines.join('\n')).toMatch(/no such directory/);
+    expect(lines.join('\n')).toMatch(/--lb is for --suite lkmm/);
+  });
+});
