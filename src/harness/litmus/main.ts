@@ -32,7 +32,7 @@ Options:
   --runs N          seeded executions per test (default 2000)
   --seed N          seed (default 1); execution i of a test is replayable from (seed, i)
   --test NAME       only this test (repeatable)
-  --lb MODE         lkmm suite: load buffering by 'promises' or 'off' (default)
+  --lb MODE         lkmm suite: load buffering by 'promises' (default) or 'off'
   --verbose         lkmm suite: every test's outcomes and discard reasons
   --json            print the results as JSON instead of the table
   --out FILE        lkmm suite: write the results there (default results/litmus-lkmm-<time>-<seed>.json)
@@ -85,7 +85,7 @@ export function main(argv: string[]): number {
       console.log(json ? JSON.stringify(result, null, 2) : formatLitmusTable(result));
       return result.ok ? 0 : 1;
     }
-    const lb = values.lb ?? 'off';
+    const lb = values.lb ?? 'promises';
     if (lb !== 'promises' && lb !== 'off') throw new UsageError(`--lb is promises or off, got '${lb}'`);
     let source;
     try {

@@ -141,22 +141,24 @@ export function executeOnce(prepared: PreparedProgram, seed: number, run: number
 }
 
 /**
- * The thread promises one of its store statements that has not run yet: its value when the value is
- * a constant, else a guess among the program's constants and addresses (a wrong guess is discarded
- * when the store is reached, so guessing admits nothing LKMM forbids).
+ * The thread promises one of its store statements that has not run yet: its address and value when
+ * they are constants, else guesses among the program's variables, constants and addresses (a wrong
+ * guess is discarded when the store is reached, so guessing admits nothing LKMM forbids).
  */
 function promise(thread: ThreadRun, prepared: PreparedProgram, book: PromiseBook, rng: Rng): void {
   const sites = prepared.storeSites[thread.index].filter((s) => !thread.executed.has(s.stmt));
   if (sites.length === 0) return;
   const site = sites[rng.int(sites.length)];
+  const addresses = [...prepared.address.values()];
   let value: number;
   if (site.value !== null) value = operandValue(site.value, prepared.address);
   else {
-    const pool = [...prepared.constants, ...prepared.address.values()];
+    const pool = [...prepared.constants, ...addresses];
     value = pool[rng.int(pool.length)];
   }
+  const addr = site.variable !== null ? prepared.address.get(site.variable)! : addresses[rng.int(addresses.length)];
   const { loads, stores } = thread.marks();
-  book.make(thread.index, thread.mem, prepared.address.get(site.variable)!, value, loads, stores);
+  book.make(thread.index, thread.mem, addr, value, loads, stores);
 }
 
 export function holds(c: Condition, final: Final, prepared: PreparedProgram): boolean {

@@ -26,8 +26,8 @@ export interface PreparedProgram {
 /** A store a thread may promise ahead of time (load buffering): where, and the value if constant. */
 export interface StoreSite {
   stmt: Stmt;
-  /** The shared variable it stores to. */
-  variable: string;
+  /** The shared variable it stores to; null when the address is computed (a promise guesses it). */
+  variable: string | null;
   /** The value, when it is a constant or a variable's address; null when computed. */
   value: Operand | null;
 }
@@ -105,10 +105,10 @@ export function prepare(program: LitmusProgram): PreparedProgram {
       }
     };
     const addSite = (stmt: Stmt, target: Expr, value: Expr): void => {
-      if (target.k !== 'name' || !t.params.includes(target.name)) return;
+      const variable = target.k === 'name' && t.params.includes(target.name) ? target.name : null;
       const known: Operand | null =
         value.k === 'num' ? { num: value.v } : value.k === 'name' && t.params.includes(value.name) ? { addressOf: value.name } : null;
-      storeSites[t.index].push({ stmt, variable: target.name, value: known });
+      storeSites[t.index].push({ stmt, variable, value: known });
     };
     walk(t.body);
   }
