@@ -10,7 +10,7 @@ import { prepare } from '../src/harness/litmus/lkmm/prepare.js';
 import { executeLitmus } from '../src/harness/litmus/lkmm/execute.js';
 import { judgeLkmmTest, runLkmmSuite, verdict } from '../src/harness/litmus/lkmm/judge.js';
 import type { LkmmSuiteResult } from '../src/harness/litmus/lkmm/judge.js';
-import { findLkmmLitmusTests } from '../src/harness/litmus/lkmm/source.js';
+import { findLkmmLitmusTests, readLitmusFolder } from '../src/harness/litmus/lkmm/source.js';
 import type { LitmusSource } from '../src/harness/litmus/lkmm/source.js';
 import { formatLkmmTable } from '../src/harness/litmus/lkmm/format.js';
 import { LitmusSyntaxError, LitmusUnsupported } from '../src/harness/litmus/lkmm/lexer.js';
@@ -309,6 +309,24 @@ describe("the kernel's litmus tests", () => {
   });
 });
 
+describe("the maple tree's slot store as litmus tests (litmus/maple)", () => {
+  it('a control-dependent slot load gets the old entry over the new boundary even with smp_wmb; an address dependency or smp_rmb closes it', () => {
+    const s = readLitmusFolder('litmus/maple');
+    const r = runLkmmSuite(s.files, s, { runs: 1500, seed: 1, promises: true });
+    const table = formatLkmmTable(r, true);
+    expect(r.unsupported, table).toEqual([]);
+    expect(r.agreeing, table).toBe(r.supported);
+    const seen = Object.fromEntries(r.results.map((t) => [t.name, t.existsSeen! > 0]));
+    expect(seen).toEqual({
+      'SlotStore+assign+ctrl': true,
+      'SlotStore+assign+rmb': true,
+      'SlotStore+assignwmb+ctrl': true,
+      'SlotStore+assignwmb+addr': false,
+      'SlotStore+assignwmb+rmb': false,
+    });
+  });
+});
+
 describe('litmus CLI input errors', () => {
   it('exits 2 with a message', () => {
     const err = console.error;
@@ -319,11 +337,14 @@ describe('litmus CLI input errors', () => {
       expect(main(['--suite', 'lkmm', '--lb', 'maybe'])).toBe(2);
       expect(main(['--kernel-src', '/nonexistent/dir'])).toBe(2);
       expect(main(['--lb', 'off'])).toBe(2);
+      expect(main(['--dir', 'litmus/maple', '--kernel-src', '/tmp'])).toBe(2);
+      expect(main(['--dir', '/nonexistent/dir'])).toBe(2);
     } finally {
       console.error = err;
     }
     expect(lines.join('\n')).toMatch(/--suite is project or lkmm/);
     expect(lines.join('\n')).toMatch(/no such directory/);
     expect(lines.join('\n')).toMatch(/--lb is for --suite lkmm/);
+    expect(lines.join('\n')).toMatch(/--kernel-src and --dir exclude each other/);
   });
 });

@@ -8,7 +8,7 @@ import { formatLitmusTable } from './format.js';
 import { UsageError, parseFlags } from '../cli-args.js';
 import { writeJson } from '../results-file.js';
 import { KernelSourceError } from '../../kernel/source.js';
-import { findLkmmLitmusTests } from './lkmm/source.js';
+import { findLkmmLitmusTests, readLitmusFolder } from './lkmm/source.js';
 import { runLkmmSuite } from './lkmm/judge.js';
 import { formatLkmmTable } from './lkmm/format.js';
 
@@ -29,6 +29,8 @@ Options:
                     or name a Debian package such as linux-source-6.1; default: Debian's
                     linux-source-6.12, fetched with apt-get download, only that folder extracted
                     into .cache/kernel/litmus/
+  --dir DIR         (implies --suite lkmm) the .litmus files of any folder instead, e.g.
+                    litmus/maple (the maple tree's slot store as litmus tests)
   --runs N          seeded executions per test (default 2000)
   --seed N          seed (default 1); execution i of a test is replayable from (seed, i)
   --test NAME       only this test (repeatable)
@@ -56,6 +58,7 @@ export function main(argv: string[]): number {
     const { values } = parseFlags(argv, {
       suite: { type: 'string' },
       'kernel-src': { type: 'string' },
+      dir: { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       test: { type: 'string', multiple: true },
@@ -69,14 +72,15 @@ export function main(argv: string[]): number {
       console.log(HELP);
       return 0;
     }
-    const suite = values.suite ?? (values['kernel-src'] !== undefined ? 'lkmm' : 'project');
+    const suite = values.suite ?? (values['kernel-src'] !== undefined || values.dir !== undefined ? 'lkmm' : 'project');
+    if (values['kernel-src'] !== undefined && values.dir !== undefined) throw new UsageError('--kernel-src and --dir exclude each other');
     if (suite !== 'project' && suite !== 'lkmm') throw new UsageError(`--suite is project or lkmm, got '${suite}'`);
     const runs = parseCount('runs', values.runs, 2000, 1);
     const seed = parseCount('seed', values.seed, 1, 0);
     const only = values.test ?? [];
     const json = values.json ?? false;
     if (suite === 'project') {
-      for (const flag of ['kernel-src', 'lb', 'out'] as const) {
+      for (const flag of ['kernel-src', 'dir', 'lb', 'out'] as const) {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} is for --suite lkmm`);
       }
       const unknown = only.filter((n) => !LITMUS_TESTS.some((t) => t.name === n));
@@ -89,7 +93,10 @@ export function main(argv: string[]): number {
     if (lb !== 'promises' && lb !== 'off') throw new UsageError(`--lb is promises or off, got '${lb}'`);
     let source;
     try {
-      source = findLkmmLitmusTests({ kernelSrc: values['kernel-src'], log: (l) => console.error(l) });
+      source =
+        values.dir !== undefined
+          ? readLitmusFolder(values.dir)
+          : findLkmmLitmusTests({ kernelSrc: values['kernel-src'], log: (l) => console.error(l) });
     } catch (error) {
       if (error instanceof KernelSourceError) {
         console.error(`litmus: ${error.message}`);

@@ -31,6 +31,13 @@ export interface LitmusSourceOptions {
   log?: (line: string) => void;
 }
 
+/** The `.litmus` files of any folder (e.g. the project's own `litmus/maple/`), sorted by name. */
+export function readLitmusFolder(dir: string): LitmusSource {
+  const full = resolve(dir);
+  if (!existsSync(full) || !statSync(full).isDirectory()) throw new KernelSourceError(`--dir ${dir}: no such directory`);
+  return { dir: full, origin: 'tree', files: readLitmusDir(full) };
+}
+
 /** The `.litmus` files of a kernel tree or package, sorted by name. */
 export function findLkmmLitmusTests(options: LitmusSourceOptions = {}): LitmusSource {
   const given = options.kernelSrc;
