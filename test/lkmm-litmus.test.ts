@@ -138,6 +138,13 @@ describe('interpreter on the simulator', () => {
     expect(unlocked.existsSeen).toBeLessThan(unlocked.kept);
   });
 
+  it('a test that deadlocks on its locks is unsupported, not a crash', () => {
+    const text = `C Deadlock\n(* Result: Never *)\n{}\nP0(int *x, spinlock_t *l)\n{\n spin_lock(l);\n spin_lock(l);\n}\nexists (x=1)\n`;
+    const r = judgeLkmmTest({ file: 'Deadlock.litmus', text }, { runs: 5, seed: 1, promises: false });
+    expect(r.status).toBe('unsupported');
+    expect(r.reason).toMatch(/deadlock/);
+  });
+
   it('xchg is atomic: two exchanges never both read the initial value', () => {
     const text = litmus('Xchg', 'Never', 'int r0;\nr0 = xchg(x, 1);', 'int r1;\nr1 = xchg(x, 2);', '0:r0=0 /\\ 1:r1=0');
     const c = run(text);

@@ -16,6 +16,7 @@ import { operandValue } from './prepare.js';
 import { ThreadRun } from './interpret.js';
 import type { ExecutionShared } from './interpret.js';
 import { Discard, PromiseBook } from './promises.js';
+import { LitmusUnsupported } from './lexer.js';
 
 const DRAIN_RATES = [0.05, 0.2, 0.5, 0.9];
 const SWITCH_RATES = [0.1, 0.3, 0.6, 1];
@@ -105,7 +106,7 @@ export function executeOnce(prepared: PreparedProgram, seed: number, run: number
     let current = rng.int(n);
     try {
       for (let steps = 0; ; steps++) {
-        if (steps > STEP_BOUND) throw new Error(`${prepared.program.name}: no end after ${STEP_BOUND} statements`);
+        if (steps > STEP_BOUND) throw new LitmusUnsupported(`no end after ${STEP_BOUND} statements`);
         while (rng.chance(drainRate) && world.drainAny()) {
           // one store per iteration
         }
@@ -119,7 +120,7 @@ export function executeOnce(prepared: PreparedProgram, seed: number, run: number
         if (runnable.length === 0) {
           if (finished.every(Boolean)) break;
           // Every live thread waits for a lock whose unlock is still buffered: drain.
-          if (!world.drainAny()) throw new Error(`${prepared.program.name}: deadlock (every thread waits for a lock)`);
+          if (!world.drainAny()) throw new LitmusUnsupported('deadlock: every live thread waits for a lock');
           continue;
         }
         if (!threads[current].runnable() || rng.chance(switchRate)) current = runnable[rng.int(runnable.length)].index;

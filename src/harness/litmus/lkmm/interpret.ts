@@ -197,7 +197,8 @@ export class ThreadRun {
         return ZERO;
       case 'lock': {
         const addr = this.pureAddress(arg(0));
-        if (!this.lockAvailable(addr)) throw new Error('spin_lock stepped while its lock is taken');
+        // Only a statement of its own can wait (runnable()); inside an expression it cannot.
+        if (!this.lockAvailable(addr)) throw new LitmusUnsupported(`line ${e.line}: spin_lock must be a statement of its own`);
         this.shared.promises?.onLoad(this.index, addr);
         // An acquire read-modify-write: reads the unlock it follows (the newest value), then a plain
         // store of "taken" (which later stores may overtake, as LKMM allows).
