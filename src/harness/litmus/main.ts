@@ -9,7 +9,7 @@ import { UsageError, parseFlags } from '../cli-args.js';
 import { writeJson } from '../results-file.js';
 import { KernelSourceError } from '../../kernel/source.js';
 import { findLkmmLitmusTests, readLitmusFolder } from './lkmm/source.js';
-import { runLkmmSuite } from './lkmm/judge.js';
+import { runLkmmSuite, testName } from './lkmm/judge.js';
 import { formatLkmmTable } from './lkmm/format.js';
 
 const HELP = `Usage: npm run litmus -- [options]
@@ -23,12 +23,13 @@ Suites:
                     project's RCU code, LB
   --suite lkmm      the kernel's own tests, tools/memory-model/litmus-tests/*.litmus, each judged
                     against the "Result:" line of its header (Never, Sometimes, Always)
+  --suite lkmm-docs the kernel's Documentation/litmus-tests/{atomic,locking,rcu}/*.litmus, the same way
 
 Options:
-  --kernel-src DIR  (implies --suite lkmm) read the tests from DIR/tools/memory-model/litmus-tests,
-                    or name a Debian package such as linux-source-6.1; default: Debian's
-                    linux-source-6.12, fetched with apt-get download, only that folder extracted
-                    into .cache/kernel/litmus/
+  --kernel-src DIR  (implies --suite lkmm) read the tests from DIR/tools/memory-model/litmus-tests
+                    (or DIR/Documentation/litmus-tests), or name a Debian package such as
+                    linux-source-6.1; default: Debian's linux-source-6.12, fetched with apt-get
+                    download, only the two litmus folders extracted into .cache/kernel/litmus/
   --dir DIR         (implies --suite lkmm) the .litmus files of any folder instead, e.g.
                     litmus/maple (the maple tree's slot store as litmus tests)
   --runs N          seeded executions per test (default 2000)
@@ -73,8 +74,9 @@ export function main(argv: string[]): number {
       return 0;
     }
     const suite = values.suite ?? (values['kernel-src'] !== undefined || values.dir !== undefined ? 'lkmm' : 'project');
+    if (values.dir !== undefined && suite !== 'lkmm') throw new UsageError('--dir runs its files as --suite lkmm');
     if (values['kernel-src'] !== undefined && values.dir !== undefined) throw new UsageError('--kernel-src and --dir exclude each other');
-    if (suite !== 'project' && suite !== 'lkmm') throw new UsageError(`--suite is project or lkmm, got '${suite}'`);
+    if (suite !== 'project' && suite !== 'lkmm' && suite !== 'lkmm-docs') throw new UsageError(`--suite is project, lkmm or lkmm-docs, got '${suite}'`);
     const runs = parseCount('runs', values.runs, 2000, 1);
     const seed = parseCount('seed', values.seed, 1, 0);
     const only = values.test ?? [];
@@ -96,7 +98,11 @@ export function main(argv: string[]): number {
       source =
         values.dir !== undefined
           ? readLitmusFolder(values.dir)
-          : findLkmmLitmusTests({ kernelSrc: values['kernel-src'], log: (l) => console.error(l) });
+          : findLkmmLitmusTests({
+              kernelSrc: values['kernel-src'],
+              set: suite === 'lkmm' ? 'memory-model' : 'documentation',
+              log: (l) => console.error(l),
+            });
     } catch (error) {
       if (error instanceof KernelSourceError) {
         console.error(`litmus: ${error.message}`);
@@ -106,7 +112,7 @@ export function main(argv: string[]): number {
     }
     let files = source.files;
     if (only.length > 0) {
-      const name = (f: { file: string }): string => f.file.replace(/\.litmus$/, '');
+      const name = (f: { file: string }): string => testName(f.file);
       const unknown = only.filter((n) => !files.some((f) => name(f) === n));
       if (unknown.length > 0) throw new UsageError(`unknown test ${unknown.join(', ')}; tests in ${source.dir}: ${files.map(name).join(', ')}`);
       files = files.filter((f) => only.includes(name(f)));

@@ -100,7 +100,7 @@ export function executeOnce(prepared: PreparedProgram, seed: number, run: number
     const switchRate = SWITCH_RATES[rng.int(SWITCH_RATES.length)];
     const promiseRate = promises ? PROMISE_RATES[rng.int(PROMISE_RATES.length)] : 0;
     const book = promises ? new PromiseBook(n) : null;
-    const shared: ExecutionShared = { world, prepared, lockHolder: new Map(), promises: book };
+    const shared: ExecutionShared = { world, prepared, lockHolder: new Map(), promises: book, rcuNesting: new Array<number>(n).fill(0), gpStartClock: 0, rcsEndSeq: new Array<number>(n).fill(0) };
     const threads = prepared.program.threads.map((_, i) => new ThreadRun(i, world.createThread({ name: `P${i}` }), shared));
     const finished = new Array<boolean>(n).fill(false);
     let current = rng.int(n);
@@ -119,8 +119,9 @@ export function executeOnce(prepared: PreparedProgram, seed: number, run: number
         const runnable = threads.filter((t) => t.runnable());
         if (runnable.length === 0) {
           if (finished.every(Boolean)) break;
-          // Every live thread waits for a lock whose unlock is still buffered: drain.
-          if (!world.drainAny()) throw new LitmusUnsupported('deadlock: every live thread waits for a lock');
+          // Every live thread waits for a lock whose unlock, or a grace period whose readers'
+          // stores, are still buffered: drain.
+          if (!world.drainAny()) throw new LitmusUnsupported('deadlock: every live thread waits (for a lock or a grace period)');
           continue;
         }
         if (!threads[current].runnable() || rng.chance(switchRate)) current = runnable[rng.int(runnable.length)].index;
@@ -158,8 +159,8 @@ function promise(thread: ThreadRun, prepared: PreparedProgram, book: PromiseBook
     value = pool[rng.int(pool.length)];
   }
   const addr = site.variable !== null ? prepared.address.get(site.variable)! : addresses[rng.int(addresses.length)];
-  const { loads, stores } = thread.marks();
-  book.make(thread.index, thread.mem, addr, value, loads, stores);
+  const { loads, stores, rcu } = thread.marks();
+  book.make(thread.index, thread.mem, addr, value, loads, stores, rcu);
 }
 
 export function holds(c: Condition, final: Final, prepared: PreparedProgram): boolean {

@@ -36,6 +36,12 @@ export interface ExecutionShared {
   lockHolder: Map<number, number>;
   /** Null when load buffering is off. */
   promises: PromiseBook | null;
+  /** Per thread: rcu_read_lock nesting. */
+  rcuNesting: number[];
+  /** The memory clock when the latest grace period started (0: none yet). */
+  gpStartClock: number;
+  /** Per thread: stores made before this (SimWorld.pushed order) belong to a finished section. */
+  rcsEndSeq: number[];
 }
 
 interface Frame {
@@ -57,6 +63,10 @@ export class ThreadRun {
   /** Stores numbered below this are ordered before all later stores (smp_wmb, smp_mb, ...). */
   private fenceStores = 0;
   private unlockedBefore = false;
+  /** RCU events a promise may not cross: outermost rcu_read_lock, each half of synchronize_rcu. */
+  rcuEvents = 0;
+  /** A grace period this thread started and waits to end: the threads it waits for. */
+  private gpWaitsFor: number[] | null = null;
   /** Per address, the union of the taints of this thread's own stores there (read back: rfi). */
   private readonly ownStoreTs = new Map<number, number>();
   private readonly frames: Frame[];
@@ -78,20 +88,25 @@ export class ThreadRun {
 
   get done(): boolean {
     this.unwind();
-    return this.frames.length === 0;
+    return this.frames.length === 0 && this.gpWaitsFor === null;
   }
 
-  /** Whether the next statement can run now (a spin_lock waits for its lock). */
+  /** Whether the next step can run now (a spin_lock waits for its lock, a grace period for readers). */
   runnable(): boolean {
     if (this.done) return false;
+    if (this.gpWaitsFor !== null) return this.gpMayEnd();
     const top = this.frames[this.frames.length - 1];
     const s = top.stmts[top.at];
     if (s.k !== 'expr' || s.e.k !== 'call' || s.e.fn !== 'spin_lock') return true;
     return this.lockAvailable(this.pureAddress(s.e.args[0]));
   }
 
-  /** Runs the next statement. May throw Discard (promises.ts). */
+  /** Runs the next statement (or ends a grace period). May throw Discard (promises.ts). */
   step(): void {
+    if (this.gpWaitsFor !== null) {
+      this.endGracePeriod();
+      return;
+    }
     this.unwind();
     const top = this.frames[this.frames.length - 1];
     const s = top.stmts[top.at++];
@@ -126,9 +141,9 @@ export class ThreadRun {
     }
   }
 
-  /** For promises: ordering marks now (loads and stores already made). */
-  marks(): { loads: number; stores: number } {
-    return { loads: this.loads, stores: this.stores };
+  /** For promises: ordering marks now (loads, stores and RCU events so far). */
+  marks(): { loads: number; stores: number; rcu: number } {
+    return { loads: this.loads, stores: this.stores, rcu: this.rcuEvents };
   }
 
   // ---- expressions -------------------------------------------------------------------------------
@@ -230,12 +245,35 @@ export class ThreadRun {
         const v = this.load(pointer(0, false), 'once');
         return { v: v.v !== 0 ? 1 : 0, dep: v.dep, ts: v.ts };
       }
+      case 'rcu-lock': {
+        const shared = this.shared;
+        if (shared.rcuNesting[this.index]++ === 0) {
+          this.rcuEvents++;
+          // A read-side section that begins after a grace period began sees what preceded that
+          // start (at least as strong as RCU: the section could still end before the grace period).
+          if (shared.gpStartClock > 0) mem.raiseView(shared.gpStartClock);
+        }
+        return ZERO;
+      }
+      case 'rcu-unlock':
+        if (this.shared.rcuNesting[this.index] === 0) throw new LitmusUnsupported(`line ${e.line}: rcu_read_unlock without rcu_read_lock`);
+        if (--this.shared.rcuNesting[this.index] === 0) this.shared.rcsEndSeq[this.index] = this.shared.world.pushed;
+        return ZERO;
+      case 'synchronize-rcu':
+        this.startGracePeriod(e.line);
+        return ZERO;
       case 'rmw': {
         const pointerLast = prim.op === 'add' || prim.op === 'sub';
         const n = rmwArity(prim.op);
         const p = pointer(pointerLast ? n : 0, false);
         const args: Val[] = [];
         for (let i = 0; i < n; i++) args.push(this.eval(arg(pointerLast ? i : i + 1), ctrl));
+        if (prim.op === 'cmpxchg') {
+          // A cmpxchg that fails is only a read, ordered by nothing (LKMM): a plain load whose
+          // value differs from the expected one. One that reads the expected value goes on below.
+          const seen = this.load(p, 'once');
+          if (seen.v !== args[0].v) return { v: seen.v, dep: Math.max(seen.dep, ...args.map((a) => a.dep)), ts: seen.ts };
+        }
         this.shared.promises?.onLoad(this.index, p.v);
         // Fully ordered (see primitives.ts): SC load and store, nothing runs in between (one step).
         const old = mem.loadAtomic(p.v) | 0;
@@ -246,7 +284,8 @@ export class ThreadRun {
         this.fenceLoads = this.loads;
         this.fenceStores = this.stores;
         const dep = Math.max(seq + 1, ...args.map((a) => a.dep));
-        return { v: prim.returns === 'new' ? next : prim.returns === 'old' ? old : 0, dep, ts: mem.lastReadFrom };
+        const v = prim.returns === 'new' ? next : prim.returns === 'old' ? old : prim.returns === 'changed' ? (next !== old ? 1 : 0) : 0;
+        return { v, dep, ts: mem.lastReadFrom };
       }
     }
   }
@@ -281,7 +320,7 @@ export class ThreadRun {
     if (promises !== null) {
       const orderedLoads = Math.max(value.dep, addr.dep, ctrl, this.fenceLoads, this.acquireLoads, kind === 'release' ? this.loads : 0);
       const orderedStores = kind === 'release' ? this.stores : this.fenceStores;
-      const fulfilled = promises.onStore(this.index, mem, addr.v, value.v, orderedLoads, orderedStores);
+      const fulfilled = promises.onStore(this.index, mem, addr.v, value.v, orderedLoads, orderedStores, this.rcuEvents);
       this.stores++;
       if (fulfilled) return;
     } else {
@@ -289,6 +328,44 @@ export class ThreadRun {
     }
     if (kind === 'release') mem.publish(addr.v, value.v);
     else mem.write(addr.v, value.v);
+  }
+
+  // ---- RCU ---------------------------------------------------------------------------------------
+
+  /**
+   * synchronize_rcu, first half: smp_mb, note the clock (sections that begin from now on see what
+   * preceded it), and wait for every thread inside a read-side section now, or with a store from a
+   * finished section still buffered. The second half runs as this thread's next step, once those
+   * sections have ended and their stores have reached memory (a section that began before the grace
+   * period is wholly before its end).
+   */
+  private startGracePeriod(line: number): void {
+    const shared = this.shared;
+    if (shared.rcuNesting[this.index] > 0) throw new LitmusUnsupported(`line ${line}: synchronize_rcu inside a read-side critical section`);
+    this.mem.mb();
+    this.fenceLoads = this.loads;
+    this.fenceStores = this.stores;
+    this.rcuEvents++;
+    if (shared.world.clock > shared.gpStartClock) shared.gpStartClock = shared.world.clock;
+    const threads = shared.world.threads;
+    this.gpWaitsFor = shared.rcuNesting.flatMap((n, t) =>
+      t !== this.index && (n > 0 || threads[t].oldestPendingSeq < shared.rcsEndSeq[t]) ? [t] : [],
+    );
+  }
+
+  private gpMayEnd(): boolean {
+    const shared = this.shared;
+    const threads = shared.world.threads;
+    return this.gpWaitsFor!.every((t) => shared.rcuNesting[t] === 0 && threads[t].oldestPendingSeq >= shared.rcsEndSeq[t]);
+  }
+
+  /** synchronize_rcu, second half: the waited-for sections are over; smp_mb. */
+  private endGracePeriod(): void {
+    this.gpWaitsFor = null;
+    this.mem.mb();
+    this.fenceLoads = this.loads;
+    this.fenceStores = this.stores;
+    this.rcuEvents++;
   }
 
   // ---- helpers -----------------------------------------------------------------------------------

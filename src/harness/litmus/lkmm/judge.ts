@@ -21,7 +21,7 @@ export type LkmmStatus = 'agrees' | 'unsound' | 'not-reached' | 'unsupported';
 export interface LkmmTestResult {
   file: string;
   name: string;
-  /** The family: the name up to the first '+' (MP, SB, LB, ...). */
+  /** The family: the subfolder (Documentation's atomic, locking, rcu), else the name up to the first '+' (MP, SB, LB, ...). */
   family: string;
   expected: ExpectedResult | null;
   status: LkmmStatus;
@@ -69,17 +69,23 @@ export interface LkmmSuiteResult {
 
 export function judgeLkmmTest(file: LitmusFile, options: LkmmSuiteOptions): LkmmTestResult {
   const started = performance.now();
-  const fallbackName = file.file.replace(/\.litmus$/, '');
-  const base = { file: file.file, name: fallbackName, family: familyOf(fallbackName) };
+  const fallbackName = testName(file.file);
+  const folder = file.file.includes('/') ? file.file.slice(0, file.file.indexOf('/')) : null;
+  const family = (name: string): string => folder ?? familyOf(name);
+  const base = { file: file.file, name: fallbackName, family: family(fallbackName) };
   let program;
   try {
     program = parseLitmus(file.text);
   } catch (error) {
     return { ...base, expected: null, status: 'unsupported', reason: reasonOf(error), elapsedMs: performance.now() - started };
   }
-  const named = { ...base, name: program.name, family: familyOf(program.name), expected: program.expected };
+  const named = { ...base, name: program.name, family: family(program.name), expected: program.expected };
   if (program.expected === null) {
-    return { ...named, status: 'unsupported', reason: 'no "Result:" line in the header comment: nothing to compare with', elapsedMs: performance.now() - started };
+    const other = /Result:\s*(\S+)/.exec(file.text);
+    const reason = other
+      ? `"Result: ${other[1]}" is not a verdict this runner judges (Never, Sometimes, Always)`
+      : 'no "Result:" line in the header comment: nothing to compare with';
+    return { ...named, status: 'unsupported', reason, elapsedMs: performance.now() - started };
   }
   let counts;
   try {
@@ -145,6 +151,11 @@ export function runLkmmSuite(files: LitmusFile[], source: LkmmSuiteResult['sourc
     families: [...byFamily.values()].sort((a, b) => (a.family < b.family ? -1 : 1)),
     elapsedMs: performance.now() - started,
   };
+}
+
+/** A test's name from its file: `rcu/RCU+sync+read.litmus` is RCU+sync+read. */
+export function testName(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1).replace(/\.litmus$/, '');
 }
 
 function familyOf(name: string): string {

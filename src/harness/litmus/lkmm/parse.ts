@@ -9,7 +9,7 @@ import type { BinaryOp, Condition, ExpectedResult, Expr, LitmusProgram, LitmusTh
 import { LitmusSyntaxError, LitmusUnsupported, lex } from './lexer.js';
 import type { Token } from './lexer.js';
 
-const TYPE_WORDS = new Set(['int', 'long', 'unsigned', 'signed', 'short', 'char', 'u32', 'u64', 'spinlock_t', 'atomic_t', 'intptr_t', 'const', 'volatile']);
+const TYPE_WORDS = new Set(['void', 'int', 'long', 'unsigned', 'signed', 'short', 'char', 'u32', 'u64', 'spinlock_t', 'atomic_t', 'intptr_t', 'const', 'volatile']);
 const UNSUPPORTED_KEYWORDS = new Set(['while', 'for', 'do', 'goto', 'switch', 'return', 'break', 'continue']);
 
 // Binary operators by precedence, lowest first.
@@ -92,8 +92,16 @@ class Parser {
           // pointer declarator
         }
         const variable = this.ident();
-        this.expect('=');
-        prog.init.push({ variable, value: this.operand() });
+        // `int flag;` starts at 0 like every variable; `atomic_t v = ATOMIC_INIT(1);`.
+        if (this.accept('=')) {
+          const wrapped = this.tok.text === 'ATOMIC_INIT' && this.peekAt(1, '(');
+          if (wrapped) {
+            this.next();
+            this.next();
+          }
+          prog.init.push({ variable, value: this.operand() });
+          if (wrapped) this.expect(')');
+        } else prog.init.push({ variable, value: { num: 0 } });
       }
       if (!this.peek('}')) this.expect(';');
     }

@@ -13,9 +13,12 @@ export type Primitive =
   | { k: 'unlock' }
   | { k: 'is-locked' }
   /** A read-modify-write: new value from old value and the argument(s); returns old or new. */
-  | { k: 'rmw'; op: RmwOp; returns: 'old' | 'new' | 'nothing' };
+  | { k: 'rmw'; op: RmwOp; returns: 'old' | 'new' | 'nothing' | 'changed' }
+  | { k: 'rcu-lock' }
+  | { k: 'rcu-unlock' }
+  | { k: 'synchronize-rcu' };
 
-export type RmwOp = 'xchg' | 'cmpxchg' | 'add' | 'sub' | 'inc' | 'dec';
+export type RmwOp = 'xchg' | 'cmpxchg' | 'add' | 'sub' | 'inc' | 'dec' | 'add_unless';
 
 const table = new Map<string, Primitive>([
   ['READ_ONCE', { k: 'load', kind: 'once', lvalue: true }],
@@ -37,11 +40,12 @@ const table = new Map<string, Primitive>([
   ['smp_mb__after_unlock_lock', { k: 'fence', kind: 'mb' }],
   ['smp_wmb', { k: 'fence', kind: 'wmb' }],
   ['smp_rmb', { k: 'fence', kind: 'rmb' }],
-  // Compiler barriers and RCU read-side markers order nothing at run time in LKMM (RCU's ordering
-  // lives in synchronize_rcu, which is not modelled: a test calling it is unsupported).
+  // A compiler barrier orders nothing at run time in LKMM.
   ['barrier', { k: 'fence', kind: 'none' }],
-  ['rcu_read_lock', { k: 'fence', kind: 'none' }],
-  ['rcu_read_unlock', { k: 'fence', kind: 'none' }],
+  ['rcu_read_lock', { k: 'rcu-lock' }],
+  ['rcu_read_unlock', { k: 'rcu-unlock' }],
+  ['synchronize_rcu', { k: 'synchronize-rcu' }],
+  ['atomic_add_unless', { k: 'rmw', op: 'add_unless', returns: 'changed' }],
   ['spin_lock', { k: 'lock' }],
   ['spin_unlock', { k: 'unlock' }],
   ['spin_is_locked', { k: 'is-locked' }],
@@ -63,7 +67,6 @@ for (const op of ['add', 'sub', 'inc', 'dec'] as const) table.set(`atomic_${op}`
 
 /** Primitives known but deliberately not modelled, with the reason. */
 const NOT_MODELLED = new Map<string, string>([
-  ['synchronize_rcu', 'synchronize_rcu (RCU grace periods) is not modelled by the litmus interpreter'],
   ['synchronize_srcu', 'SRCU is not modelled'],
   ['srcu_read_lock', 'SRCU is not modelled'],
   ['srcu_read_unlock', 'SRCU is not modelled'],
@@ -82,7 +85,7 @@ export function unsupportedReason(name: string): string | null {
 
 /** Number of value arguments after the pointer (cmpxchg: old and new; atomic_inc: none). */
 export function rmwArity(op: RmwOp): number {
-  return op === 'cmpxchg' ? 2 : op === 'inc' || op === 'dec' ? 0 : 1;
+  return op === 'cmpxchg' || op === 'add_unless' ? 2 : op === 'inc' || op === 'dec' ? 0 : 1;
 }
 
 export function rmwApply(op: RmwOp, old: number, args: number[]): number {
@@ -99,5 +102,7 @@ export function rmwApply(op: RmwOp, old: number, args: number[]): number {
       return (old + 1) | 0;
     case 'dec':
       return (old - 1) | 0;
+    case 'add_unless':
+      return old !== args[1] ? (old + args[0]) | 0 : old;
   }
 }

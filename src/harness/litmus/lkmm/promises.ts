@@ -10,7 +10,9 @@
  *    earlier access, so it is only ever "promised" with nothing in between;
  *  - no store made after the promise may be ordered before it (smp_wmb, smp_mb, a release store);
  *  - the thread may not read or write the promised address in between (coherence with its own
- *    store: a read would have to return an older value, a write would be overtaken).
+ *    store: a read would have to return an older value, a write would be overtaken);
+ *  - no outermost rcu_read_lock and no synchronize_rcu lies in between: a store may not become
+ *    visible before the read-side section it belongs to begins, nor before a grace period ends.
  * An execution that breaks any of these, or ends with a promise unfulfilled, is discarded: it is
  * not one LKMM allows, so it is not counted. Stores that precede the promise drain first, so a
  * promise overtakes only what comes after it in program order.
@@ -31,6 +33,8 @@ export interface PromiseRecord {
   loadMark: number;
   /** Stores the thread had made when it promised. */
   storeMark: number;
+  /** RCU events (outermost rcu_read_lock, grace-period halves) the thread had passed. */
+  rcuMark: number;
 }
 
 export class PromiseBook {
@@ -47,10 +51,10 @@ export class PromiseBook {
     return this.outstanding[thread] !== null;
   }
 
-  make(thread: number, mem: SimulatedMemory, addr: number, value: number, loadMark: number, storeMark: number): void {
+  make(thread: number, mem: SimulatedMemory, addr: number, value: number, loadMark: number, storeMark: number, rcuMark: number): void {
     if (this.outstanding[thread] !== null) throw new Error('PromiseBook.make: a promise is already outstanding');
     const ts = mem.promise(addr, value);
-    this.outstanding[thread] = { addr, value, ts, loadMark, storeMark };
+    this.outstanding[thread] = { addr, value, ts, loadMark, storeMark, rcuMark };
     this.made++;
   }
 
@@ -65,12 +69,13 @@ export class PromiseBook {
    * `orderedStores` likewise for stores. Returns true when the store fulfils the promise (it is in
    * memory already: the caller must not store it again).
    */
-  onStore(thread: number, mem: SimulatedMemory, addr: number, value: number, orderedLoads: number, orderedStores: number): boolean {
+  onStore(thread: number, mem: SimulatedMemory, addr: number, value: number, orderedLoads: number, orderedStores: number, rcuEvents: number): boolean {
     const p = this.outstanding[thread];
     if (p === null || p.addr !== addr) return false;
     if ((value | 0) !== (p.value | 0)) throw new Discard(`promised value ${p.value} but stored ${value}`);
     if (orderedLoads > p.loadMark) throw new Discard('the promised store depends on (is ordered after) a load made after the promise');
     if (orderedStores > p.storeMark) throw new Discard('a store made after the promise is ordered before the promised store');
+    if (rcuEvents !== p.rcuMark) throw new Discard('the promised store would cross an rcu_read_lock or a grace period');
     mem.fulfil(addr, p.ts);
     this.outstanding[thread] = null;
     this.fulfilled++;
