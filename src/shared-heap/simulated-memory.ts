@@ -19,8 +19,8 @@
  *
  * Loads never return a value that has not drained yet, so load buffering (LB) is out of reach for
  * the tree's code: the simulator is stronger than LKMM there. The litmus interpreter reaches LB
- * with `promise` (a store made visible early), certifying each promise against the thread's
- * dependencies.
+ * with promises (src/harness/litmus/lkmm/litmus-memory.ts: a store made visible early), certifying
+ * each promise against the thread's dependencies.
  *
  * Every choice (which value a load returns when several are allowed, which store drains) comes from
  * the seeded choice source given to the world, so a run is a pure function of its seed and of the
@@ -356,7 +356,7 @@ export class SimulatedMemory implements Memory {
    */
   direct = false;
   /** Per-address coherence floor: timestamp of the newest store this thread read or drained there. */
-  private readonly floor: Uint32Array;
+  protected readonly floor: Uint32Array;
   private readonly buffer: StoreBuffer;
   /** Epoch of the next plain store; wmb and publish start a new one. */
   private epoch = 0;
@@ -491,56 +491,6 @@ export class SimulatedMemory implements Memory {
     if (world.tracer !== null) world.tracer(this, 'mb', -1, 0, NOT_A_LOAD);
   }
 
-  // ---- for the litmus interpreter: dependencies, read-modify-writes, load buffering ------------
-
-  /**
-   * A plain load not older than the store current at timestamp `after`: an address dependency on a
-   * load that read that store (the litmus interpreter tracks which loads an address came from).
-   */
-  readAfter(addr: number, after: number): number {
-    const world = this.world;
-    if (world.onAccess !== null) world.onAccess(this, 'read', addr);
-    const value = this.load(addr, after);
-    if (world.tracer !== null) world.tracer(this, 'read', addr, value, this.lastReadFrom);
-    return value;
-  }
-
-  /**
-   * The read of a read-modify-write: the newest drained value, no choice (its write must follow
-   * it immediately in coherence order). The caller makes sure no store to `addr` is buffered.
-   */
-  readLatest(addr: number): number {
-    const world = this.world;
-    if (world.onAccess !== null) world.onAccess(this, 'read', addr);
-    world.checkAddr(addr);
-    const value = world.newest(addr);
-    this.noteRead(addr, world.newestTimestamp(addr));
-    if (world.tracer !== null) world.tracer(this, 'read', addr, value, this.lastReadFrom);
-    return value;
-  }
-
-  /**
-   * Load buffering: a store of this thread reaches memory before the thread gets to it in program
-   * order (a promise), so other threads may read it early. The thread's buffered stores drain first
-   * (a promise overtakes none of them); returns the store's timestamp. Sound only when the caller
-   * certifies that the thread later makes exactly this store without depending on any load it makes
-   * after this point, and discards the execution otherwise (src/harness/litmus/lkmm/promises.ts).
-   */
-  promise(addr: number, value: number): number {
-    const world = this.world;
-    world.checkAddr(addr);
-    this.drainMine();
-    const ts = world.commit(addr, value, world.storeTag !== null ? world.storeTag(addr) : 0, world.storeOrigin);
-    world.pushed++;
-    if (world.tracer !== null) world.tracer(this, 'drain', addr, value, ts);
-    return ts;
-  }
-
-  /** The promised store with timestamp `ts` is reached in program order: no older value there since. */
-  fulfil(addr: number, ts: number): void {
-    if (ts > this.floor[addr]) this.floor[addr] = ts;
-  }
-
   /** Called by SimWorld.dispose. */
   dispose(): void {
     giveArray(this.floor);
@@ -589,7 +539,7 @@ export class SimulatedMemory implements Memory {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  private load(addr: number, dependsOn = 0): number {
+  protected load(addr: number, dependsOn = 0): number {
     this.world.checkAddr(addr);
     // Store forwarding: the own newest buffered store to this address wins.
     const own = this.buffer.newestFor(addr);
@@ -605,7 +555,7 @@ export class SimulatedMemory implements Memory {
     return value;
   }
 
-  private noteRead(addr: number, ts: number): void {
+  protected noteRead(addr: number, ts: number): void {
     this.lastReadFrom = ts;
     if (ts > this.floor[addr]) this.floor[addr] = ts;
     if (ts > this.maxRead) this.maxRead = ts;
@@ -629,7 +579,7 @@ export class SimulatedMemory implements Memory {
   }
 
   /** Drains every own buffered store, in a seeded order the barriers allow. */
-  private drainMine(): void {
+  protected drainMine(): void {
     while (this.buffer.size > 0) this.drainOneStore();
   }
 

@@ -14,6 +14,7 @@ import { locationText } from './ast.js';
 import type { PreparedProgram } from './prepare.js';
 import { operandValue } from './prepare.js';
 import { ThreadRun } from './interpret.js';
+import { LitmusMemory } from './litmus-memory.js';
 import type { ExecutionShared } from './interpret.js';
 import { Discard, PromiseBook } from './promises.js';
 import { LitmusUnsupported } from './lexer.js';
@@ -101,7 +102,7 @@ export function executeOnce(prepared: PreparedProgram, seed: number, run: number
     const promiseRate = promises ? PROMISE_RATES[rng.int(PROMISE_RATES.length)] : 0;
     const book = promises ? new PromiseBook(n) : null;
     const shared: ExecutionShared = { world, prepared, lockHolder: new Map(), promises: book, rcuNesting: new Array<number>(n).fill(0), gpStartClock: 0, rcsEndSeq: new Array<number>(n).fill(0) };
-    const threads = prepared.program.threads.map((_, i) => new ThreadRun(i, world.createThread({ name: `P${i}` }), shared));
+    const threads = prepared.program.threads.map((_, i) => new ThreadRun(i, world.register(new LitmusMemory(world, i, `P${i}`)), shared));
     const finished = new Array<boolean>(n).fill(false);
     let current = rng.int(n);
     try {

@@ -12,7 +12,8 @@
  * unlock-then-lock orders before everything after; promises.ts uses them to certify load buffering.
  */
 import { FORWARDED } from '../../../shared-heap/simulated-memory.js';
-import type { SimWorld, SimulatedMemory } from '../../../shared-heap/simulated-memory.js';
+import type { SimWorld } from '../../../shared-heap/simulated-memory.js';
+import type { LitmusMemory } from './litmus-memory.js';
 import type { Expr, Stmt } from './ast.js';
 import type { PreparedProgram } from './prepare.js';
 import { operandValue } from './prepare.js';
@@ -75,7 +76,7 @@ export class ThreadRun {
 
   constructor(
     readonly index: number,
-    readonly mem: SimulatedMemory,
+    readonly mem: LitmusMemory,
     private readonly shared: ExecutionShared,
   ) {
     const prep = shared.prepared;

@@ -1,6 +1,6 @@
 /**
  * Load buffering by promises. A thread may, at any point, promise one of its later stores: the
- * store reaches memory at once (`SimulatedMemory.promise`), so other threads' loads may read it
+ * store reaches memory at once (`LitmusMemory.promise`), so other threads' loads may read it
  * before the thread gets there. The promise must then be fulfilled by the thread's own store to
  * that address with that value, and that store must not be ordered, in LKMM's sense, after anything
  * the thread did after promising:
@@ -17,7 +17,7 @@
  * not one LKMM allows, so it is not counted. Stores that precede the promise drain first, so a
  * promise overtakes only what comes after it in program order.
  */
-import type { SimulatedMemory } from '../../../shared-heap/simulated-memory.js';
+import type { LitmusMemory } from './litmus-memory.js';
 
 /** Thrown out of a thread's step: the execution is not a valid one, and is not counted. */
 export class Discard extends Error {
@@ -51,7 +51,7 @@ export class PromiseBook {
     return this.outstanding[thread] !== null;
   }
 
-  make(thread: number, mem: SimulatedMemory, addr: number, value: number, loadMark: number, storeMark: number, rcuMark: number): void {
+  make(thread: number, mem: LitmusMemory, addr: number, value: number, loadMark: number, storeMark: number, rcuMark: number): void {
     if (this.outstanding[thread] !== null) throw new Error('PromiseBook.make: a promise is already outstanding');
     const ts = mem.promise(addr, value);
     this.outstanding[thread] = { addr, value, ts, loadMark, storeMark, rcuMark };
@@ -69,7 +69,7 @@ export class PromiseBook {
    * `orderedStores` likewise for stores. Returns true when the store fulfils the promise (it is in
    * memory already: the caller must not store it again).
    */
-  onStore(thread: number, mem: SimulatedMemory, addr: number, value: number, orderedLoads: number, orderedStores: number, rcuEvents: number): boolean {
+  onStore(thread: number, mem: LitmusMemory, addr: number, value: number, orderedLoads: number, orderedStores: number, rcuEvents: number): boolean {
     const p = this.outstanding[thread];
     if (p === null || p.addr !== addr) return false;
     if ((value | 0) !== (p.value | 0)) throw new Discard(`promised value ${p.value} but stored ${value}`);
