@@ -280,6 +280,21 @@ describe('load buffering by promises', () => {
     expect(never(both('', 'smp_store_release($, 1);'))).toBe(0);
   });
 
+  it('three threads: LB3 reached with one promise per thread; with data dependencies on two sides never', () => {
+    const lb3 = (s0: string, s1: string) =>
+      `C LB3\n{}\nP0(int *x, int *y)\n{\n int r0;\n r0 = READ_ONCE(*x);\n ${s0}\n}\nP1(int *y, int *z)\n{\n int r1;\n r1 = READ_ONCE(*y);\n ${s1}\n}\n` +
+      `P2(int *z, int *x)\n{\n int r2;\n r2 = READ_ONCE(*z);\n WRITE_ONCE(*x, 1);\n}\nexists (0:r0=1 /\\ 1:r1=1 /\\ 2:r2=1)\n`;
+    expect(reached(lb3('WRITE_ONCE(*y, 1);', 'WRITE_ONCE(*z, 1);'))).toBeGreaterThan(0);
+    expect(reached(lb3('WRITE_ONCE(*y, r0);', 'WRITE_ONCE(*z, r1);'))).toBe(0);
+  });
+
+  it('2+2W: reached without barriers, never with smp_wmb on both sides (promises or not)', () => {
+    const w = (mid: string) => `C 2+2W\n{}\nP0(int *x, int *y)\n{\n WRITE_ONCE(*x, 1);\n ${mid}\n WRITE_ONCE(*y, 2);\n}\nP1(int *x, int *y)\n{\n WRITE_ONCE(*y, 1);\n ${mid}\n WRITE_ONCE(*x, 2);\n}\nexists (x=1 /\\ y=1)\n`;
+    expect(reached(w(''))).toBeGreaterThan(0);
+    expect(reached(w('smp_wmb();'))).toBe(0);
+    expect(run(w('smp_wmb();'), 3000, false).existsSeen).toBe(0);
+  });
+
   it('keeps the dependency through the thread\'s own memory (plain accesses like registers)', () => {
     const text = `C LB+plain-dep\n{}\nP0(int *x, int *y, int *z)\n{\n int r0;\n int t;\n r0 = READ_ONCE(*x);\n *z = r0;\n t = *z;\n WRITE_ONCE(*y, t);\n}\nP1(int *x, int *y)\n{\n int r1;\n r1 = READ_ONCE(*y);\n WRITE_ONCE(*x, r1);\n}\nexists (0:r0=1 /\\ 1:r1=1)\n`;
     expect(reached(text)).toBe(0);
