@@ -176,3 +176,46 @@ function fetchPackage(pkg: string, cacheDir: string, log: (line: string) => void
   rmSync(work, { recursive: true, force: true });
   log(`kernel source: extracted ${EXTRACTED_FILES.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
+
+/**
+ * Extract some members (files or folders, relative to the tree's root) of a Debian kernel source
+ * package into `outDir/<pkg>/...`: apt-get download into `workDir` (emptied first, removed after),
+ * dpkg -x, tar -x of only those members. For callers with their own cache folder (the litmus tests);
+ * the maple tree build keeps its own extraction above.
+ */
+export function extractPackageMembers(
+  pkg: string,
+  members: readonly string[],
+  workDir: string,
+  outDir: string,
+  log: (line: string) => void = () => {},
+): void {
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const aptHint = 'apt (Debian/Ubuntu)';
+  const started = Date.now();
+  log(`kernel source: fetching Debian's ${pkg} (about 150 MB) with apt-get download`);
+  try {
+    run('apt-get', ['download', pkg], workDir, `fetch ${pkg}`, aptHint);
+  } catch (error) {
+    if (!(error instanceof KernelSourceError) || /not installed/.test(error.message)) throw error;
+    log('kernel source: apt-get download failed; running apt-get update once and retrying');
+    run('apt-get', ['update'], workDir, 'update the package lists (needs root)', aptHint);
+    run('apt-get', ['download', pkg], workDir, `fetch ${pkg}`, aptHint);
+  }
+  const deb = readdirSync(workDir).find((name) => name.startsWith(`${pkg}_`) && name.endsWith('.deb'));
+  if (!deb) throw new KernelSourceError(`apt-get download ${pkg} left no .deb in ${workDir}`);
+  run('dpkg', ['-x', deb, 'x'], workDir, `unpack ${deb}`, 'dpkg (Debian/Ubuntu)');
+  const tarball = join(workDir, 'x', 'usr', 'src', `${pkg}.tar.xz`);
+  if (!existsSync(tarball)) throw new KernelSourceError(`${deb} holds no usr/src/${pkg}.tar.xz`);
+  mkdirSync(outDir, { recursive: true });
+  run(
+    'tar',
+    ['-xJf', tarball, '-C', outDir, ...members.map((member) => `${pkg}/${member}`)],
+    workDir,
+    `extract ${members.join(', ')} from ${pkg}.tar.xz`,
+    'tar and xz-utils',
+  );
+  rmSync(workDir, { recursive: true, force: true });
+  log(`kernel source: extracted ${members.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

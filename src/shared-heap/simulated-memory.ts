@@ -17,8 +17,10 @@
  * through it) raises it to the timestamp it read. `Atomics` ops and `mb` first drain the thread's
  * whole buffer and are sequentially consistent (they also raise the view to the clock).
  *
- * Loads never return a value that has not drained yet, so load buffering (LB) is out of reach: the
- * simulator is stronger than LKMM there, by design.
+ * Loads never return a value that has not drained yet, so load buffering (LB) is out of reach for
+ * the tree's code: the simulator is stronger than LKMM there. The litmus interpreter reaches LB
+ * with promises (src/harness/litmus/lkmm/litmus-memory.ts: a store made visible early), certifying
+ * each promise against the thread's dependencies.
  *
  * Every choice (which value a load returns when several are allowed, which store drains) comes from
  * the seeded choice source given to the world, so a run is a pure function of its seed and of the
@@ -354,7 +356,7 @@ export class SimulatedMemory implements Memory {
    */
   direct = false;
   /** Per-address coherence floor: timestamp of the newest store this thread read or drained there. */
-  private readonly floor: Uint32Array;
+  protected readonly floor: Uint32Array;
   private readonly buffer: StoreBuffer;
   /** Epoch of the next plain store; wmb and publish start a new one. */
   private epoch = 0;
@@ -537,7 +539,7 @@ export class SimulatedMemory implements Memory {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  private load(addr: number, dependsOn = 0): number {
+  protected load(addr: number, dependsOn = 0): number {
     this.world.checkAddr(addr);
     // Store forwarding: the own newest buffered store to this address wins.
     const own = this.buffer.newestFor(addr);
@@ -553,7 +555,7 @@ export class SimulatedMemory implements Memory {
     return value;
   }
 
-  private noteRead(addr: number, ts: number): void {
+  protected noteRead(addr: number, ts: number): void {
     this.lastReadFrom = ts;
     if (ts > this.floor[addr]) this.floor[addr] = ts;
     if (ts > this.maxRead) this.maxRead = ts;
@@ -577,7 +579,7 @@ export class SimulatedMemory implements Memory {
   }
 
   /** Drains every own buffered store, in a seeded order the barriers allow. */
-  private drainMine(): void {
+  protected drainMine(): void {
     while (this.buffer.size > 0) this.drainOneStore();
   }
 

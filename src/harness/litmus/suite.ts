@@ -204,7 +204,8 @@ export const LITMUS_TESTS: readonly LitmusTest[] = [
     lkmm: 'allowed',
     simulatorStronger:
       'loads never read from the future (a load returns only stores that have drained), so LB is ' +
-      'out of reach: the simulator is stronger than LKMM here (known, documented limit)',
+      'out of reach: the simulator is stronger than LKMM here (known, documented limit; the LKMM ' +
+      "suite's interpreter reaches LB with promises: --suite lkmm)",
   },
 ];
 
