@@ -337,7 +337,7 @@ describe('parent-slot audit (inner/parents.c): the window of parent-slot-before-
     k.exports.km_skip_clobbered_walks(1);
     const log = VersionLog.create(1, 1 << 12);
     log.release(0);
-    const audit = new Uint32Array(memory.buffer, k.exports.km_parent_audit_start(1, trap ? 1 : 0), 3);
+    const audit = new Uint32Array(memory.buffer, k.exports.km_parent_audit_start(tree.address, 1, trap ? 1 : 0), 3);
     const m = createKernelMutator({ kernel: k, tree, log, keyspace: 100_000, nodeLimit: 60_000, rng: new Rng(1, 3), backpressure: false, stopping: () => false });
     const w = createWorkload('churn', 100_000);
     w.setup(m);
@@ -366,7 +366,7 @@ describe('parent-slot audit (inner/parents.c): the window of parent-slot-before-
     const memory = createKernelMemory();
     const k = await KernelInstance.create(mod, memory);
     const tree = k.newTree(MT_FLAGS_USE_RCU);
-    const audit = new Uint32Array(memory.buffer, k.exports.km_parent_audit_start(0, 0), 3);
+    const audit = new Uint32Array(memory.buffer, k.exports.km_parent_audit_start(tree.address, 0, 0), 3);
     for (let b = 0; b < BLOCKS; b++) expect(tree.storeRange(b * 16, b * 16 + 7, entry(b))).toBe(0);
     expect([audit[0], audit[1]]).toEqual([0, 0]);
   });
