@@ -58,29 +58,91 @@ static int km_rcu_head_word(unsigned long b)
 	return b > 4096 + 4 && rt_is_node((void *)(b - 4));
 }
 
+/*
+ * The ascent path of a step: the cursor's node and up to three ancestors, found through
+ * their parent words at the step's start, each with the word read then.
+ */
+#define KM_ASCENT 4
+struct km_ascent {
+	struct maple_node *node[KM_ASCENT];
+	unsigned long word[KM_ASCENT];
+	unsigned int n;
+};
+
+static void km_ascent_read(struct ma_state *mas, struct km_ascent *a)
+{
+	struct maple_node *n = mte_to_node(mas->node);
+
+	for (a->n = 0; a->n < KM_ASCENT;) {
+		unsigned long word = (unsigned long)n->parent;
+
+		a->node[a->n] = n;
+		a->word[a->n++] = word;
+		if (word == (unsigned long)n || (word & MA_ROOT_PARENT) || !rt_is_node((void *)(word & ~MAPLE_NODE_MASK)))
+			break;
+		n = (struct maple_node *)(word & ~MAPLE_NODE_MASK);
+	}
+}
+
+/*
+ * Whether a parent word names a live holder that has the node in another slot than the
+ * word says: what mas_ascend cannot detect (kernel-known.ts: parent-slot-before-adopt).
+ * A dead node, a root, a dead holder or a holder without the node (an old node already
+ * replaced: a consistent old view) is not that.
+ */
+static int km_provisional_slot(struct maple_tree *mt, struct maple_node *n, unsigned long word)
+{
+	enum maple_type type = mt_is_alloc(mt) ? maple_arange_64 : maple_range_64;
+	struct maple_node *holder = (struct maple_node *)(word & ~MAPLE_NODE_MASK);
+	unsigned int named, i;
+	void __rcu **slots;
+
+	if (word == (unsigned long)n || (word & MA_ROOT_PARENT) || !rt_is_node(holder) || ma_dead_node(holder))
+		return 0;
+	named = (word & MAPLE_PARENT_16B_SLOT_MASK) >> mte_parent_shift(word);
+	slots = ma_slots(holder, type);
+	for (i = 0; i < mt_slots[type]; i++)
+		if (slots[i] && mte_to_node(slots[i]) == n)
+			return i != named;
+	return 0;
+}
+
+/* A node of the path whose word, at the start or now, names its holder with a wrong slot,
+ * or named the same holder with another slot at the start (a fix that happened during the step). */
+static int km_ascent_in_flux(struct maple_tree *mt, const struct km_ascent *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n; i++) {
+		unsigned long now = (unsigned long)a->node[i]->parent;
+
+		if (km_provisional_slot(mt, a->node[i], a->word[i]) || km_provisional_slot(mt, a->node[i], now))
+			return 1;
+		if (now != a->word[i] && (now & ~MAPLE_NODE_MASK) == (a->word[i] & ~MAPLE_NODE_MASK) &&
+		    !(now & MA_ROOT_PARENT) && !(a->word[i] & MA_ROOT_PARENT))
+			return 1;
+	}
+	return 0;
+}
+
 /* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min.
- * out: {index, last, 1 when the state's node bounds hold an RCU callback head's word}. */
+ * out: {index, last, flags}: bit 0, the state's node bounds hold an RCU callback head's word
+ * (pivot-after-dead-check); bit 1, the ascent path's parent words were in flux (parent-slot-before-adopt). */
 KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, unsigned int step,
 		unsigned long limit, unsigned long *out)
 {
 	void rt_trace_mark(unsigned int tag, unsigned long value);
+	struct km_ascent ascent = { .n = 0 };
 	void *entry = NULL;
+	unsigned int i;
 
 	rcu_read_lock();
 	rt_trace_mark(KM_TRACE_STEP + step, limit);
 	if (mas->status == ma_active) {
 		/* The parent words an ascent from here would read: the node's and its ancestors'. */
-		struct maple_node *n = mte_to_node(mas->node);
-		unsigned int up;
-
-		for (up = 0; up < 4; up++) {
-			unsigned long word = (unsigned long)n->parent;
-
-			rt_trace_mark(KM_TRACE_PARENT, word);
-			if (word == (unsigned long)n || (word & MA_ROOT_PARENT) || !rt_is_node((void *)(word & ~MAPLE_NODE_MASK)))
-				break;
-			n = (struct maple_node *)(word & ~MAPLE_NODE_MASK);
-		}
+		km_ascent_read(mas, &ascent);
+		for (i = 0; i < ascent.n; i++)
+			rt_trace_mark(KM_TRACE_PARENT, ascent.word[i]);
 	}
 	switch (step) {
 	case 0:
@@ -97,7 +159,8 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 		break;
 	}
 	km_cursor_out(mas, out);
-	out[2] = mas->status == ma_active && (km_rcu_head_word(mas->max) || km_rcu_head_word(mas->min - 1));
+	out[2] = (mas->status == ma_active && (km_rcu_head_word(mas->max) || km_rcu_head_word(mas->min - 1))) |
+		 km_ascent_in_flux(mas->tree, &ascent) << 1;
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);
 	rt_trace_mark(KM_TRACE_MIN, mas->min);

@@ -28,6 +28,11 @@ export class KernelReadCursor implements ReadCursor {
    * head (inner/conform.c: the signature of pivot-after-dead-check).
    */
   rcuHeadBound = false;
+  /**
+   * Since set(): a step's ascent path had a parent word naming its live holder with a wrong slot,
+   * at its start or end, or changing slot during it (inner/conform.c: parent-slot-before-adopt).
+   */
+  parentWordsInFlux = false;
   /** Steps since set(): after the first, iterations continue with mas_next/mas_prev on odd sets. */
   private steps = 0;
   private sets = 0;
@@ -52,6 +57,7 @@ export class KernelReadCursor implements ReadCursor {
     this.steps = 0;
     this.sets++;
     this.rcuHeadBound = false;
+    this.parentWordsInFlux = false;
     return this;
   }
 
@@ -88,7 +94,9 @@ export class KernelReadCursor implements ReadCursor {
       this.steps++;
       this.index = this.words[0];
       this.last = this.words[1];
-      if (this.words[2] !== 0) this.rcuHeadBound = true;
+      const flags = this.words[2];
+      if ((flags & 1) !== 0) this.rcuHeadBound = true;
+      if ((flags & 2) !== 0) this.parentWordsInFlux = true;
       return entry;
     } catch (error) {
       throw this.trapped(STEP_NAMES[step], error);

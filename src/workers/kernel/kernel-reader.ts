@@ -56,7 +56,8 @@ export function runKernelReader(task: ReaderTask): TaskResult {
       knownPrevRootReread: PREV_ROOT_REREAD.name,
       knownPrevReversed: PREV_RANGE_REVERSED.name,
       knownPastMax: NEXT_PAST_MAX.name,
-      knownCorruptIteration: () => (cursor.rcuHeadBound ? PIVOT_AFTER_DEAD_CHECK.name : null),
+      knownCorruptIteration: () =>
+        cursor.rcuHeadBound ? PIVOT_AFTER_DEAD_CHECK.name : cursor.parentWordsInFlux ? PARENT_SLOT_BEFORE_ADOPT.name : null,
       knownIterationRace: (vs, ve) => (parentSlotRaceIn(races, vs, ve) ? PARENT_SLOT_BEFORE_ADOPT.name : null),
       knownError: (error) => (isRewalkNullNode(error) ? REWALK_NULL_NODE.name : null),
     }),
