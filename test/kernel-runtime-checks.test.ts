@@ -371,3 +371,50 @@ describe('parent-slot audit (inner/parents.c): the window of parent-slot-before-
     expect([audit[0], audit[1]]).toEqual([0, 0]);
   });
 });
+
+describe('the ascent check (inner/conform.c km_ascent_in_flux): a path whose parent word names a holder with a wrong slot', () => {
+  it('frozen inside the window (the audit traps the writer there), the path from the child is in flux; in a calm tree no path is', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const memory = createKernelMemory();
+    const writer = await KernelInstance.create(mod, memory);
+    const tree = writer.newTree(MT_FLAGS_USE_RCU);
+    writer.expectRcu(true);
+    writer.exports.km_skip_clobbered_walks(1);
+    const log = VersionLog.create(1, 1 << 12);
+    log.release(0);
+    const audit = new Uint32Array(memory.buffer, writer.exports.km_parent_audit_start(tree.address, 1, 1), 7);
+    const m = createKernelMutator({ kernel: writer, tree, log, keyspace: 100_000, nodeLimit: 60_000, rng: new Rng(1, 3), backpressure: false, stopping: () => false });
+    const w = createWorkload('churn', 100_000);
+    w.setup(m);
+    let trapped: unknown = null;
+    for (let i = 0; i < 4000 && trapped === null; i++) {
+      try {
+        w.step(m);
+      } catch (e) {
+        trapped = e;
+      }
+    }
+    expect(trapped, 'the audit found the window and froze the writer in it').toBeInstanceOf(KernelTrap);
+    const [child, holder, slotIn, slotNamed] = [audit[3], audit[4], audit[5], audit[6]];
+    expect(slotNamed).not.toBe(slotIn);
+    const words = new Uint32Array(memory.buffer);
+    // The encoded child as its holder's slot has it (range_64: 15 pivots after the parent word).
+    const enode = words[(holder + 64 + 4 * slotIn) >>> 2];
+    expect(enode & ~0xff).toBe(child);
+    expect(writer.exports.km_ascent_check(tree.address, enode), 'the child names its holder with a wrong slot').toBe(1);
+    // A calm tree: every node of it, through the holder slots of its root.
+    const calm = writer.newTree(MT_FLAGS_USE_RCU);
+    for (let b = 0; b < BLOCKS; b++) expect(calm.storeRange(b * 16, b * 16 + 7, entry(b))).toBe(0);
+    // ma_root follows the shim's 8-byte spinlock and ma_flags; a root node is encoded with bit 1.
+    const root = words[(calm.address + 12) >>> 2];
+    expect(root & 3, 'the calm tree has a root node').toBe(2);
+    let checked = 0;
+    for (let s = 0; s < 16; s++) {
+      const c = words[((root & ~0xff) + 64 + 4 * s) >>> 2];
+      if (c === 0) break;
+      expect(writer.exports.km_ascent_check(calm.address, c)).toBe(0);
+      checked++;
+    }
+    expect(checked, 'children of the calm root checked').toBeGreaterThan(1);
+  });
+});

@@ -188,6 +188,8 @@ interface Exports {
   km_cursor_set(mas: number, mt: number, index: number): void;
   km_cursor_step(mas: number, step: number, limit: number, out: number): number;
   km_cursor_pause(mas: number): void;
+  /** For tests: the reader's ascent check from an encoded node (1: a parent word on the path is in flux). */
+  km_ascent_check(mt: number, enode: number): number;
   km_empty_area(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
   km_empty_area_locked(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
   km_alloc_range(mt: number, size: number, entry: number, min: number, max: number, rev: number, out: number): number;

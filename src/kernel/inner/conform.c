@@ -125,6 +125,17 @@ static int km_ascent_in_flux(struct maple_tree *mt, const struct km_ascent *a)
 	return 0;
 }
 
+/* For tests: whether the ascent path from enode is in flux now (as a step would see it). */
+KM_CONFORM_EXPORT(km_ascent_check) int km_ascent_check(struct maple_tree *mt, struct maple_enode *enode)
+{
+	MA_STATE(mas, mt, 0, 0);
+	struct km_ascent a;
+
+	mas.node = enode;
+	km_ascent_read(&mas, &a);
+	return km_ascent_in_flux(mt, &a);
+}
+
 /* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min.
  * out: {index, last, flags}: bit 0, the state's node bounds hold an RCU callback head's word
  * (pivot-after-dead-check); bit 1, the ascent path's parent words were in flux (parent-slot-before-adopt). */
