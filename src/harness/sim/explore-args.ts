@@ -1,7 +1,7 @@
 /** Command-line parsing for `npm run explore`: every flag checked, errors say what is wrong. */
 import { UsageError, parseDuration, parseFlags, parseInteger } from '../cli-args.js';
 import { CATALOG, findBug } from '../catalog.js';
-import { SCENARIOS } from './scenarios.js';
+import { ALL_SCENARIOS, SCENARIOS } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
 import { STRATEGIES } from './strategies.js';
 import { DEFAULT_EXPLORE } from './explore.js';
@@ -71,7 +71,7 @@ export function parseExploreCli(argv: string[]): ExploreCli {
   }
   const scenarios = (v.scenario ?? [...SCENARIOS]) as ScenarioName[];
   for (const s of scenarios) {
-    if (!SCENARIOS.includes(s)) throw new UsageError(`--scenario: unknown scenario '${s}'; known: ${SCENARIOS.join(', ')}`);
+    if (!ALL_SCENARIOS.includes(s)) throw new UsageError(`--scenario: unknown scenario '${s}'; known: ${ALL_SCENARIOS.join(', ')}`);
   }
   const strategy = (v.strategy ?? DEFAULT_EXPLORE.strategy) as StrategyChoice;
   if (strategy !== 'mixed' && !STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be random, pct or mixed, got '${strategy}'`);
