@@ -50,6 +50,7 @@ export function exhaustiveSpec(config: ExploreConfig, scenario: ScenarioName, sc
     stepBound: config.stepBound,
     pctSteps: DEFAULT_SHAPE.pctSteps,
     script,
+    ...(config.writePolicy === false ? { writePolicy: false } : {}),
   };
 }
 
@@ -57,7 +58,7 @@ export function exhaustiveSpec(config: ExploreConfig, scenario: ScenarioName, sc
 export function scenarioPhrase(config: ExploreConfig, scenario: ScenarioName): string {
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const fixed = scenarioShape(scenario).readerPlan !== undefined;
-  const bugs = config.bugs.length > 0 ? `bug ${config.bugs.join(',')}` : 'the correct build';
+  const bugs = (config.bugs.length > 0 ? `bug ${config.bugs.join(',')}` : 'the correct build') + (config.writePolicy === false ? ', reader-side oracles only' : '');
   return `${scenario} (${plural(config.readers, 'reader')} x ${plural(config.readerOps, 'op')}, ${plural(config.writerOps, 'writer op')}, ${bugs}${fixed ? '' : `, operations from seed ${config.seed}`})`;
 }
 

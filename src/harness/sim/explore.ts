@@ -38,6 +38,8 @@ export interface ExploreConfig {
   traceLines: number;
   /** The exhaustive strategy's bounds (bounded-dfs.ts); unused by the seeded strategies. */
   bounds?: Bounds;
+  /** false: no write policy, the reader-side oracles alone judge (--no-write-policy). */
+  writePolicy?: boolean;
 }
 
 export interface ExploreFailure {
@@ -136,6 +138,7 @@ export function scheduleSpec(config: ExploreConfig, index: number, pctSteps: num
     readerOps: config.readerOps,
     stepBound: config.stepBound,
     pctSteps,
+    ...(config.writePolicy === false ? { writePolicy: false } : {}),
   };
 }
 

@@ -58,6 +58,8 @@ export interface ScheduleSpec {
   pctSteps: number;
   /** A recorded decision script (replaying or shrinking); absent: decisions drawn from the seed. */
   script?: number[];
+  /** false: the writer's stores are not policed, the reader-side oracles judge alone (absent: policed). */
+  writePolicy?: boolean;
 }
 
 export const DEFAULT_SHAPE = { readers: 2, writerOps: 12, readerOps: 8, depth: 3, stepBound: 200_000, pctSteps: 4000 } as const;
@@ -165,6 +167,7 @@ export function checkSpec(spec: ScheduleSpec): void {
   int('readerOps', spec.readerOps, 0, 100_000);
   int('stepBound', spec.stepBound, 100, 1e9);
   int('pctSteps', spec.pctSteps, 1, 1e9);
+  if (spec.writePolicy !== undefined && typeof spec.writePolicy !== 'boolean') throw new RangeError('writePolicy must be true or false');
 }
 
 export function runSchedule(spec: ScheduleSpec, options: ScheduleOptions = {}): ScheduleOutcome {
@@ -267,7 +270,7 @@ class Schedule implements SchedulerView {
       this.addViolation({ kind, thread: 'writer', op, seen, expected, ...extra });
     };
     // The writer's stores are policed here (every reader checks its results) unless a test asks not.
-    const policy = (this.options.writePolicy ?? true) ? new WritePolicy(slab, writerMem, reportFindings(report), (v) => log.describe(v)) : null;
+    const policy = (this.options.writePolicy ?? spec.writePolicy ?? true) ? new WritePolicy(slab, writerMem, reportFindings(report), (v) => log.describe(v)) : null;
     writerMem.policy = policy;
     const checks = new WriterChecks(tree, report, 8, policy);
     const mutator = createMutator({ tree, log, keyspace: shape.keyspace, rng: new Rng(spec.seed, 1), backpressure: false, stopping: () => true });
