@@ -15,8 +15,8 @@ import { parseExploreCli, exploreCommand } from '../src/harness/sim/explore-args
 import { UsageError } from '../src/harness/cli-args.js';
 import type { ScenarioName } from '../src/harness/sim/scenarios.js';
 
-/** A choice source that holds the stores whose values are listed and otherwise takes choice 0. */
-function holding(values: number[]): { world: SimWorld; asked: ChoicePurpose[] } {
+/** A world whose choices are all 0 (each test sets holdStore itself), recording what was asked. */
+function holding(): { world: SimWorld; asked: ChoicePurpose[] } {
   const asked: ChoicePurpose[] = [];
   const world = new SimWorld({ words: 16, choice: { int: (_n, p) => (asked.push(p as ChoicePurpose), 0) } });
   return { world, asked };
@@ -24,7 +24,7 @@ function holding(values: number[]): { world: SimWorld; asked: ChoicePurpose[] } 
 
 describe('held stores', () => {
   it('a held store is overtaken by the later stores of its epoch, and drains once a later epoch is due', () => {
-    const { world } = holding([]);
+    const { world } = holding();
     const t = world.createThread();
     const held = new Set([1]);
     world.holdStore = () => held.has(world.pushed);
@@ -44,7 +44,7 @@ describe('held stores', () => {
   });
 
   it('a release store cannot pass a held store before it; a plain store after a held release can pass it', () => {
-    const first = holding([]).world;
+    const first = holding().world;
     const t = first.createThread();
     first.holdStore = () => first.pushed === 0;
     t.write(0, 1); // held, epoch 0
@@ -53,7 +53,7 @@ describe('held stores', () => {
     first.flushUnheld();
     expect(first.newestTimestamp(0)).toBeLessThan(first.newestTimestamp(1));
     expect(first.newestTimestamp(1)).toBeLessThan(first.newestTimestamp(2));
-    const second = holding([]).world;
+    const second = holding().world;
     const u = second.createThread();
     second.holdStore = () => second.pushed === 1;
     u.write(0, 1);
@@ -64,7 +64,7 @@ describe('held stores', () => {
   });
 
   it('a held store drains before a later store to its address (coherence), and an mb drains it', () => {
-    const { world } = holding([]);
+    const { world } = holding();
     const t = world.createThread();
     world.holdStore = () => world.pushed === 0;
     t.write(5, 1); // held
