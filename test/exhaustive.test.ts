@@ -11,7 +11,7 @@ import { DEFAULT_EXPLORE, explore } from '../src/harness/sim/explore.js';
 import type { ExploreConfig } from '../src/harness/sim/explore.js';
 import { runSchedule } from '../src/harness/sim/schedule.js';
 import { decodeToken } from '../src/harness/sim/token.js';
-import { parseExploreCli, exploreCommand } from '../src/harness/sim/explore-args.js';
+import { DEFAULT_EXHAUSTIVE, parseExploreCli, exploreCommand } from '../src/harness/sim/explore-args.js';
 import { UsageError } from '../src/harness/cli-args.js';
 import type { ScenarioName } from '../src/harness/sim/scenarios.js';
 
@@ -99,7 +99,7 @@ describe('held stores', () => {
 });
 
 function config(scenario: ScenarioName, over: Partial<ExploreConfig>): ExploreConfig {
-  return { ...DEFAULT_EXPLORE, strategy: 'exhaustive', scenarios: [scenario], bugs: [], seed: 1, readers: 1, writerOps: 1, readerOps: 1, shrink: false, schedules: 200_000, ...over };
+  return { ...DEFAULT_EXPLORE, ...DEFAULT_EXHAUSTIVE, strategy: 'exhaustive', scenarios: [scenario], bugs: [], seed: 1, shrink: false, schedules: 200_000, ...over };
 }
 
 const run = (scenario: ScenarioName, bug: string | null, preemptions: number, reorderings: number) =>

@@ -32,6 +32,12 @@ export interface ExhaustiveSummary {
   executions: number;
   /** Every scenario's bounded space was run to the end without a violation. */
   exhausted: boolean;
+  /**
+   * Executions that reached the step bound and were finished fair (every store drained, no
+   * decision explored after it): a reader spinning on a store held behind the thread it
+   * interrupted. Their decisions after the bound are not enumerated, and the claim says so.
+   */
+  fairRuns: number;
   /** What the run proves, in one sentence (or why it proves nothing). */
   claim: string;
 }
@@ -155,6 +161,7 @@ export class ExhaustiveExploration {
         scenarios: this.counts,
         executions: this.executions,
         exhausted: stoppedBy === 'exhausted',
+        fairRuns: this.totals.fairRuns,
         claim: this.claim(stoppedBy),
       },
     };
@@ -184,7 +191,9 @@ export class ExhaustiveExploration {
     const bounds = boundsPhrase(this.bounds);
     if (stoppedBy === 'exhausted') {
       const each = this.counts.map((c) => `${scenarioPhrase(this.config, c.scenario)}: ${c.executions} executions`).join('; ');
-      return `every execution with ${bounds} (held stores, out-of-order drains, stale loads) is free of violations under the oracles, for ${each}`;
+      const fair = this.totals.fairRuns;
+      const cut = fair > 0 ? ` (${fair} of them reached the step bound of ${this.config.stepBound} accesses and finished fair, their later decisions not enumerated)` : '';
+      return `every execution with ${bounds} (held stores, out-of-order drains, stale loads) is free of violations under the oracles, for ${each}${cut}`;
     }
     if (stoppedBy === 'violation') {
       return `a violation within ${bounds}, at execution ${this.executions} of ${scenarioPhrase(this.config, this.current.scenario)}`;

@@ -8,8 +8,13 @@ import { DEFAULT_EXPLORE } from './explore.js';
 import type { ExploreConfig, StrategyChoice } from './explore.js';
 import { DEFAULT_BOUNDS } from './exhaustive.js';
 
-/** The exhaustive strategy's defaults where they differ from the seeded explorer's: tiny runs, a large cap. */
-export const DEFAULT_EXHAUSTIVE = { scenarios: TINY_SCENARIOS, readers: 1, writerOps: 1, readerOps: 1, schedules: 1_000_000 } as const;
+/**
+ * The exhaustive strategy's defaults where they differ from the seeded explorer's: tiny runs, a
+ * large cap, and a step bound near the runs' length (a few hundred accesses): a reader that spins
+ * on a store held behind the thread it interrupted (a re-walk that waits for a new root) turns fair
+ * there instead of after 200,000 accesses.
+ */
+export const DEFAULT_EXHAUSTIVE = { scenarios: TINY_SCENARIOS, readers: 1, writerOps: 1, readerOps: 1, schedules: 1_000_000, stepBound: 5000 } as const;
 
 export const EXPLORE_HELP = `Usage: npm run explore -- [options]
 
@@ -35,7 +40,8 @@ Options:
   --readers N         reader threads per schedule (default ${DEFAULT_EXPLORE.readers}; exhaustive ${DEFAULT_EXHAUSTIVE.readers})
   --writer-ops N      writer operations per schedule (default ${DEFAULT_EXPLORE.writerOps}; exhaustive ${DEFAULT_EXHAUSTIVE.writerOps})
   --reader-ops N      operations per reader per schedule (default ${DEFAULT_EXPLORE.readerOps}; exhaustive ${DEFAULT_EXHAUSTIVE.readerOps})
-  --step-bound N      accesses after which a schedule turns fair so it ends (default ${DEFAULT_EXPLORE.stepBound})
+  --step-bound N      accesses after which a schedule turns fair so it ends (default ${DEFAULT_EXPLORE.stepBound};
+                      exhaustive ${DEFAULT_EXHAUSTIVE.stepBound}: no decision after it is explored)
   --time-limit TIME   stop after this long even if schedules remain (e.g. 60s; default none)
   --replay TOKEN      run the one schedule a token names, with its trace, and exit
   --no-shrink         report the failure as found, without shrinking it
@@ -115,7 +121,7 @@ export function parseExploreCli(argv: string[]): ExploreCli {
     readers: v.readers !== undefined ? parseInteger('--readers', v.readers, 1, 8) : defaults.readers,
     writerOps: v['writer-ops'] !== undefined ? parseInteger('--writer-ops', v['writer-ops'], 0, 100_000) : defaults.writerOps,
     readerOps: v['reader-ops'] !== undefined ? parseInteger('--reader-ops', v['reader-ops'], 0, 100_000) : defaults.readerOps,
-    stepBound: v['step-bound'] !== undefined ? parseInteger('--step-bound', v['step-bound'], 100, 1e9) : DEFAULT_EXPLORE.stepBound,
+    stepBound: v['step-bound'] !== undefined ? parseInteger('--step-bound', v['step-bound'], 100, 1e9) : defaults.stepBound,
     timeLimitMs: v['time-limit'] !== undefined ? parseDuration('--time-limit', v['time-limit']) : 0,
     shrink: v['no-shrink'] !== true,
     traceLines: v['trace-lines'] !== undefined ? parseInteger('--trace-lines', v['trace-lines'], 1, 100_000) : DEFAULT_EXPLORE.traceLines,
@@ -135,7 +141,7 @@ export function exploreCommand(c: ExploreConfig): string {
     parts.push(b.preemptions === b.reorderings ? `--bound ${b.preemptions}` : `--preemptions ${b.preemptions} --reorderings ${b.reorderings}`);
     for (const s of c.scenarios) parts.push(`--scenario ${s}`);
     parts.push(`--readers ${c.readers} --writer-ops ${c.writerOps} --reader-ops ${c.readerOps}`);
-    if (c.stepBound !== DEFAULT_EXPLORE.stepBound) parts.push(`--step-bound ${c.stepBound}`);
+    if (c.stepBound !== DEFAULT_EXHAUSTIVE.stepBound) parts.push(`--step-bound ${c.stepBound}`);
     if (c.timeLimitMs > 0) parts.push(`--time-limit ${c.timeLimitMs}ms`);
     if (c.writePolicy === false) parts.push('--no-write-policy');
     return parts.join(' ');
