@@ -4,11 +4,16 @@
  * order of whole operations, catalog bugs are found at the bound that exposes them and not below
  * it, the correct build is clean at that bound, and a failure replays from its token.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SimWorld } from '../src/shared-heap/simulated-memory.js';
 import type { ChoicePurpose } from '../src/shared-heap/simulated-memory.js';
 import { DEFAULT_EXPLORE, explore } from '../src/harness/sim/explore.js';
-import type { ExploreConfig } from '../src/harness/sim/explore.js';
+import type { ExploreConfig, ExploreResult } from '../src/harness/sim/explore.js';
 import { runSchedule } from '../src/harness/sim/schedule.js';
 import { decodeToken } from '../src/harness/sim/token.js';
 import { DEFAULT_EXHAUSTIVE, parseExploreCli, exploreCommand } from '../src/harness/sim/explore-args.js';
@@ -190,4 +195,47 @@ describe('explore --strategy exhaustive on the command line', () => {
     expect(c.scenarios).toHaveLength(6);
     expect(c.readers).toBe(DEFAULT_EXPLORE.readers);
   });
+});
+
+describe('the exhaustive explorer as a child process', () => {
+  const ROOT = fileURLToPath(new URL('..', import.meta.url));
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/harness/sim/explore-cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'explore-exhaustive-'));
+  });
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a clean run says it exhausted the space, how many executions, and what that proves; exit 0', () => {
+    const out = join(dir, 'clean.json');
+    const r = cli(['--strategy', 'exhaustive', '--bound', '0', '--seed', '1', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/exhausted: 6 distinct executions/);
+    expect(r.stderr).toMatch(/tiny-node-store: 2 executions, exhausted/);
+    expect(r.stderr).toMatch(/proved: every execution with at most 0 preemptions and at most 0 reorderings/);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as ExploreResult;
+    expect(json.stoppedBy).toBe('exhausted');
+    expect(json.schedulesRun).toBe(6);
+    expect(json.exhaustive?.exhausted).toBe(true);
+    expect(json.config.bounds).toEqual({ preemptions: 0, reorderings: 0 });
+  }, 70_000);
+
+  it('a capped run says so and proves nothing; a violation exits 1 with a replay token that reproduces it', () => {
+    const capped = cli(['--strategy', 'exhaustive', '--bound', '1', '--scenario', 'tiny-slot-store', '--schedules', '5', '--seed', '1', '--out', join(dir, 'capped.json')]);
+    expect(capped.status, capped.stderr).toBe(0);
+    expect(capped.stderr).toMatch(/stopped by the --schedules cap: 5 distinct executions/);
+    expect(capped.stderr).toMatch(/claim: NOT exhausted/);
+    expect(capped.stderr).not.toMatch(/proved:/);
+    const found = cli(['--strategy', 'exhaustive', '--bound', '1', '--scenario', 'tiny-slot-store', '--bug', 'slot-store-no-wmb', '--seed', '1', '--out', join(dir, 'found.json')]);
+    expect(found.status, found.stderr).toBe(1);
+    expect(found.stderr).toMatch(/VIOLATION \(result\)/);
+    const token = /replay: npm run explore -- --replay (mt1\.\S+)/.exec(found.stderr)?.[1];
+    expect(token).toBeDefined();
+    const replayed = cli(['--replay', token as string]);
+    expect(replayed.status).toBe(1);
+    expect(replayed.stderr).toMatch(/VIOLATION \(result\)/);
+  }, 120_000);
 });
