@@ -33,9 +33,9 @@ export interface ExhaustiveSummary {
   /** Every scenario's bounded space was run to the end without a violation. */
   exhausted: boolean;
   /**
-   * Executions that reached the step bound and were finished fair (every store drained, no
-   * decision explored after it): a reader spinning on a store held behind the thread it
-   * interrupted. Their decisions after the bound are not enumerated, and the claim says so.
+   * Executions that reached the step bound (a reader spinning on a store held behind the thread
+   * it interrupted): from there every store drained at once and none was held, their other
+   * decisions still enumerated. The claim counts them.
    */
   fairRuns: number;
   /** What the run proves, in one sentence (or why it proves nothing). */
@@ -192,7 +192,7 @@ export class ExhaustiveExploration {
     if (stoppedBy === 'exhausted') {
       const each = this.counts.map((c) => `${scenarioPhrase(this.config, c.scenario)}: ${c.executions} executions`).join('; ');
       const fair = this.totals.fairRuns;
-      const cut = fair > 0 ? ` (${fair} of them reached the step bound of ${this.config.stepBound} accesses and finished fair, their later decisions not enumerated)` : '';
+      const cut = fair > 0 ? ` (${fair} of them reached the step bound of ${this.config.stepBound} accesses, after which every store drained at once and none was held)` : '';
       return `every execution with ${bounds} (held stores, out-of-order drains, stale loads) is free of violations under the oracles, for ${each}${cut}`;
     }
     if (stoppedBy === 'violation') {

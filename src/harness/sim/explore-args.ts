@@ -11,8 +11,8 @@ import { DEFAULT_BOUNDS } from './exhaustive.js';
 /**
  * The exhaustive strategy's defaults where they differ from the seeded explorer's: tiny runs, a
  * large cap, and a step bound near the runs' length (a few hundred accesses): a reader that spins
- * on a store held behind the thread it interrupted (a re-walk that waits for a new root) turns fair
- * there instead of after 200,000 accesses.
+ * on a store held behind the thread it interrupted (a re-walk that waits for a new root) sees it
+ * drain there instead of after 200,000 accesses.
  */
 export const DEFAULT_EXHAUSTIVE = { scenarios: TINY_SCENARIOS, readers: 1, writerOps: 1, readerOps: 1, schedules: 1_000_000, stepBound: 5000 } as const;
 
@@ -41,7 +41,7 @@ Options:
   --writer-ops N      writer operations per schedule (default ${DEFAULT_EXPLORE.writerOps}; exhaustive ${DEFAULT_EXHAUSTIVE.writerOps})
   --reader-ops N      operations per reader per schedule (default ${DEFAULT_EXPLORE.readerOps}; exhaustive ${DEFAULT_EXHAUSTIVE.readerOps})
   --step-bound N      accesses after which a schedule turns fair so it ends (default ${DEFAULT_EXPLORE.stepBound};
-                      exhaustive ${DEFAULT_EXHAUSTIVE.stepBound}: no decision after it is explored)
+                      exhaustive ${DEFAULT_EXHAUSTIVE.stepBound}: from there no store is held)
   --time-limit TIME   stop after this long even if schedules remain (e.g. 60s; default none)
   --replay TOKEN      run the one schedule a token names, with its trace, and exit
   --no-shrink         report the failure as found, without shrinking it

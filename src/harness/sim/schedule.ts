@@ -419,13 +419,17 @@ class Schedule implements SchedulerView {
         this.stalled = true;
         throw new StallError('simulator: step bound exceeded');
       }
+      const exhaustive = this.spec.strategy === 'exhaustive';
       if (!this.fair) {
         this.fair = true;
-        this.chooser.fair = true;
+        // The exhaustive strategy goes on deciding (its bounds keep the run finite), but holds no
+        // store any more; the seeded ones stop deciding.
+        if (exhaustive) this.world.holdStore = null;
+        else this.chooser.fair = true;
       }
-      // Fair from here on: every store visible at once, no switches.
+      // Fair from here on: every store visible at once; no switches but the exhaustive strategy's.
       this.world.drainAll();
-      return;
+      if (!exhaustive) return;
     }
     this.strategy.atAccess(this);
   }
