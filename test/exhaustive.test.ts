@@ -134,6 +134,12 @@ describe('bounded-exhaustive exploration of the tiny scenarios', () => {
     expect(run('tiny-slot-store', null, 1, 0).schedulesRun).toBe(run('tiny-slot-store', null, 1, 0).schedulesRun);
   });
 
+  it('a space that ends exactly at the cap is exhausted', () => {
+    const r = explore(config('tiny-slot-store', { bounds: { preemptions: 0, reorderings: 0 }, schedules: 2 }));
+    expect(r.stoppedBy).toBe('exhausted');
+    expect(r.schedulesRun).toBe(2);
+  });
+
   it('a capped run is not exhausted and claims nothing beyond what ran', () => {
     const r = explore(config('tiny-slot-store', { bounds: { preemptions: 1, reorderings: 1 }, schedules: 10 }));
     expect(r.stoppedBy).toBe('schedules');

@@ -108,16 +108,16 @@ export class ExhaustiveExploration {
         }
         if (k > 0 && now >= sliceEnd) return false;
       }
-      if (this.executions >= config.schedules) return this.stop('schedules');
-      const script = this.dfs.next();
-      if (script === null) {
+      // Exhaustion first: a space that ends exactly at the cap is still exhausted.
+      if (this.dfs.exhausted) {
         this.current.exhausted = true;
-        this.current.maxDecisions = this.dfs.maxDecisions;
         if (++this.scenarioAt >= config.scenarios.length) return this.stop('exhausted');
         this.dfs = new BoundedDfs(this.bounds);
         this.startScenario();
         continue;
       }
+      if (this.executions >= config.schedules) return this.stop('schedules');
+      const script = this.dfs.next() as number[];
       const spec = exhaustiveSpec(config, this.current.scenario, script);
       const outcome = runSchedule(spec, { shape: true });
       this.dfs.record({ values: outcome.script ?? [], arities: outcome.arities ?? [], purposes: outcome.purposes ?? [] });
