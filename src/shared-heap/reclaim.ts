@@ -134,6 +134,8 @@ export class RcuReclaimer implements Reclaimer {
     private readonly lockdep: Lockdep,
     /** The no-grace-period bug: free at the end of the write, readers or not. */
     private readonly skipGracePeriods = false,
+    /** Poll every this many writes that leave frees waiting (the explorer's tiny scenarios: 1). */
+    private readonly pollEvery = 8,
   ) {}
 
   callRcu(id: number, type: number, slotCount: number): void {
@@ -161,7 +163,7 @@ export class RcuReclaimer implements Reclaimer {
     if (this.waiting === 0) return;
     if (this.skipGracePeriods) return this.runDone();
     // Polling scans every reader's word: amortise it over a few writes unless frees pile up.
-    if ((++this.flushes & 7) !== 0 && this.waiting < 256) return;
+    if (++this.flushes % this.pollEvery !== 0 && this.waiting < 256) return;
     this.gp.poll();
     this.runDone();
     if (this.waiting > 0) this.gp.start();

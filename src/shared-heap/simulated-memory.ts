@@ -31,6 +31,9 @@
 import type { BarrierCounts, Memory } from './memory.js';
 import { scanByReads } from './memory.js';
 import { StoreBuffer } from './store-buffer.js';
+import { giveArray, takeArray } from './array-pool.js';
+
+export { giveArray, takeArray };
 
 /** Where the simulator's choices come from; `Rng` of src/harness/rng.ts fits. */
 export interface ChoiceSource {
@@ -41,7 +44,13 @@ export interface ChoiceSource {
   int(n: number, purpose?: ChoicePurpose): number;
 }
 
-export type ChoicePurpose = 'load' | 'drain';
+/**
+ * What a choice decides. The memory's own: 'load' (which value), 'drain' (which store next),
+ * 'hold' (the exhaustive explorer's: 1 holds a store back, see StoreBuffer.nextFlush). A
+ * scheduler's: 'switch' (0: the running thread goes on, k: thread k - 1 runs an operation nested
+ * here) and 'next' (which thread runs the next whole operation).
+ */
+export type ChoicePurpose = 'load' | 'drain' | 'hold' | 'switch' | 'next';
 
 /** The access kinds the hook reports (barriers report address -1). */
 export type AccessKind =
@@ -89,27 +98,6 @@ export type AccessTracer = (thread: SimulatedMemory, kind: AccessKind | 'drain',
 /** Returned by `SimulatedMemory.lastReadFrom` when the last load was forwarded from the buffer. */
 export const FORWARDED = -1;
 
-// A few per-address arrays kept for reuse (see SimWorld.dispose).
-const pool: Uint32Array[] = [];
-const POOL_MAX = 24;
-
-/** A zeroed Uint32Array of n words, from the pool when one of that size is there. */
-export function takeArray(n: number): Uint32Array {
-  for (let i = pool.length - 1; i >= 0; i--) {
-    if (pool[i].length === n) {
-      const a = pool[i];
-      pool[i] = pool[pool.length - 1];
-      pool.pop();
-      return a.fill(0);
-    }
-  }
-  return new Uint32Array(n);
-}
-
-export function giveArray(a: Uint32Array): void {
-  if (pool.length < POOL_MAX) pool.push(a);
-}
-
 /** One disposed world's per-store arrays, for the next world. */
 let spareHistory: { value: Uint32Array; prev: Uint32Array; tag: Int32Array; origin: Int32Array } | null = null;
 
@@ -130,6 +118,13 @@ export class SimWorld {
   storeOrigin = 0;
   /** Sees every access after it completed, and every drain (for traces); null for none. */
   tracer: AccessTracer | null = null;
+  /**
+   * Asked at every buffered store whether to hold it back (the exhaustive explorer; see
+   * StoreBuffer.nextFlush). Null: no store is ever held.
+   */
+  holdStore: ((thread: SimulatedMemory) => boolean) | null = null;
+  /** Drain choices range over exactly the stores that may drain (StoreBuffer.drainable). */
+  exactChoices = false;
   /** Stores made so far (a store's sequence number is its rank in program order, all threads). */
   pushed = 0;
   // Per drained store, by timestamp (the clock ticks once per store, so timestamps index arrays):
@@ -252,6 +247,13 @@ export class SimWorld {
       if (t.buffered > 0 && k-- === 0) return t.drainOneStore();
     }
     return false;
+  }
+
+  /** Drains every store that is not held, each thread's in program order (StoreBuffer.nextFlush); returns how many. */
+  flushUnheld(): number {
+    let n = 0;
+    for (const t of this.threads) n += t.flushUnheld();
+    return n;
   }
 
   /** Drains every buffer, one store at a time, threads and stores in a seeded order. */
@@ -575,7 +577,8 @@ export class SimulatedMemory implements Memory {
       world.pushed++;
       return;
     }
-    this.buffer.push(addr, value, tag, world.storeOrigin, world.pushed++, this.epoch);
+    const held = world.holdStore !== null && world.holdStore(this);
+    this.buffer.push(addr, value, tag, world.storeOrigin, world.pushed++, this.epoch, held);
   }
 
   /** Drains every own buffered store, in a seeded order the barriers allow. */
@@ -589,9 +592,23 @@ export class SimulatedMemory implements Memory {
    * all-zero decision stream drains in program order. Called through SimWorld.drainOne.
    */
   drainOneStore(): boolean {
+    if (this.buffer.size === 0) return false;
+    this.drainAt(this.buffer.drainable(this.pickDrain, this.world.exactChoices));
+    return true;
+  }
+
+  /** Drains, in program order, every buffered store that is not held (see StoreBuffer.nextFlush). */
+  flushUnheld(): number {
+    let n = 0;
+    for (let at = this.buffer.nextFlush(); at >= 0; at = this.buffer.nextFlush()) {
+      this.drainAt(at);
+      n++;
+    }
+    return n;
+  }
+
+  private drainAt(at: number): void {
     const buffer = this.buffer;
-    if (buffer.size === 0) return false;
-    const at = buffer.drainable(this.pickDrain);
     const addr = buffer.addr[at];
     const value = buffer.value[at];
     const tag = buffer.tag[at];
@@ -602,7 +619,6 @@ export class SimulatedMemory implements Memory {
     this.floor[addr] = ts;
     if (this.world.tracer !== null) this.world.tracer(this, 'drain', addr, value, ts);
     if (this.onDrained !== null) this.onDrained();
-    return true;
   }
 
   private readonly pickDrain = (n: number): number => this.world.choice.int(n, 'drain');

@@ -7,6 +7,11 @@
  * entries sit in a queue [head, tail) of parallel typed arrays, drained ones become tombstones
  * (addr -1), epoch boundaries are a queue of their own, and a count of buffered stores per address
  * answers "is this the oldest store to its address?" and "anything to forward?" without a scan.
+ *
+ * A store may be *held* (the exhaustive explorer's one reordering of a store): the eager flush
+ * (nextFlush) lets the later stores of its epoch overtake it, and drains it as soon as something
+ * the barriers order after it is due (a later epoch's store, a later store to its address) or the
+ * thread drains its whole buffer (mb, an Atomics op).
  */
 const INITIAL = 64;
 const EMPTY = new Uint32Array(0);
@@ -17,6 +22,8 @@ export class StoreBuffer {
   tag: Int32Array;
   origin: Int32Array;
   seq: Float64Array;
+  /** 1: held back by the exhaustive explorer (see nextFlush). */
+  held: Uint8Array;
   private epochOf: Uint32Array;
   private head = 0;
   private tail = 0;
@@ -38,11 +45,12 @@ export class StoreBuffer {
     this.tag = new Int32Array(INITIAL);
     this.origin = new Int32Array(INITIAL);
     this.seq = new Float64Array(INITIAL);
+    this.held = new Uint8Array(INITIAL);
     this.epochOf = new Uint32Array(INITIAL);
     this.starts = new Int32Array(INITIAL);
   }
 
-  push(addr: number, value: number, tag: number, origin: number, seq: number, epoch: number): void {
+  push(addr: number, value: number, tag: number, origin: number, seq: number, epoch: number, held = false): void {
     if (this.counts === EMPTY) this.counts = this.take(this.words);
     if (this.tail === this.addr.length) this.makeRoom();
     const at = this.tail++;
@@ -55,6 +63,7 @@ export class StoreBuffer {
     this.tag[at] = tag;
     this.origin[at] = origin;
     this.seq[at] = seq;
+    this.held[at] = held ? 1 : 0;
     this.epochOf[at] = epoch;
     this.counts[addr]++;
     this.size++;
@@ -75,20 +84,35 @@ export class StoreBuffer {
   /**
    * A store that may drain now, `pick` choosing among the oldest epoch's slots (0: the oldest
    * store). A store with an older one to its address pending gives way to that one.
+   *
+   * With `exact`, `pick` chooses among exactly the stores that may drain (live, oldest epoch, no
+   * older store to their address pending), so no two choices drain the same store: the exhaustive
+   * explorer counts choices as distinct executions. Without it (the seeded strategies, whose replay
+   * tokens depend on it) the choice ranges over the epoch's slots, drained ones included.
    */
-  drainable(pick: (n: number) => number): number {
+  drainable(pick: (n: number) => number, exact = false): number {
     const head = this.head;
-    const end = this.startsTail - this.startsHead > 1 ? this.starts[this.startsHead + 1] : this.tail;
+    const end = this.oldestEpochEnd();
+    if (exact) return this.exactDrainable(pick, head, end);
     const span = end - head;
     let i = span > 1 ? head + pick(span) : head;
     while (this.addr[i] < 0) i = i + 1 < end ? i + 1 : head;
-    const addr = this.addr[i];
-    if (this.counts[addr] > 1) {
-      for (let j = head; j < i; j++) {
-        if (this.addr[j] === addr) return j;
-      }
+    return this.oldestFor(i);
+  }
+
+  /**
+   * The store the eager flush drains next, or -1 when only held stores are left and nothing the
+   * barriers order after them is buffered. In program order: the oldest epoch's first store that
+   * is not held; a held store drains first when it is older at the same address (coherence), and
+   * held stores drain, oldest first, once their epoch holds nothing else and a later epoch waits.
+   */
+  nextFlush(): number {
+    if (this.size === 0) return -1;
+    const end = this.oldestEpochEnd();
+    for (let i = this.head; i < end; i++) {
+      if (this.addr[i] >= 0 && this.held[i] === 0) return this.oldestFor(i);
     }
-    return i;
+    return end < this.tail ? this.head : -1;
   }
 
   /** Remove entry i (its fields stay readable until the next push). */
@@ -104,6 +128,31 @@ export class StoreBuffer {
     while (this.addr[this.head] < 0) this.head++;
     // Only the start of the second-oldest epoch is ever read: drop the starts the head has passed.
     while (this.startsTail - this.startsHead > 1 && this.starts[this.startsHead + 1] <= this.head) this.startsHead++;
+  }
+
+  private oldestEpochEnd(): number {
+    return this.startsTail - this.startsHead > 1 ? this.starts[this.startsHead + 1] : this.tail;
+  }
+
+  /** Entry i, or the oldest buffered store to its address when an older one is pending. */
+  private oldestFor(i: number): number {
+    const addr = this.addr[i];
+    if (this.counts[addr] > 1) {
+      for (let j = this.head; j < i; j++) {
+        if (this.addr[j] === addr) return j;
+      }
+    }
+    return i;
+  }
+
+  private exactDrainable(pick: (n: number) => number, head: number, end: number): number {
+    let n = 0;
+    for (let i = head; i < end; i++) if (this.addr[i] >= 0 && this.oldestFor(i) === i) n++;
+    let k = n > 1 ? pick(n) : 0;
+    for (let i = head; i < end; i++) {
+      if (this.addr[i] >= 0 && this.oldestFor(i) === i && k-- === 0) return i;
+    }
+    throw new Error('StoreBuffer: no drainable store in a non-empty buffer');
   }
 
   /** The per-address counts array, if one was taken (to give back to a pool). */
@@ -131,7 +180,7 @@ export class StoreBuffer {
   /** Compact live entries to the front, growing the arrays if more than half are live. */
   private makeRoom(): void {
     const n = this.size * 2 > this.addr.length ? this.addr.length * 2 : this.addr.length;
-    const fresh = <T extends Int32Array | Uint32Array | Float64Array>(old: T, make: (n: number) => T): T => {
+    const fresh = <T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
       const out = n === old.length ? old : make(n);
       let k = 0;
       for (let i = this.head; i < this.tail; i++) if (this.addr[i] >= 0) out[k++] = old[i];
@@ -143,6 +192,7 @@ export class StoreBuffer {
     this.tag = fresh(this.tag, (m) => new Int32Array(m));
     this.origin = fresh(this.origin, (m) => new Int32Array(m));
     this.seq = fresh(this.seq, (m) => new Float64Array(m));
+    this.held = fresh(this.held, (m) => new Uint8Array(m));
     this.addr = fresh(this.addr, (m) => new Int32Array(m));
     this.epochOf = epochs;
     this.head = 0;

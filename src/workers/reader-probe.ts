@@ -129,8 +129,21 @@ export interface ProbeOptions {
    * range starts beyond the iteration's max is counted under this name, not judged.
    */
   knownPastMax?: string;
+  /** The reader's operations, by number (the explorer's tiny scenarios); default: drawn from rng. */
+  plan?: (op: number) => PlannedOp;
   /** Called when an operation starts (op code and first argument), for the stall watchdog. */
   onOp?: (opCode: number, index: number) => void;
+}
+
+/**
+ * One reader operation: a walk of index, an iteration from index over span indices (OP_FIND up,
+ * OP_FIND_REV down), or an empty-area search of size in [index, index + span].
+ */
+export interface PlannedOp {
+  opCode: number;
+  index: number;
+  span: number;
+  size: number;
 }
 
 export interface ReadSection {
@@ -176,12 +189,7 @@ export class ReaderProbe {
     const o = this.o;
     const rng = o.rng;
     const before = this.violations.length;
-    const roll = rng.int(100);
-    const opCode =
-      roll < 50 ? OP_WALK : roll < 70 ? OP_FIND : roll < 85 ? OP_FIND_REV : o.allocTree ? (roll < 93 ? OP_EMPTY_AREA : OP_EMPTY_AREA_REV) : OP_WALK;
-    const index = rng.int(o.keyspace);
-    const span = 1 + rng.int(o.keyspace >>> 6 || 1);
-    const size = 1 + rng.int(16);
+    const { opCode, index, span, size } = o.plan !== undefined ? o.plan(this.ops) : this.drawOp();
     o.onOp?.(opCode, index);
     let steps = 0;
     let opError: unknown = null;
@@ -280,6 +288,18 @@ export class ReaderProbe {
       }
     }
     return this.violations.length - before;
+  }
+
+  /** The next operation, drawn from the reader's stream. */
+  private drawOp(): PlannedOp {
+    const { rng, keyspace, allocTree } = this.o;
+    const roll = rng.int(100);
+    const opCode =
+      roll < 50 ? OP_WALK : roll < 70 ? OP_FIND : roll < 85 ? OP_FIND_REV : allocTree ? (roll < 93 ? OP_EMPTY_AREA : OP_EMPTY_AREA_REV) : OP_WALK;
+    const index = rng.int(keyspace);
+    const span = 1 + rng.int(keyspace >>> 6 || 1);
+    const size = 1 + rng.int(16);
+    return { opCode, index, span, size };
   }
 
   private opCode = 0;

@@ -58,6 +58,8 @@ export function exploreSections(r: ExploreResult, level: number, withConfig = tr
     ['schedules run', num(r.schedulesRun)],
     ['schedules per second', num(r.schedulesPerSecond, 1)],
     ['seconds to detect', r.secondsToDetect !== undefined ? num(r.secondsToDetect, 3) : '-'],
+    // The exhaustive strategy: whether the bounded space was run to the end, and what that proves.
+    ...(r.exhaustive ? ([['exhausted', r.exhaustive.exhausted ? 'yes' : 'no'], ['claim', r.exhaustive.claim]] as Array<[string, string]>) : []),
   ]));
   parts.push(heading(level + 1, 'Totals'));
   parts.push(table(

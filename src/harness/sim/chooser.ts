@@ -14,13 +14,21 @@ export class Chooser implements ChoiceSource {
   private at = 0;
   /** Every decision so far, when recording. */
   readonly recorded: number[] | null;
+  /**
+   * Each decision's arity and purpose, when recording the shape (the exhaustive explorer's
+   * decision tree): decision i chose recorded[i] of arities[i] alternatives.
+   */
+  readonly arities: number[] | null;
+  readonly purposes: Array<ChoicePurpose | undefined> | null;
   /** After the step bound: every decision is 0, so the run finishes like a sequentially consistent one. */
   fair = false;
 
-  constructor(seed: number, options: { script?: readonly number[]; record?: boolean } = {}) {
+  constructor(seed: number, options: { script?: readonly number[]; record?: boolean; shape?: boolean } = {}) {
     this.rng = new Rng(seed, 7);
     this.script = options.script ?? null;
-    this.recorded = options.record === true ? [] : null;
+    this.recorded = options.record === true || options.shape === true ? [] : null;
+    this.arities = options.shape === true ? [] : null;
+    this.purposes = options.shape === true ? [] : null;
   }
 
   /** Decisions made so far (positions in the script). */
@@ -28,7 +36,7 @@ export class Chooser implements ChoiceSource {
     return this.at;
   }
 
-  int(n: number, _purpose?: ChoicePurpose): number {
+  int(n: number, purpose?: ChoicePurpose): number {
     if (n <= 1) return 0;
     let v: number;
     if (this.fair) v = 0;
@@ -38,6 +46,11 @@ export class Chooser implements ChoiceSource {
     } else v = this.rng.int(n);
     this.at++;
     if (this.recorded !== null) this.recorded.push(v);
+    if (this.arities !== null) {
+      // After the step bound no alternative is explored: the decision has one.
+      this.arities.push(this.fair ? 1 : n);
+      (this.purposes as Array<ChoicePurpose | undefined>).push(purpose);
+    }
     return v;
   }
 }

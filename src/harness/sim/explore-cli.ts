@@ -7,6 +7,7 @@ import type { Violation } from '../types.js';
 import { CATALOG } from '../catalog.js';
 import { EXPLORE_HELP, exploreCommand, parseExploreCli } from './explore-args.js';
 import { exploreAsync, replayCommand } from './explore.js';
+import { DEFAULT_BOUNDS, boundsPhrase } from './exhaustive.js';
 import type { ExploreFailure, ExploreResult } from './explore.js';
 import { runSchedule } from './schedule.js';
 import { TokenError, decodeToken } from './token.js';
@@ -89,7 +90,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = options.config;
   const threadOnly = config.bugs.filter((b) => CATALOG.find((e) => e.name === b)?.mode === 'threads');
-  log(`maple-torture explore: seed ${config.seed}${options.seedChosen ? ' (chosen)' : ''}, ${config.schedules} schedules, strategy ${config.strategy}, ` +
+  const exhaustive = config.strategy === 'exhaustive';
+  const what = exhaustive ? `every execution with ${boundsPhrase(config.bounds ?? DEFAULT_BOUNDS)} (cap ${config.schedules})` : `${config.schedules} schedules`;
+  log(`maple-torture explore: seed ${config.seed}${options.seedChosen ? ' (chosen)' : ''}, ${what}, strategy ${config.strategy}, ` +
     `scenarios ${config.scenarios.join(',')}, bug ${config.bugs.length > 0 ? config.bugs.join(',') : 'none'}`);
   if (threadOnly.length > 0) log(`note: ${threadOnly.join(', ')} also shows on real threads (npm run stress); the simulator catches it too`);
   log(`rerun: ${exploreCommand(config)}`);
@@ -108,7 +111,8 @@ async function main(argv: string[]): Promise<number> {
       signal: controller.signal,
       progressEveryMs: 500,
       onProgress: (p) => {
-        const line = `  ${p.schedules}/${config.schedules} schedules, ${humanRate(p.schedules / Math.max(p.ms / 1000, 0.001))}/s, ${(p.ms / 1000).toFixed(0)} s, no violation`;
+        const rate = `${humanRate(p.schedules / Math.max(p.ms / 1000, 0.001))}/s, ${(p.ms / 1000).toFixed(0)} s, no violation`;
+        const line = exhaustive ? `  ${p.schedules} executions (now ${p.scenario}), ${rate}` : `  ${p.schedules}/${config.schedules} schedules, ${rate}`;
         if (tty) process.stderr.write(`\r\x1b[2K${line}`);
         else if (p.ms - lastPlain >= 5000) {
           lastPlain = p.ms;
@@ -121,13 +125,21 @@ async function main(argv: string[]): Promise<number> {
   }
   if (tty) process.stderr.write('\r\x1b[2K');
   const t = result.totals;
-  log(`explore ${result.runId}: ${result.stoppedBy === 'schedules' ? 'completed' : `stopped by ${result.stoppedBy}`}: ${result.schedulesRun} schedules ` +
-    `in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.schedulesPerSecond.toFixed(0)} schedules/s)`);
+  const ending = exhaustive
+    ? result.stoppedBy === 'exhausted' ? 'exhausted' : `stopped by ${result.stoppedBy === 'schedules' ? 'the --schedules cap' : result.stoppedBy}`
+    : result.stoppedBy === 'schedules' ? 'completed' : `stopped by ${result.stoppedBy}`;
+  const unit = exhaustive ? 'distinct executions' : 'schedules';
+  log(`explore ${result.runId}: ${ending}: ${result.schedulesRun} ${unit} ` +
+    `in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.schedulesPerSecond.toFixed(0)}/s)`);
+  for (const c of result.exhaustive?.scenarios ?? []) {
+    log(`  ${c.scenario}: ${c.executions} executions${c.exhausted ? ', exhausted' : ''} (up to ${c.maxDecisions} decisions each)`);
+  }
   log(`  ${t.steps} accesses, ${t.switches} switches, ${t.drains} drains, ${t.readerOps} reader ops, ${t.writerOps} writer ops, ${t.rewalks} re-walks, ${t.discardedTaint} tainted reads discarded, ${t.fairRuns} runs hit the step bound`);
   if (result.failure) {
     log(`  first failure after ${(result.secondsToDetect ?? 0).toFixed(2)} s (schedule ${result.failure.schedule})`);
     reportFailure(result.failure);
   } else log('  no violations');
+  if (result.exhaustive) log(`  ${result.exhaustive.exhausted ? 'proved' : 'claim'}: ${result.exhaustive.claim}`);
   const path = writeJson(options.out ?? `results/${result.runId}.json`, result);
   log(`\nresults: ${path}`);
   if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');

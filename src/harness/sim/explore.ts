@@ -9,10 +9,13 @@ import { runSchedule, DEFAULT_SHAPE } from './schedule.js';
 import type { ScheduleOutcome, ScheduleSpec } from './schedule.js';
 import type { ScenarioName } from './scenarios.js';
 import type { StrategyName } from './strategies.js';
-import { encodeToken } from './token.js';
-import { shrink } from './shrink.js';
-import { traceWindow } from './trace.js';
 import type { TraceRow } from './trace.js';
+import { describeFailure, replayCommand } from './failure.js';
+import { ExhaustiveExploration } from './exhaustive.js';
+import type { Bounds } from './bounded-dfs.js';
+import type { ExhaustiveSummary } from './exhaustive.js';
+
+export { describeFailure, replayCommand };
 
 export type StrategyChoice = StrategyName | 'mixed';
 
@@ -33,6 +36,10 @@ export interface ExploreConfig {
   shrink: boolean;
   /** Trace rows shown before the violation. */
   traceLines: number;
+  /** The exhaustive strategy's bounds (bounded-dfs.ts); unused by the seeded strategies. */
+  bounds?: Bounds;
+  /** false: no write policy, the reader-side oracles alone judge (--no-write-policy). */
+  writePolicy?: boolean;
 }
 
 export interface ExploreFailure {
@@ -66,7 +73,8 @@ export interface ExploreResult {
   startedAt: string;
   config: ExploreConfig;
   elapsedMs: number;
-  stoppedBy: 'schedules' | 'violation' | 'time' | 'signal';
+  /** 'exhausted': the exhaustive strategy ran every execution within its bounds. */
+  stoppedBy: 'schedules' | 'violation' | 'time' | 'signal' | 'exhausted';
   schedulesRun: number;
   schedulesPerSecond: number;
   /** Seconds from the start to the first failing schedule (before shrinking), when one failed. */
@@ -75,12 +83,16 @@ export interface ExploreResult {
   failure?: ExploreFailure;
   /** The command that replays the (shrunk) failure. */
   replay?: string;
+  /** The exhaustive strategy: what was enumerated, whether it was exhausted, and what that proves. */
+  exhaustive?: ExhaustiveSummary;
 }
 
 export interface ExploreProgress {
   schedules: number;
   ms: number;
   steps: number;
+  /** The exhaustive strategy: the scenario being enumerated. */
+  scenario?: string;
 }
 
 export interface ExploreHooks {
@@ -126,15 +138,12 @@ export function scheduleSpec(config: ExploreConfig, index: number, pctSteps: num
     readerOps: config.readerOps,
     stepBound: config.stepBound,
     pctSteps,
+    ...(config.writePolicy === false ? { writePolicy: false } : {}),
   };
 }
 
-export function replayCommand(token: string): string {
-  return `npm run explore -- --replay ${token}`;
-}
-
 /** Runs an exploration: synchronously, or in slices that let the event loop run (signals, timers). */
-class Exploration {
+class Exploration implements Slices {
   private readonly startedAt = new Date();
   private readonly t0 = performance.now();
   private readonly totals = { steps: 0, switches: 0, drains: 0, readerOps: 0, writerOps: 0, rewalks: 0, discardedTaint: 0, fairRuns: 0 };
@@ -220,9 +229,19 @@ class Exploration {
   }
 }
 
+/** One exploration, run in slices: seeded schedules, or the bounded-exhaustive enumeration. */
+interface Slices {
+  runSlice(sliceMs: number): boolean;
+  result(): ExploreResult;
+}
+
+function exploration(config: ExploreConfig, hooks: ExploreHooks): Slices {
+  return config.strategy === 'exhaustive' ? new ExhaustiveExploration(config, hooks) : new Exploration(config, hooks);
+}
+
 /** Explore synchronously (tests, benchmarks). */
 export function explore(config: ExploreConfig, hooks: ExploreHooks = {}): ExploreResult {
-  const run = new Exploration(config, hooks);
+  const run = exploration(config, hooks);
   while (!run.runSlice(Infinity)) {
     // one slice runs to the end
   }
@@ -231,46 +250,7 @@ export function explore(config: ExploreConfig, hooks: ExploreHooks = {}): Explor
 
 /** Explore in slices of about 100 ms, letting the event loop run between them (a CLI's SIGINT). */
 export async function exploreAsync(config: ExploreConfig, hooks: ExploreHooks = {}): Promise<ExploreResult> {
-  const run = new Exploration(config, hooks);
+  const run = exploration(config, hooks);
   while (!run.runSlice(100)) await new Promise<void>((resolve) => setImmediate(resolve));
   return run.result();
-}
-
-/** Record, shrink and trace a failing schedule. */
-export function describeFailure(config: Pick<ExploreConfig, 'shrink' | 'traceLines'>, index: number, spec: ScheduleSpec, outcome: ScheduleOutcome): ExploreFailure {
-  const violation = outcome.violations[0];
-  let shrunkSpec: ScheduleSpec = spec;
-  let runs = 0;
-  if (config.shrink) {
-    const shrunk = shrink(spec, violation.kind, { runs: 3000, ms: 30_000 });
-    shrunkSpec = shrunk.spec;
-    runs = shrunk.runs;
-  }
-  let traced = runSchedule(shrunkSpec, { trace: true });
-  if (traced.violations.length === 0) {
-    // Cannot happen (runs are deterministic); if it did, report the case as found, which fails.
-    shrunkSpec = spec;
-    traced = runSchedule(spec, { trace: true });
-    if (traced.violations.length === 0) throw new Error('explore: a failing schedule passed when re-run (the simulator is not deterministic)');
-  }
-  const tracedViolation = traced.violations[0];
-  const nonDefault = shrunkSpec.script?.reduce((n, d) => n + (d !== 0 ? 1 : 0), 0) ?? traced.decisions;
-  return {
-    schedule: index,
-    violation,
-    token: encodeToken(spec),
-    original: { readers: spec.readers, writerOps: spec.writerOps, readerOps: spec.readerOps, steps: outcome.steps, decisions: outcome.decisions },
-    shrunk: {
-      token: encodeToken(shrunkSpec),
-      violation: tracedViolation,
-      readers: shrunkSpec.readers,
-      writerOps: shrunkSpec.writerOps,
-      readerOps: shrunkSpec.readerOps,
-      steps: traced.steps,
-      decisions: nonDefault,
-      runs,
-    },
-    spec: shrunkSpec,
-    trace: traceWindow(traced.trace ?? [], traced.violationAt, config.traceLines, traced.rcu),
-  };
 }

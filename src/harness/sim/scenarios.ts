@@ -7,15 +7,28 @@
  */
 import type { Mutator, Workload } from '../../workers/workloads/workload.js';
 import { createWorkload } from '../../workers/workloads/index.js';
+import type { PlannedOp } from '../../workers/reader-probe.js';
+import { TINY_SCENARIOS, tinyShape } from './tiny-scenarios.js';
+import type { TinyScenarioName } from './tiny-scenarios.js';
 
+/** The seeded explorer's scenarios, in rotation by default (the tiny ones are the exhaustive explorer's). */
 export const SCENARIOS = ['rcu-simulated', 'random', 'vma', 'slot-store', 'spanning', 'churn'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+export type ScenarioName = (typeof SCENARIOS)[number] | TinyScenarioName;
+/** Every scenario a schedule may name. */
+export const ALL_SCENARIOS: readonly ScenarioName[] = [...SCENARIOS, ...TINY_SCENARIOS];
+export { TINY_SCENARIOS };
 
 export interface ScenarioShape {
   keyspace: number;
   /** Slab size in nodes: enough that the writer never waits for a grace period (it must not block). */
   capacity: number;
   workload: () => Workload;
+  /** The readers' operations by number, cycled (tiny scenarios); absent: drawn from each reader's seed. */
+  readerPlan?: readonly PlannedOp[];
+  /** The reclaimer polls for grace periods every this many writes (default 8; tiny scenarios 1). */
+  pollEvery?: number;
+  /** Version-log records (a power of two; default 2048): tiny scenarios need few, and a run allocates them all. */
+  logRing?: number;
 }
 
 const ENTRIES = 100;
@@ -57,6 +70,10 @@ export function scenarioShape(name: ScenarioName): ScenarioShape {
   switch (name) {
     case 'rcu-simulated':
       return { keyspace: ENTRIES * 10 + 10, capacity: 512, workload: rcuSimulatedWorkload };
+    case 'tiny-node-store':
+    case 'tiny-slot-store':
+    case 'tiny-reuse':
+      return tinyShape(name);
     case 'churn':
       // 16 entries: a fill takes four writer operations, so a few dozen reach a destroy or a drain.
       return { keyspace: 64, capacity: 512, workload: () => createWorkload('churn', 64) };

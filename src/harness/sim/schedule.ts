@@ -15,7 +15,7 @@ import { MapleTree } from '../../tree/maple-tree.js';
 import { RcuReclaimer } from '../../shared-heap/reclaim.js';
 import { GracePeriods, RcuLayout, RcuReader } from '../../shared-heap/rcu.js';
 import { SimWorld } from '../../shared-heap/simulated-memory.js';
-import type { SimulatedMemory } from '../../shared-heap/simulated-memory.js';
+import type { ChoicePurpose, SimulatedMemory } from '../../shared-heap/simulated-memory.js';
 import { SimCheckedMemory } from '../../shared-heap/sim-checked-memory.js';
 import { NODE_WORDS } from '../../shared-heap/slab.js';
 import { VersionLog } from '../version-log.js';
@@ -31,9 +31,10 @@ import { WritePolicy } from '../../tree/write-policy.js';
 import type { InPlaceCounts } from '../../tree/write-policy.js';
 import type { Violation } from '../types.js';
 import { Chooser } from './chooser.js';
-import { SCENARIOS, scenarioShape } from './scenarios.js';
+import { ALL_SCENARIOS, scenarioShape } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
 import { PctStrategy, RandomStrategy, STRATEGIES } from './strategies.js';
+import { ExhaustiveStrategy } from './exhaustive-strategy.js';
 import type { LogicalThread, SchedulerView, Strategy, StrategyName } from './strategies.js';
 import { VersionWindows } from './version-windows.js';
 
@@ -57,6 +58,8 @@ export interface ScheduleSpec {
   pctSteps: number;
   /** A recorded decision script (replaying or shrinking); absent: decisions drawn from the seed. */
   script?: number[];
+  /** false: the writer's stores are not policed, the reader-side oracles judge alone (absent: policed). */
+  writePolicy?: boolean;
 }
 
 export const DEFAULT_SHAPE = { readers: 2, writerOps: 12, readerOps: 8, depth: 3, stepBound: 200_000, pctSteps: 4000 } as const;
@@ -83,6 +86,9 @@ export interface ScheduleOutcome {
   decisions: number;
   /** The decisions, when recorded. */
   script?: number[];
+  /** Each decision's arity and purpose, when the shape was recorded (the exhaustive explorer). */
+  arities?: number[];
+  purposes?: Array<ChoicePurpose | undefined>;
   /** Every access, when traced; `violationAt` is the index of the first violation's marker. */
   trace?: TraceEvent[];
   violationAt?: number;
@@ -104,6 +110,8 @@ export interface ScheduleOutcome {
 
 export interface ScheduleOptions {
   record?: boolean;
+  /** Record each decision's arity and purpose too (implies record). */
+  shape?: boolean;
   trace?: boolean;
   /** Stop at the first violation (default true). */
   stopAtFirst?: boolean;
@@ -148,7 +156,7 @@ export function checkSpec(spec: ScheduleSpec): void {
   const int = (name: string, v: unknown, min: number, max: number): void => {
     if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
   };
-  if (!SCENARIOS.includes(spec.scenario)) throw new RangeError(`unknown scenario '${spec.scenario}': expected one of ${SCENARIOS.join(', ')}`);
+  if (!ALL_SCENARIOS.includes(spec.scenario)) throw new RangeError(`unknown scenario '${spec.scenario}': expected one of ${ALL_SCENARIOS.join(', ')}`);
   if (!STRATEGIES.includes(spec.strategy)) throw new RangeError(`unknown strategy '${spec.strategy}': expected one of ${STRATEGIES.join(', ')}`);
   if (!Array.isArray(spec.bugs)) throw new RangeError('bugs must be a list of catalog names');
   for (const b of spec.bugs) if (!CATALOG.some((e) => e.name === b)) throw new RangeError(`unknown bug '${b}'`);
@@ -159,6 +167,7 @@ export function checkSpec(spec: ScheduleSpec): void {
   int('readerOps', spec.readerOps, 0, 100_000);
   int('stepBound', spec.stepBound, 100, 1e9);
   int('pctSteps', spec.pctSteps, 1, 1e9);
+  if (spec.writePolicy !== undefined && typeof spec.writePolicy !== 'boolean') throw new RangeError('writePolicy must be true or false');
 }
 
 export function runSchedule(spec: ScheduleSpec, options: ScheduleOptions = {}): ScheduleOutcome {
@@ -192,7 +201,7 @@ class Schedule implements SchedulerView {
 
   constructor(private readonly spec: ScheduleSpec, private readonly options: ScheduleOptions) {
     checkSpec(spec);
-    this.chooser = new Chooser(spec.seed, { script: spec.script, record: options.record });
+    this.chooser = new Chooser(spec.seed, { script: spec.script, record: options.record, shape: options.shape });
     const shape = scenarioShape(spec.scenario);
     // The RCU words sit right after the nodes, in the same address space: a reader's announcement
     // and its tree loads go through one store buffer and one view.
@@ -202,7 +211,13 @@ class Schedule implements SchedulerView {
     for (const [addr, value] of this.rcu.initialValues()) this.world.init(addr, value);
     this.writerMem = this.world.register(new SimPolicedMemory(this.world, 0, 'writer'));
     this.writerMem.policedBelow = nodeEnd;
-    this.strategy = spec.strategy === 'pct' ? new PctStrategy(spec.depth, spec.pctSteps) : new RandomStrategy();
+    this.strategy = spec.strategy === 'pct' ? new PctStrategy(spec.depth, spec.pctSteps) : spec.strategy === 'exhaustive' ? new ExhaustiveStrategy() : new RandomStrategy();
+    if (spec.strategy === 'exhaustive') {
+      // Every deviation from sequential consistency is a decision: holding a store back is one.
+      const chooser = this.chooser;
+      this.world.holdStore = () => chooser.int(2, 'hold') === 1;
+      this.world.exactChoices = true;
+    }
     this.trace = options.trace === true ? [] : null;
   }
 
@@ -216,6 +231,10 @@ class Schedule implements SchedulerView {
     if (!this.world.drainAny()) return false;
     this.drains++;
     return true;
+  }
+
+  flush(): void {
+    this.drains += this.world.flushUnheld();
   }
 
   runNested(thread: LogicalThread): void {
@@ -237,7 +256,7 @@ class Schedule implements SchedulerView {
       { capacity: shape.capacity, allocRange: workload.allocRange, rcu: !spec.bugs.includes('rcu-off'), nodeBuffer: false },
       {
         bugs: mask,
-        reclaimer: (p) => new RcuReclaimer(p.mem, p.slab, gp, p.freeWalk, p.lockdep, spec.bugs.includes('no-grace-period')),
+        reclaimer: (p) => new RcuReclaimer(p.mem, p.slab, gp, p.freeWalk, p.lockdep, spec.bugs.includes('no-grace-period'), shape.pollEvery),
         memory: () => writerMem,
       },
     );
@@ -246,12 +265,12 @@ class Schedule implements SchedulerView {
     // Every store carries the generation its node had when it was made (the stale-read detector's key).
     const nodeEnd = rcu.base;
     world.storeTag = (addr) => (addr < nodeEnd ? generations[addr >>> 6] : 0);
-    const log = VersionLog.create(spec.readers, 1 << 11);
+    const log = VersionLog.create(spec.readers, shape.logRing ?? 1 << 11);
     const report: Report = (kind, op, seen, expected = [], extra = {}) => {
       this.addViolation({ kind, thread: 'writer', op, seen, expected, ...extra });
     };
     // The writer's stores are policed here (every reader checks its results) unless a test asks not.
-    const policy = (this.options.writePolicy ?? true) ? new WritePolicy(slab, writerMem, reportFindings(report), (v) => log.describe(v)) : null;
+    const policy = (this.options.writePolicy ?? spec.writePolicy ?? true) ? new WritePolicy(slab, writerMem, reportFindings(report), (v) => log.describe(v)) : null;
     writerMem.policy = policy;
     const checks = new WriterChecks(tree, report, 8, policy);
     const mutator = createMutator({ tree, log, keyspace: shape.keyspace, rng: new Rng(spec.seed, 1), backpressure: false, stopping: () => true });
@@ -285,6 +304,7 @@ class Schedule implements SchedulerView {
     };
     this.threads.push(writer);
     const probes: ReaderProbe[] = [];
+    const plan = shape.readerPlan ?? [];
     for (let r = 0; r < spec.readers; r++) {
       const mem = world.register(new SimCheckedMemory(world, world.threads.length, `reader ${r}`, slab.deathStamps, nodeEnd));
       const readerTree = MapleTree.attach(tree.buffers, { bugs: mask, memory: () => mem });
@@ -307,6 +327,7 @@ class Schedule implements SchedulerView {
         rcu: new RcuReader(mem, rcu, r, mask),
         rng: new Rng(spec.seed, 1000 + r),
         keyspace: shape.keyspace,
+        plan: shape.readerPlan !== undefined ? (op) => plan[op % plan.length] : undefined,
         allocTree: workload.allocRange,
         check: 'full',
         sampleRate: 1,
@@ -358,6 +379,8 @@ class Schedule implements SchedulerView {
       steps: this.steps,
       decisions: this.chooser.made,
       script: this.chooser.recorded ?? undefined,
+      arities: this.chooser.arities ?? undefined,
+      purposes: this.chooser.purposes ?? undefined,
       trace: this.trace ?? undefined,
       violationAt: this.violationAt >= 0 ? this.violationAt : undefined,
       switches: this.switches,
@@ -396,13 +419,17 @@ class Schedule implements SchedulerView {
         this.stalled = true;
         throw new StallError('simulator: step bound exceeded');
       }
+      const exhaustive = this.spec.strategy === 'exhaustive';
       if (!this.fair) {
         this.fair = true;
-        this.chooser.fair = true;
+        // The exhaustive strategy goes on deciding (its bounds keep the run finite), but holds no
+        // store any more; the seeded ones stop deciding.
+        if (exhaustive) this.world.holdStore = null;
+        else this.chooser.fair = true;
       }
-      // Fair from here on: every store visible at once, no switches.
+      // Fair from here on: every store visible at once; no switches but the exhaustive strategy's.
       this.world.drainAll();
-      return;
+      if (!exhaustive) return;
     }
     this.strategy.atAccess(this);
   }

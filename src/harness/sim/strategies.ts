@@ -14,8 +14,9 @@
  */
 import type { Chooser } from './chooser.js';
 
-export type StrategyName = 'random' | 'pct';
-export const STRATEGIES: readonly StrategyName[] = ['random', 'pct'];
+export type StrategyName = 'random' | 'pct' | 'exhaustive';
+/** 'exhaustive' (exhaustive-strategy.ts) is driven by the bounded enumerator, never by a seed. */
+export const STRATEGIES: readonly StrategyName[] = ['random', 'pct', 'exhaustive'];
 
 /** What a strategy may see and do. */
 export interface SchedulerView {
@@ -27,6 +28,8 @@ export interface SchedulerView {
   readonly steps: number;
   /** Drain one buffered store (of any thread); false if none. */
   drainOne(): boolean;
+  /** Drain every buffered store that is not held, each thread's in program order. */
+  flush(): void;
   /** Run one whole operation of `thread` now, nested in the current one. */
   runNested(thread: LogicalThread): void;
   /** A violation was found: no more switches. */
