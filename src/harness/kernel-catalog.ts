@@ -9,12 +9,19 @@
  * function and a few tokens of the statement, never kernel code. Names follow the replica's catalog
  * (src/harness/catalog.ts) where the bug is the same.
  *
- * `threads`: real threads can catch it on this machine. `simulator`: only a weak memory model makes
- * it bite (x86 and wasm on x86 never reorder the accesses involved).
+ * `threads`: real threads can catch it on this machine. `simulator`: real threads cannot: a weak
+ * memory model makes it bite (x86 and wasm on x86 never reorder the accesses involved), or a
+ * preemption between two adjacent plain stores, which only the simulator's store-level scheduling
+ * gives. `masked`: in this kernel version no execution shows it, on any memory model: a later dead
+ * check of the same node, which the edit leaves in place, covers what the edit moved or removed
+ * (the code changed since the fix). Each entry's modeReason argues its mode from the code.
  */
 import type { WorkloadName } from './types.js';
 import type { Mutation, MutationEdit } from '../kernel/mutation.js';
 import type { CatalogMode } from './catalog.js';
+
+/** The replica's modes, and `masked`: this kernel's own code hides the edit (see above). */
+export type KernelCatalogMode = CatalogMode | 'masked';
 
 export interface KernelCatalogEntry {
   name: string;
@@ -25,7 +32,7 @@ export interface KernelCatalogEntry {
   subject: string;
   /** Applied in order; each confined to one function. */
   mutations: Mutation[];
-  mode: CatalogMode;
+  mode: KernelCatalogMode;
   /** One line: why this mode. */
   modeReason: string;
   description: string;
@@ -107,10 +114,11 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
     commit: 'a7b92d59c885',
     subject: 'maple_tree: detect dead nodes in mas_start()',
     mutations: [edit('dead-root', 'mas_start', { kind: 'remove', statement: 'if (mte_dead_node(mas->node)) goto retry;' })],
-    mode: 'threads',
-    modeReason: 'a root replaced between reading ma_root and starting the walk needs no reordering',
+    mode: 'masked',
+    modeReason:
+      'in 6.12 every reader that mas_start hands a node to walks it with mtree_range_walk or mtree_lookup_walk, which read the node and then check ma_dead_node on that same node before using anything read (a dead root: mas_reset and walk again): the check removed from mas_start only saved a walk. mas_start itself reads nothing from the node',
     description: 'mas_start hands the walk a root node without checking it is already replaced (dead)',
-    expected: 'stale-read detector, result oracle',
+    expected: 'none in 6.12 (the walks\' own dead checks catch a dead root); stale-read detector, result oracle where a walk does not re-check',
   },
   {
     name: 'untyped-free-walk',
@@ -150,8 +158,9 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
       edit('overlay-before-death', 'mte_destroy_descend', { kind: 'swap', first: 'mte_set_node_dead(*enode);', second: 'node->parent_slot = offset;' }, '#3'),
       edit('overlay-before-death', 'mte_dead_leaves', { kind: 'swap', first: 'mte_set_node_dead(entry);', second: 'node->type = type;' }),
     ],
-    mode: 'threads',
-    modeReason: 'the overlay is written in program order before the mark: a reader between the two sees it on a live-looking node',
+    mode: 'simulator',
+    modeReason:
+      'the overlay stores and the dead mark are adjacent plain stores (mte_destroy_descend: type, piv_parent, parent_slot, then the mark; mte_dead_leaves: type, then the mark), with no runtime call between them to widen the window: on real threads a reader must read the overlaid words and then its dead check within the few nanoseconds between two stores of one node; only the simulator\'s store-level scheduling (a reader run between two plain stores of the writer) reaches it',
     description:
       'destroying a replaced subtree writes the free walk\'s overlay (type, parent, slot), which shares words with the pivots, before marking each node dead, so readers take it for pivots',
     expected: 'result oracle, poison check',
@@ -177,10 +186,10 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
     subject: 'maple_tree: remove extra smp_wmb() from mas_dead_leaves()',
     mutations: [edit('duplicate-wmb', 'mte_dead_leaves', { kind: 'insert-after', anchor: 'mte_set_node_dead(entry);', statement: 'smp_wmb();' })],
     mode: 'threads',
-    modeReason: 'a cost, not a race: counting barriers in any run shows it',
+    modeReason: 'a cost, not a race: the runtime counts an smp_wmb that follows another with nothing between them, in any run that destroys a subtree of height 2 or more',
     description:
       'a second smp_wmb for every node mte_dead_leaves marks dead (each node below a destroyed tree\'s root), right after the one mte_set_node_dead already issues',
-    expected: 'barrier count (cost): one extra wmb per node below the root of a destroyed tree or subtree',
+    expected: 'barrier count (cost): an smp_wmb right after another with no runtime call between them (rt.c), one per leaf of a destroyed subtree',
   },
   {
     name: 'callback-unlocked',
@@ -238,9 +247,11 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
       }),
     ],
     mode: 'threads',
-    modeReason: 'the root is published before its metadata in program order: a reader between the two stores sees a data end of 0',
-    description: 'expanding a single-entry root into a leaf publishes the leaf before writing its data end, so a load past the first range misses',
-    expected: 'result oracle (load returns NULL or the wrong entry)',
+    modeReason:
+      'the root is published before its metadata in program order: a reader between the two stores sees a data end of 0. The window is a few instructions; the runtime\'s publish pause (rt.c: after a tree\'s first node is published the writer waits for one reader\'s whole section, correct builds too) opens it',
+    description:
+      'expanding an empty or single-entry root into a leaf publishes the leaf before writing its data end, so mas_walk (which takes the end from the metadata) sees end 0: a walk past the first range gets the stored entry over [its first, ULONG_MAX]',
+    expected: 'result oracle (mas_walk returns the new entry over a range up to ULONG_MAX)',
   },
   {
     name: 'end-read-after-dead-check',
@@ -255,8 +266,9 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
         second: 'if (unlikely(mte_dead_node(mas->node))) return 1;',
       }),
     ],
-    mode: 'threads',
-    modeReason: 'a node replaced between the check and the end read needs no reordering',
+    mode: 'masked',
+    modeReason:
+      'in 6.12 the end read the edit moves is the next leaf\'s, and its only users are the callers mas_next_slot and mas_prev_slot, which read that leaf\'s pivot and slot and then check the leaf with mas_rewalk_if_dead before using any of it (a dead leaf: walk again): that check follows the end read in program order, with smp_rmb, whichever side of the parent\'s check the read is on',
     description:
       'the next/prev node steps read the node end after the dead check instead of before it (6.12\'s equivalent of mas_next_nentry\'s count), so an end read from a replaced node is never re-checked',
     expected: 'stale-read detector, result oracle',

@@ -37,6 +37,10 @@ export async function setUpKernelRun(
   primary.expectRcu(true);
   // The run goes on past the known destroy-walk finding: such a walk is counted, not run.
   primary.exports.km_skip_clobbered_walks(1);
+  // After each new root node is published the writer waits for one reader's whole section
+  // (rt.c, the publish pause): widens the window in which a root published before it is
+  // complete can be seen. Correct and mutated builds alike.
+  primary.exports.rt_publish_pause_enable(1);
   const areas: ThreadArea[] = [];
   for (let t = 0; t < threads; t++) areas.push(primary.allocThreadArea());
   return {

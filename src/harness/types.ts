@@ -99,6 +99,11 @@ export interface ThreadSummary {
   barriers?: { wmb: number; rmb: number; mb: number; publish: number };
   writeKinds?: Record<string, number>;
   deadNodes?: number;
+  /**
+   * Writer on the kernel build: trees' first nodes published (the root word held no node) and
+   * how many of those publish pauses a reader's whole section saw (src/kernel/runtime/rt.c).
+   */
+  firstNodePublishes?: { published: number; seenByReader: number };
   /** Writer only, when its stores were policed: the allowed in-place stores, by kind (write-policy.ts). */
   inPlaceWrites?: Record<string, number>;
 }

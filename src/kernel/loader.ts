@@ -113,6 +113,14 @@ export interface RuntimeCounters {
   liveRcuFrees: number;
   /** The first node of either policy finding (0: none). */
   policyNode: number;
+  /** smp_wmb calls right after one from another call site, no runtime call between (rt.c). */
+  wmbBackToBack: number;
+  /** The first such pair's call sites, `file:line then file:line` ('' if none). */
+  wmbBackToBackAt: string;
+  /** rcu_assign_pointer calls that published a tree's first node (its root word held no node). */
+  firstNodePublishes: number;
+  /** ... after which, with the publish pause on, a reader ran a whole read-side section. */
+  publishPausesSeen: number;
 }
 
 /** A reader thread's node tracker (rt_track_nodes): what it found so far. */
@@ -153,6 +161,8 @@ interface Exports {
   rt_test_node_free(address: number): void;
   rt_watchdog_arm(budget: number): void;
   rt_expect_rcu(on: number): void;
+  /** 1: after publishing a new root node the writer waits for a reader's section (rt.c). */
+  rt_publish_pause_enable(on: number): void;
   rt_track_nodes(on: number): void;
   rt_reader_report(): number;
   /** The walk trace (rt.c): copies up to `cap` {address, value} records; returns how many were made. */
@@ -366,6 +376,10 @@ export class KernelInstance {
       deadDirectFrees: w[base + 18],
       liveRcuFrees: w[base + 19],
       policyNode: w[base + 20],
+      wmbBackToBack: w[base + 22],
+      wmbBackToBackAt: w[base + 22] ? `${this.cString(w[base + 25])}:${w[base + 26]} then ${this.cString(w[base + 27])}:${w[base + 28]}` : '',
+      firstNodePublishes: w[base + 23],
+      publishPausesSeen: w[base + 24],
     };
   }
 

@@ -83,6 +83,7 @@ function writerDetails(run: RunResult, level: number): Html {
   if (w.versions !== undefined) pairs.push(['versions logged', num(w.versions)]);
   if (w.gracePeriods !== undefined) pairs.push(['grace periods', num(w.gracePeriods)]);
   if (w.deadNodes !== undefined) pairs.push(['dead nodes', num(w.deadNodes)]);
+  if (w.firstNodePublishes) pairs.push(['first nodes published (publish pause)', `${num(w.firstNodePublishes.published)}, ${num(w.firstNodePublishes.seenByReader)} seen by a reader's section`]);
   if (w.barriers) pairs.push(['barriers (free path)', `smp_wmb ${num(w.barriers.wmb)}, smp_rmb ${num(w.barriers.rmb)}, smp_mb ${num(w.barriers.mb)}, publish ${num(w.barriers.publish)}`]);
   if (w.inPlaceWrites) pairs.push(['in-place stores the write policy allowed', inPlaceText(w.inPlaceWrites)]);
   const kinds = Object.entries(w.writeKinds ?? {});

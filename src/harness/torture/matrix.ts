@@ -37,8 +37,9 @@ export interface CellSpec {
   /** The tree the cell tortures (absent: the replica). */
   tree?: TreeKind;
   /**
-   * A kernel catalog bug that only a weak memory model exposes: listed, never run on threads (the
-   * simulator does not run the kernel's code yet), so it is skipped with this reason.
+   * A kernel catalog bug real threads cannot show (mode simulator: the simulator does not run the
+   * kernel's code yet) or that this kernel's own code hides (mode masked): listed, never run, so it
+   * is skipped with this reason.
    */
   skipReason?: string;
 }
@@ -76,8 +77,8 @@ export const KERNEL_CATALOG_INDEX_BASE = 2000;
 /**
  * The catalog as cells: each bug in the mode that exposes it, threads bugs with their catalog
  * workload and 2 readers, simulator bugs over every scenario (workload 'all'); with the kernel
- * tree, the kernel catalog's entries as `kernel-catalog/<bug>` (threads), the weak-memory-only ones
- * listed and skipped.
+ * tree, the kernel catalog's entries as `kernel-catalog/<bug>` (threads), the ones real threads
+ * cannot show (simulator) or this kernel's code hides (masked) listed and skipped.
  */
 export function buildCatalogCells(trees: TortureTrees = 'replica'): CellSpec[] {
   const replica: CellSpec[] = CATALOG.map((bug, i) => ({
@@ -96,7 +97,8 @@ export function buildCatalogCells(trees: TortureTrees = 'replica'): CellSpec[] {
     readers: 2,
     bug: bug.name,
     tree: 'kernel' as const,
-    ...(bug.mode === 'simulator' ? { skipReason: `only a weak memory model exposes it (${bug.modeReason}): for the simulator` } : {}),
+    ...(bug.mode === 'simulator' ? { skipReason: `not on real threads (${bug.modeReason}): for the simulator` } : {}),
+    ...(bug.mode === 'masked' ? { skipReason: `masked in this kernel's code (${bug.modeReason})` } : {}),
   }));
   return trees === 'replica' ? replica : trees === 'kernel' ? kernel : [...replica, ...kernel];
 }

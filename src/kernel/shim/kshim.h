@@ -100,7 +100,7 @@ typedef struct { int counter; } atomic_t;
 
 /* ---- runtime entry points (src/kernel/runtime/rt.c) ---------------- */
 void rt_smp_mb(void);
-void rt_smp_wmb(void);
+void rt_smp_wmb(const char *file, int line);
 void rt_smp_rmb(void);
 void rt_rcu_read_lock(void);
 void rt_rcu_read_unlock(void);
@@ -135,10 +135,10 @@ int memcmp(const void *a, const void *b, size_t n);
 #define smp_load_acquire(p) ({ __typeof__(*(p)) _v = READ_ONCE(*(p)); barrier(); _v; })
 #else
 #define smp_mb() rt_smp_mb()
-#define smp_wmb() rt_smp_wmb()
+#define smp_wmb() rt_smp_wmb(__FILE__, __LINE__) /* the call site: see rt_smp_wmb */
 #define smp_rmb() rt_smp_rmb()
 #define mb() rt_smp_mb()
-#define wmb() rt_smp_wmb()
+#define wmb() rt_smp_wmb(__FILE__, __LINE__)
 #define rmb() rt_smp_rmb()
 #define smp_mb__after_atomic() rt_smp_mb()
 #define smp_store_release(p, v) do { rt_smp_mb(); WRITE_ONCE(*(p), (v)); } while (0)

@@ -1,7 +1,7 @@
 /**
  * The writer side's oracles on the kernel build, from what its runtime sees: the free policy of
  * RCU mode and lockdep's suspicious-RCU-usage splats as they happen, traps inside the kernel's
- * code, the barrier cost per dead node, and after the final rcu_barrier the end state (the
+ * code, back-to-back write barriers (the barrier cost), and after the final rcu_barrier the end state (the
  * kernel's own mt_validate, exact slab and call_rcu accounting against the nodes still in the tree).
  */
 import { KernelTrap } from '../../kernel/loader.js';
@@ -18,24 +18,16 @@ export class KernelWriterChecks {
     private readonly kernel: KernelInstance,
     private readonly tree: KernelTree,
     private readonly report: Report,
-    /** Dead nodes before the barrier count is judged. */
-    private readonly minDeaths = 256,
   ) {}
-
-
 
   /** After each writer step: the runtime's findings so far. */
   afterStep(step: string): void {
-    this.judge(this.kernel.counters(), step, false);
+    this.judge(this.kernel.counters(), step);
   }
 
-  /**
-   * Right after a grace period ran every queued callback: then every node marked dead so far has
-   * been freed (the writer, the only one marking, was in the grace period), so barriers per dead
-   * node are exact and the cost can be judged.
-   */
+  /** After a grace period: the frees it ran (the free policy judges them). */
   afterGracePeriod(): void {
-    this.judge(this.kernel.counters(), 'marking dead nodes', true);
+    this.judge(this.kernel.counters(), 'a grace period');
   }
 
   /** A writer step threw: a trap in the kernel's code, an API result it cannot give, or a crash. */
@@ -51,7 +43,7 @@ export class KernelWriterChecks {
     }
   }
 
-  private judge(c: RuntimeCounters, op: string, settled: boolean): void {
+  private judge(c: RuntimeCounters, op: string): void {
     if (c.lockdepSplats > this.splatsReported) {
       if (this.splatsReported === 0) {
         this.report('lockdep', op, `suspicious rcu_dereference_protected() usage at ${c.lockdepAt} (${c.lockdepSplats} so far)`, [
@@ -73,13 +65,16 @@ export class KernelWriterChecks {
         { nodes: node },
       );
     }
-    // Destroy walks the runtime did not run (a known finding) keep dead nodes unfreed: not judged then.
-    const leaking = this.kernel.exports.km_clobbered_walks() > 0;
-    if (settled && !leaking && !this.costReported && c.deaths >= this.minDeaths && c.wmb / c.deaths > 1.5) {
+    // The barrier cost: an smp_wmb right after one from another call site orders nothing
+    // (rt.c, rt_smp_wmb, says why 6.12 never does it). Exact at any point: judged as it happens.
+    if (!this.costReported && c.wmbBackToBack > 0) {
       this.costReported = true;
-      this.report('cost', 'marking dead nodes', `${(c.wmb / c.deaths).toFixed(2)} smp_wmb per dead node (${c.wmb} barriers, ${c.deaths} deaths)`, [
-        '1 (one barrier after marking each node dead)',
-      ]);
+      this.report(
+        'cost',
+        op,
+        `smp_wmb at ${c.wmbBackToBackAt.split(' then ')[1]} issued right after the smp_wmb at ${c.wmbBackToBackAt.split(' then ')[0]}, nothing between them to order (${c.wmbBackToBack} such of ${c.wmb} smp_wmb so far)`,
+        ['0 (one smp_wmb after each dead marking, from the marking\'s own call site)'],
+      );
     }
   }
 
@@ -89,7 +84,7 @@ export class KernelWriterChecks {
     let shape: TreeShapeSummary = { height: 0, nodes: 0, entries: 0, fill: 0 };
     try {
       kernel.rcuBarrier();
-      this.judge(kernel.counters(), 'rcu_barrier at the end of the run', true);
+      this.judge(kernel.counters(), 'rcu_barrier at the end of the run');
       const nodes = tree.shape().nodes;
       const entries = tree.findAll().length;
       shape = { height: tree.height(), nodes: nodes.length, entries, fill: 0 };

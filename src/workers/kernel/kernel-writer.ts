@@ -107,6 +107,7 @@ export function runKernelWriter(task: WriterTask): TaskResult {
       gracePeriods,
       barriers: { wmb: c.wmb, rmb: c.rmb, mb: c.mb, publish: c.assign },
       deadNodes: c.deaths,
+      firstNodePublishes: { published: c.firstNodePublishes, seenByReader: c.publishPausesSeen },
     },
     violations,
     tree: shape,
