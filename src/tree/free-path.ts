@@ -24,15 +24,18 @@ export class FreePath {
     private readonly bugs: number,
   ) {}
 
-  /** Gather every node under top whose kept mark is not this epoch's. */
-  collect(top: number, kept: Uint32Array, epoch: number): void {
+  /**
+   * Gather every node under top whose kept mark is not this epoch's (NodeBuilder's marks: the
+   * kept mark of node id is marks[2 * id + 1]).
+   */
+  collect(top: number, marks: Uint32Array, epoch: number): void {
     this.count = 0;
-    this.gather(top, kept, epoch);
+    if (marks[2 * (top >>> 4) + 1] !== epoch) this.gather(top, marks, epoch);
   }
 
-  private gather(enode: number, kept: Uint32Array, epoch: number): void {
+  /** A node no new node kept, then (depth first, in slot order) its children no new node kept. */
+  private gather(enode: number, marks: Uint32Array, epoch: number): void {
     const id = enode >>> 4;
-    if (kept[id] === epoch) return;
     if (this.count === this.dead.length) {
       const grown = new Uint32Array(this.dead.length * 2);
       grown.set(this.dead);
@@ -44,7 +47,12 @@ export class FreePath {
     const mem = this.mem;
     const base = nodeBase(id);
     const end = mem.read(base + META) & 0xff;
-    for (let i = 0; i <= end; i++) this.gather(mem.read(base + slotsAt(type) + i), kept, epoch);
+    const sAt = base + slotsAt(type);
+    // The kept test before the call: most children of a replaced internal node are carried over.
+    for (let i = 0; i <= end; i++) {
+      const child = mem.read(sAt + i);
+      if (marks[2 * (child >>> 4) + 1] !== epoch) this.gather(child, marks, epoch);
+    }
   }
 
   private deathBarrier(): void {
@@ -85,9 +93,9 @@ export class FreePath {
    * Destroy in RCU mode (mt_destroy_walk): every node is marked dead and gets its type and slot
    * count in the overlay, then one deferred walk frees the whole subtree after a grace period.
    */
-  destroyRcu(root: number, kept: Uint32Array, epoch: number): void {
+  destroyRcu(root: number, marks: Uint32Array, epoch: number): void {
     const mem = this.mem;
-    this.collect(root, kept, epoch);
+    this.collect(root, marks, epoch);
     for (let i = 0; i < this.count; i++) {
       const enode = this.dead[i];
       const id = enode >>> 4;

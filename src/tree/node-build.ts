@@ -62,10 +62,14 @@ export class NewNode {
 }
 
 export class NodeBuilder {
-  /** fresh[id] === epoch: this write made the node (not yet reachable, so no ordering needed). */
-  private readonly fresh: Uint32Array;
-  /** kept[id] === epoch: a new node references the old node, so it survives. */
-  private readonly kept: Uint32Array;
+  /**
+   * Two marks per node, side by side so that a child's pair is one cache line (adopt reads the
+   * first and writes the second of every child a new node takes, and the free path reads the
+   * second again; as two arrays of 300k entries each that was two misses per child):
+   * marks[2 * id] === epoch: this write made the node (not yet reachable, so no ordering needed);
+   * marks[2 * id + 1] === epoch: a new node references the old node, so it survives.
+   */
+  private readonly marks: Uint32Array;
   private epoch = 0;
   private fixups = new Uint32Array(256);
   private fixupCount = 0;
@@ -79,8 +83,7 @@ export class NodeBuilder {
     private readonly bugs: number,
   ) {
     this.freePath = new FreePath(mem, slab, reclaimer, bugs);
-    this.kept = new Uint32Array(slab.capacity + 1);
-    this.fresh = new Uint32Array(slab.capacity + 1);
+    this.marks = new Uint32Array(2 * (slab.capacity + 1));
   }
 
   get rcu(): boolean {
@@ -100,12 +103,12 @@ export class NodeBuilder {
   /** mas_pop_node: a fresh node of the type; its words are written by fill() or the caller. */
   newNode(type: number): number {
     const id = this.slab.alloc();
-    this.fresh[id] = this.epoch;
+    this.marks[2 * id] = this.epoch;
     return mkEnode(id, type);
   }
 
   isFresh(enode: number): boolean {
-    return this.fresh[enode >>> 4] === this.epoch;
+    return this.marks[2 * (enode >>> 4)] === this.epoch;
   }
 
   /** Write a whole node: items [0, n) of pivots/slots/gaps, zeroes after, the metadata. */
@@ -201,7 +204,8 @@ export class NodeBuilder {
   private adopt(child: number, parent: number, slot: number, parentType: number): void {
     const word = mkParent(parent, slot, parentType);
     const id = child >>> 4;
-    if (this.fresh[id] === this.epoch) {
+    const marks = this.marks;
+    if (marks[2 * id] === this.epoch) {
       this.mem.write(nodeBase(id) + PARENT, word);
     } else {
       if (this.fixupCount + 2 > this.fixups.length) {
@@ -212,7 +216,7 @@ export class NodeBuilder {
       this.fixups[this.fixupCount++] = child;
       this.fixups[this.fixupCount++] = word;
     }
-    this.kept[id] = this.epoch;
+    marks[2 * id + 1] = this.epoch;
   }
 
   /**
@@ -244,7 +248,7 @@ export class NodeBuilder {
 
   /** Every node under oldTop that no new node kept dies: mark, then free through RCU. */
   retire(oldTop: number): void {
-    this.freePath.collect(oldTop, this.kept, this.epoch);
+    this.freePath.collect(oldTop, this.marks, this.epoch);
     this.freePath.kill(this.rcu);
   }
 
@@ -257,7 +261,7 @@ export class NodeBuilder {
   /** mt_destroy in RCU mode. */
   destroyRcu(root: number): void {
     this.epoch++;
-    this.freePath.destroyRcu(root, this.kept, this.epoch);
+    this.freePath.destroyRcu(root, this.marks, this.epoch);
   }
 
   /**

@@ -15,7 +15,7 @@ import type { NodeBuilder } from './node-build.js';
 import type { Splitter } from './split.js';
 import type { WrState } from './store-type.js';
 import type { WriteStats } from './write-stats.js';
-import { HDR_HEIGHT, MAX_INDEX, isLeafType, minSlots, slotCount } from './layout.js';
+import { HDR_HEIGHT, MAX_INDEX, isLeafType, minSlots, pivotAddr, slotCount } from './layout.js';
 
 export class Rebalancer {
   private readonly l = new NewNode();
@@ -235,10 +235,10 @@ export class Rebalancer {
     R.offset = 0;
     R.index = this.r.max;
     if (R.last < R.index) R.last = R.index;
-    nodeWalkOffset(R);
+    nodeWalkOffset(this.mem, R);
     L.offset = 0;
     L.index = this.l.min;
-    nodeWalkOffset(L);
+    nodeWalkOffset(this.mem, L);
     this.bn.type = L.type;
   }
 
@@ -293,12 +293,15 @@ export class Rebalancer {
   }
 }
 
-/** The offset part of mas_wr_node_walk for any state: the slot holding mas.index. */
-export function nodeWalkOffset(mas: MaState): void {
+/**
+ * The offset part of mas_wr_node_walk for any state: the slot holding mas.index. The reads of
+ * `mas.index > mas.pivot(offset)` for offset below the data end (each a stored pivot), in order,
+ * as one pivot scan.
+ */
+export function nodeWalkOffset(mem: Memory, mas: MaState): void {
   const count = (mas.end = mas.dataEnd());
-  let offset = mas.offset;
-  while (offset < count && mas.index > mas.pivot(offset)) offset++;
-  mas.offset = offset;
+  const offset = mas.offset;
+  mas.offset = offset < count ? offset + mem.scan(pivotAddr(mas.node, offset), count - offset, mas.index) : offset;
 }
 
 /**

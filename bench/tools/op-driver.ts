@@ -1,0 +1,156 @@
+// A small driver for profiling one operation of the tree bench without tinybench around it: the
+// same 1M ranges, index arrays and undo as bench/tree/workloads.ts, one task on one tree (or both,
+// alternating slices), timed by hand. Meant for `node --cpu-prof`:
+//
+//   npm run bench:build
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof dist-bench/bench/tools/op-driver.js store-rand maple 6
+//   node dist-bench/bench/tools/cpuprofile-top.js /tmp/prof/CPU.*.cpuprofile 25
+//
+// Arguments: task (load | walk | store-rand | store-seq | erase), tree (maple | kernel | both),
+// seconds per tree (default 4). BENCH_RANGES and BENCH_SEED as in the bench. Prints ns per op for
+// each tree and, with `both`, the replica/kernel ratio of ops/s. BENCH_CPU_TIME=1 times by the
+// process's CPU time instead of wall time (steadier on a shared machine; GC and compiler threads
+// count too).
+import { performance } from 'node:perf_hooks';
+import { mulberry32, permutation, randomIndices, resolveSeed } from '../prng.js';
+import { buildMaple, planCapacity } from '../tree/build.js';
+import { setupKernel, type KernelPeer } from '../tree/kernel.js';
+import type { MapleTreeLike } from '../tree/maple.js';
+import { RANGE_LEN, STRIDE, entryOf, firstOf, freshEntryOf, gapFirstOf, gapLastOf, lastOf } from '../tree/data.js';
+
+type Span = (src: Uint32Array, s: number, e: number) => number;
+interface Task {
+  src: Uint32Array;
+  timed: Span;
+  undo: Span | null;
+}
+
+const TASKS = ['load', 'walk', 'store-rand', 'store-seq', 'erase'];
+const BATCH = 1024;
+
+function mapleTask(task: string, t: MapleTreeLike, n: number, reads: Uint32Array, perm: Uint32Array, seq: Uint32Array): Task {
+  const unstore: Span = (src, s, e) => {
+    for (let k = s; k < e; k++) t.erase(gapFirstOf(src[k]));
+    return 0;
+  };
+  const restore: Span = (src, s, e) => {
+    for (let k = s; k < e; k++) t.store(firstOf(src[k]), lastOf(src[k]), entryOf(src[k]));
+    return 0;
+  };
+  const storeGap: Span = (src, s, e) => {
+    for (let k = s; k < e; k++) t.store(gapFirstOf(src[k]), gapLastOf(src[k]), freshEntryOf(src[k], n));
+    return e - s;
+  };
+  switch (task) {
+    case 'load':
+      return { src: reads, undo: null, timed: (src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += t.load(src[k]); return a; } };
+    case 'walk':
+      return { src: reads, undo: null, timed: (src, s, e) => { let a = 0; for (let k = s; k < e; k++) { const r = t.walk(src[k]); a += r.entry + r.last; } return a; } };
+    case 'store-rand':
+      return { src: perm, timed: storeGap, undo: unstore };
+    case 'store-seq':
+      return { src: seq, timed: storeGap, undo: unstore };
+    default:
+      return { src: perm, undo: restore, timed: (src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += t.erase(firstOf(src[k]) + (src[k] % RANGE_LEN)); return a; } };
+  }
+}
+
+function kernelTask(task: string, kp: KernelPeer, n: number, reads: Uint32Array, perm: Uint32Array, seq: Uint32Array): Task {
+  const { mt, load, walk, walkPtr, walkOut, storeRange, erase } = kp;
+  const inKernel = (span: Span): Span => (src, s, e) => kp.batch(task, () => span(src, s, e));
+  const unstore: Span = inKernel((src, s, e) => {
+    for (let k = s; k < e; k++) erase(mt, gapFirstOf(src[k]));
+    kp.gracePeriods();
+    return 0;
+  });
+  const restore: Span = inKernel((src, s, e) => {
+    for (let k = s; k < e; k++) storeRange(mt, firstOf(src[k]), lastOf(src[k]), entryOf(src[k]));
+    kp.gracePeriods();
+    return 0;
+  });
+  const storeGap: Span = inKernel((src, s, e) => {
+    for (let k = s; k < e; k++) storeRange(mt, gapFirstOf(src[k]), gapLastOf(src[k]), freshEntryOf(src[k], n));
+    return e - s;
+  });
+  switch (task) {
+    case 'load':
+      return { src: reads, undo: null, timed: inKernel((src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += load(mt, src[k]) >>> 0; return a; }) };
+    case 'walk':
+      return { src: reads, undo: null, timed: inKernel((src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += (walk(mt, src[k], walkPtr) >>> 0) + walkOut[1]; return a; }) };
+    case 'store-rand':
+      return { src: perm, timed: storeGap, undo: unstore };
+    case 'store-seq':
+      return { src: seq, timed: storeGap, undo: unstore };
+    default:
+      return { src: perm, undo: restore, timed: inKernel((src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += erase(mt, firstOf(src[k]) + (src[k] % RANGE_LEN)) >>> 0; return a; }) };
+  }
+}
+
+/** The process's CPU time in ms: unlike wall time, it stops while another process has the core. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Runs batches of `task` for `ms` of timed work (CPU time with BENCH_CPU_TIME=1); returns [timed ms, ops]. */
+function run(task: Task, cursor: { pos: number }, ms: number): [number, number] {
+  const clock = process.env.BENCH_CPU_TIME === '1' ? cpuMs : () => performance.now();
+  let timedMs = 0;
+  let ops = 0;
+  let sink = 0;
+  while (timedMs < ms) {
+    if (cursor.pos + BATCH > task.src.length) cursor.pos = 0;
+    const s = cursor.pos;
+    cursor.pos += BATCH;
+    const t0 = clock();
+    sink = (sink + task.timed(task.src, s, s + BATCH)) | 0;
+    timedMs += clock() - t0;
+    ops += BATCH;
+    if (task.undo !== null) task.undo(task.src, s, s + BATCH);
+  }
+  if (sink === 0.5) console.log(sink);
+  return [timedMs, ops];
+}
+
+async function main(): Promise<void> {
+  const [task = 'load', which = 'both', secondsArg = '4'] = process.argv.slice(2);
+  if (!TASKS.includes(task) || !['maple', 'kernel', 'both'].includes(which)) {
+    console.error(`usage: op-driver <${TASKS.join('|')}> <maple|kernel|both> [seconds]`);
+    process.exit(2);
+  }
+  const seconds = Number(secondsArg);
+  const n = Number(process.env.BENCH_RANGES ?? 1_000_000);
+  const rng = mulberry32(resolveSeed());
+  const reads = randomIndices(rng, 1 << 20, STRIDE * n);
+  const perm = permutation(rng, n);
+  const seq = new Uint32Array(n);
+  for (let i = 0; i < n; i++) seq[i] = i;
+
+  const runs: { name: string; task: Task; cursor: { pos: number }; ms: number; ops: number }[] = [];
+  if (which !== 'kernel') {
+    const maple = buildMaple(n, planCapacity(n).capacity).tree;
+    runs.push({ name: 'maple', task: mapleTask(task, maple, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 });
+  }
+  if (which !== 'maple') {
+    const { peer, info } = await setupKernel(n, () => {});
+    if (peer === null) throw new Error(`kernel peer unavailable: ${info.reason}`);
+    runs.push({ name: 'kernel', task: kernelTask(task, peer, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 });
+  }
+  // Warm up, then alternate 250 ms slices so both trees see the same machine load.
+  for (const r of runs) run(r.task, r.cursor, 300);
+  const slices = Math.max(1, Math.round((seconds * 1000) / 250));
+  for (let i = 0; i < slices; i++) {
+    for (const r of runs) {
+      const [ms, ops] = run(r.task, r.cursor, 250);
+      r.ms += ms;
+      r.ops += ops;
+    }
+  }
+  for (const r of runs) console.log(`${task} ${r.name}: ${((r.ms * 1e6) / r.ops).toFixed(1)} ns/op over ${r.ops} ops`);
+  if (runs.length === 2) console.log(`${task} maple/kernel ops/s: ${((runs[1].ms / runs[1].ops) / (runs[0].ms / runs[0].ops)).toFixed(3)}x`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
