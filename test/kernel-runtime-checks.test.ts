@@ -327,29 +327,29 @@ describe('walk trace (rt_trace*): what a reader section dereferenced, for report
   });
 });
 
-describe('parent-slot audit (inner/parents.c): the window of parent-slot-before-adopt', () => {
-  /** The churn workload's writes on one thread (seeded), with the audit on. */
-  async function churn(mod: WasmModule, trap: boolean, steps: number) {
-    const memory = createKernelMemory();
-    const k = await KernelInstance.create(mod, memory);
-    const tree = k.newTree(MT_FLAGS_USE_RCU);
-    k.expectRcu(true);
-    k.exports.km_skip_clobbered_walks(1);
-    const log = VersionLog.create(1, 1 << 12);
-    log.release(0);
-    const audit = new Uint32Array(memory.buffer, k.exports.km_parent_audit_start(tree.address, 1, trap ? 1 : 0), 3);
-    const m = createKernelMutator({ kernel: k, tree, log, keyspace: 100_000, nodeLimit: 60_000, rng: new Rng(1, 3), backpressure: false, stopping: () => false });
-    const w = createWorkload('churn', 100_000);
-    w.setup(m);
-    let error: unknown = null;
-    try {
-      for (let i = 0; i < steps; i++) w.step(m);
-    } catch (e) {
-      error = e;
-    }
-    return { k, tree, audit, error };
+/** The churn workload's writes on one thread (seeded), with the audit on. */
+async function churn(mod: WasmModule, trap: boolean, steps: number) {
+  const memory = createKernelMemory();
+  const k = await KernelInstance.create(mod, memory);
+  const tree = k.newTree(MT_FLAGS_USE_RCU);
+  k.expectRcu(true);
+  k.exports.km_skip_clobbered_walks(1);
+  const log = VersionLog.create(1, 1 << 12);
+  log.release(0);
+  const audit = new Uint32Array(memory.buffer, k.exports.km_parent_audit_start(tree.address, 1, trap ? 1 : 0), 7);
+  const m = createKernelMutator({ kernel: k, tree, log, keyspace: 100_000, nodeLimit: 60_000, rng: new Rng(1, 3), backpressure: false, stopping: () => false });
+  const w = createWorkload('churn', 100_000);
+  w.setup(m);
+  let error: unknown = null;
+  try {
+    for (let i = 0; i < steps; i++) w.step(m);
+  } catch (e) {
+    error = e;
   }
+  return { k, memory, tree, audit, error };
+}
 
+describe('parent-slot audit (inner/parents.c): the window of parent-slot-before-adopt', () => {
   it('6.12 publishes a node whose child names it with a wrong slot, inside mas_spanning_rebalance; every write ends consistent', async ({ skip }) => {
     const mod = module(shipped, skip);
     const counted = await churn(mod, false, 4000);
@@ -375,25 +375,7 @@ describe('parent-slot audit (inner/parents.c): the window of parent-slot-before-
 describe('the ascent check (inner/conform.c km_ascent_in_flux): a path whose parent word names a holder with a wrong slot', () => {
   it('frozen inside the window (the audit traps the writer there), the path from the child is in flux; in a calm tree no path is', async ({ skip }) => {
     const mod = module(shipped, skip);
-    const memory = createKernelMemory();
-    const writer = await KernelInstance.create(mod, memory);
-    const tree = writer.newTree(MT_FLAGS_USE_RCU);
-    writer.expectRcu(true);
-    writer.exports.km_skip_clobbered_walks(1);
-    const log = VersionLog.create(1, 1 << 12);
-    log.release(0);
-    const audit = new Uint32Array(memory.buffer, writer.exports.km_parent_audit_start(tree.address, 1, 1), 7);
-    const m = createKernelMutator({ kernel: writer, tree, log, keyspace: 100_000, nodeLimit: 60_000, rng: new Rng(1, 3), backpressure: false, stopping: () => false });
-    const w = createWorkload('churn', 100_000);
-    w.setup(m);
-    let trapped: unknown = null;
-    for (let i = 0; i < 4000 && trapped === null; i++) {
-      try {
-        w.step(m);
-      } catch (e) {
-        trapped = e;
-      }
-    }
+    const { k: writer, memory, tree, audit, error: trapped } = await churn(mod, true, 4000);
     expect(trapped, 'the audit found the window and froze the writer in it').toBeInstanceOf(KernelTrap);
     const [child, holder, slotIn, slotNamed] = [audit[3], audit[4], audit[5], audit[6]];
     expect(slotNamed).not.toBe(slotIn);
