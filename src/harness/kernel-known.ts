@@ -93,11 +93,14 @@ export const PARENT_SLOT_BEFORE_ADOPT: KnownFinding = {
     'node is dead, the parent pointer is stable), so mas_next_node/mas_prev_node continue from the wrong ' +
     'sibling: a mas_next that goes backwards (with mas->min > mas->max), skips nodes, or a mas_prev that ' +
     'underflows early. Found by a stress run on churn (walk trace: the leaf in slot 4 named slot 1) and shown ' +
-    'deterministically by the parent-slot audit (src/kernel/inner/parents.c) on a single thread: the audit ' +
-    'BUGs in mas_wmb_replace < mas_spanning_rebalance < mas_erase (test/kernel-known.test.ts). The writer ' +
-    "marks each version whose mutation published such a node; a reader's find/findRev the oracle rejects " +
-    'is counted under this name when a write in its window was marked. Walks and empty-area searches, ' +
-    'which never ascend, stay fully judged.',
+    'deterministically by the parent-slot audit (src/kernel/inner/parents.c) on a single thread: trapping at the ' +
+    'first such publication, it BUGs in mas_wmb_replace < mas_spanning_rebalance < mas_erase ' +
+    '(test/kernel-runtime-checks.test.ts). The runtime reads the parent words of each step\'s ascent path at the ' +
+    'step\'s start and end (km_ascent_in_flux in src/kernel/inner/conform.c) and flags a word that names its ' +
+    "live holder with a wrong slot, or changed slot under the same holder during the step, on a path with no " +
+    "dead node at the start (a dead node there is what 6.12's own checks catch); a reader's find/findRev with " +
+    'such a step has its rejected results counted under this name. Walks and empty-area searches, which never ' +
+    'ascend, are judged as ever.',
 };
 
 export const PIVOT_AFTER_DEAD_CHECK: KnownFinding = {
@@ -115,12 +118,3 @@ export const PIVOT_AFTER_DEAD_CHECK: KnownFinding = {
     'its rejected results and poison entries counted under this name.',
 };
 
-/** The versions a kernel stress writer marked (one byte per version-log record, the log's ring). */
-export function parentSlotRaceIn(races: Uint8Array, vs: number, ve: number): boolean {
-  // The window's own writes: vs was complete when the operation began. A window longer than the
-  // ring cannot be read back (the writer reused its records): not excused.
-  if (ve - vs >= races.length) return false;
-  const mask = races.length - 1;
-  for (let v = vs + 1; v <= ve; v++) if (Atomics.load(races, v & mask) === 1) return true;
-  return false;
-}

@@ -24,7 +24,6 @@ export async function setUpKernelRun(
   config: RunConfig,
   allocTree: boolean,
   threads: number,
-  logRing: number,
   log?: (line: string) => void,
 ): Promise<KernelRunSetup> {
   const mutations = kernelMutationsFor(config.bugs);
@@ -44,7 +43,7 @@ export async function setUpKernelRun(
   const areas: ThreadArea[] = [];
   for (let t = 0; t < threads; t++) areas.push(primary.allocThreadArea());
   return {
-    task: { wasmPath: build.wasmPath, memory, tree: tree.address, flags, parentSlotRaces: new SharedArrayBuffer(logRing) },
+    task: { wasmPath: build.wasmPath, memory, tree: tree.address, flags },
     areas,
     primary,
     info: {

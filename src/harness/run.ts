@@ -59,7 +59,7 @@ export async function runStress(config: RunConfig, hooks: RunHooks = {}): Promis
   let shared: SharedBuffers;
   let kernel: KernelRunSetup | null = null;
   if (config.tree === 'kernel') {
-    kernel = await setUpKernelRun(config, workload.allocRange, threads, LOG_RING, hooks.onKernelBuild);
+    kernel = await setUpKernelRun(config, workload.allocRange, threads, hooks.onKernelBuild);
     shared = { rcu: rcu.buffer, log: log.buffer, control: control.buffer };
   } else {
     const rcuOff = config.bugs.some((name) => findBug(name)?.name === 'rcu-off');

@@ -66,12 +66,6 @@ export interface ProbeOptions {
    */
   sectionCheck?: () => string | null;
   /**
-   * A race of the tree's code known to mislead its iterations: given a find/findRev operation's
-   * version window, the known finding's name when a write in it opened that race, else null. Asked
-   * only for a result the oracle rejects; walks and empty-area searches stay fully judged.
-   */
-  knownIterationRace?: (vs: number, ve: number) => string | null;
-  /**
    * A finding the tree's own code signalled during the operation just run (kernel build: a node
    * bound of the ma_state that is an RCU callback head's word), or null. Asked only for a find/findRev
    * result the oracle rejects or an entry the poison check rejects.
@@ -367,7 +361,7 @@ export class ReaderProbe {
             return;
           }
       }
-      if (verdict !== null && this.excusedIteration(opCode, steps)) return;
+      if (verdict !== null && this.excusedCorrupt(opCode)) return;
       if (verdict !== null) {
         const what =
           opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV ? `start ${e}` : e === 0 && opCode !== OP_WALK ? 'nothing' : describe(e, seenFirst[s], seenLast[s]);
@@ -381,7 +375,7 @@ export class ReaderProbe {
       // model explains it. Judged now, while the model stands at this step's window.
       if (s > 0 && e !== 0 && (opCode === OP_FIND || opCode === OP_FIND_REV)) {
         const wrong = o.nextStep(opCode === OP_FIND, seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1], vs[s - 1], e, seenFirst[s], seenLast[s], ve[s]);
-        if (wrong !== null && this.excusedIteration(opCode, steps)) return;
+        if (wrong !== null && this.excusedCorrupt(opCode)) return;
         if (wrong !== null) {
           this.report('iteration', `${opName()} step ${s}`, describe(e, seenFirst[s], seenLast[s]), [wrong], {
             window: [vs[s], ve[s]],
@@ -391,15 +385,6 @@ export class ReaderProbe {
         }
       }
     }
-  }
-
-  /** A find/findRev the options knownCorruptIteration or knownIterationRace explain: counted as known, not reported. */
-  private excusedIteration(opCode: number, steps: number): boolean {
-    if (opCode !== OP_FIND && opCode !== OP_FIND_REV) return false;
-    const name = this.o.knownCorruptIteration?.() ?? this.o.knownIterationRace?.(this.vs[0], this.ve[steps - 1]) ?? null;
-    if (name === null) return false;
-    this.known[name] = (this.known[name] ?? 0) + 1;
-    return true;
   }
 
   /** A find/findRev whose rejected entry knownCorruptIteration explains: counted as known. */

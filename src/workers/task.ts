@@ -14,11 +14,6 @@ export interface KernelTaskInfo {
   tree: number;
   /** The tree's flags as created (MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU). */
   flags: number;
-  /**
-   * One byte per version-log record (same ring): 1 when the writer's mutation of that version
-   * published a node whose child names it with a provisional slot (inner/parents.c).
-   */
-  parentSlotRaces: SharedArrayBuffer;
 }
 
 export interface SharedBuffers {

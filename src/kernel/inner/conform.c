@@ -107,6 +107,18 @@ static int km_provisional_slot(struct maple_tree *mt, struct maple_node *n, unsi
 	return 0;
 }
 
+/* Whether a node of the path was already dead at the step's start: 6.12's own checks see
+ * that, so what follows from it is not one of the findings the flags name. */
+static int km_ascent_had_dead(const struct km_ascent *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->word[i] == (unsigned long)a->node[i])
+			return 1;
+	return 0;
+}
+
 /* A node of the path whose word, at the start or now, names its holder with a wrong slot,
  * or named the same holder with another slot at the start (a fix that happened during the step). */
 static int km_ascent_in_flux(struct maple_tree *mt, const struct km_ascent *a)
@@ -138,7 +150,8 @@ KM_CONFORM_EXPORT(km_ascent_check) int km_ascent_check(struct maple_tree *mt, st
 
 /* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min.
  * out: {index, last, flags}: bit 0, the state's node bounds hold an RCU callback head's word
- * (pivot-after-dead-check); bit 1, the ascent path's parent words were in flux (parent-slot-before-adopt). */
+ * (pivot-after-dead-check); bit 1, the ascent path's parent words were in flux (parent-slot-before-adopt);
+ * neither when a node of the path was dead at the start. */
 KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, unsigned int step,
 		unsigned long limit, unsigned long *out)
 {
@@ -170,7 +183,8 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 		break;
 	}
 	km_cursor_out(mas, out);
-	out[2] = (mas->status == ma_active && (km_rcu_head_word(mas->max) || km_rcu_head_word(mas->min - 1))) |
+	out[2] = km_ascent_had_dead(&ascent) ? 0 :
+		 (mas->status == ma_active && (km_rcu_head_word(mas->max) || km_rcu_head_word(mas->min - 1))) |
 		 km_ascent_in_flux(mas->tree, &ascent) << 1;
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);

@@ -73,8 +73,6 @@ export interface KernelMutatorOptions {
   backpressure: boolean;
   stopping: () => boolean;
   onStore?: (first: number) => void;
-  /** Called after each mutation is applied, before its version is completed. */
-  afterApply?: (version: number) => void;
   /** Called after each grace period with how many callbacks ran. */
   onGracePeriod?: (callbacks: number) => void;
 }
@@ -87,7 +85,6 @@ export function createKernelMutator(o: KernelMutatorOptions): Mutator {
     const version = log.begin(first, last, entry, backpressure, stopping);
     o.onStore?.(first);
     apply();
-    o.afterApply?.(version);
     log.complete(version);
     if (++writes % WRITES_PER_GRACE_PERIOD === 0) gracePeriod();
   };

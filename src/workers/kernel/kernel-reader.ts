@@ -15,7 +15,6 @@ import {
   PREV_ROOT_REREAD,
   REWALK_NULL_NODE,
   isRewalkNullNode,
-  parentSlotRaceIn,
 } from '../../harness/kernel-known.js';
 import { runProbe } from '../reader.js';
 import type { ReaderTask, TaskResult } from '../task.js';
@@ -31,7 +30,6 @@ export function runKernelReader(task: ReaderTask): TaskResult {
   const report = new Uint32Array(info.memory.buffer, kernel.exports.rt_reader_report(), 6);
   let seen = 0;
   const trace = new WalkTrace(kernel);
-  const races = new Uint8Array(info.parentSlotRaces);
   const cursor = new KernelReadCursor(kernel, tree);
   const sectionCheck = (): string | null => {
     const found = Atomics.load(report, 0) + Atomics.load(report, 1);
@@ -58,7 +56,6 @@ export function runKernelReader(task: ReaderTask): TaskResult {
       knownPastMax: NEXT_PAST_MAX.name,
       knownCorruptIteration: () =>
         cursor.rcuHeadBound ? PIVOT_AFTER_DEAD_CHECK.name : cursor.parentWordsInFlux ? PARENT_SLOT_BEFORE_ADOPT.name : null,
-      knownIterationRace: (vs, ve) => (parentSlotRaceIn(races, vs, ve) ? PARENT_SLOT_BEFORE_ADOPT.name : null),
       knownError: (error) => (isRewalkNullNode(error) ? REWALK_NULL_NODE.name : null),
     }),
   );

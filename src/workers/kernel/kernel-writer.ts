@@ -35,12 +35,6 @@ export function runKernelWriter(task: WriterTask): TaskResult {
   };
   const known: Record<string, number> = {};
   const checks = new KernelWriterChecks(kernel, tree, report);
-  // The parent-slot audit (inner/parents.c): each version whose mutation published a node with a
-  // child naming it with a provisional slot is marked, for the readers' parent-slot-before-adopt rule.
-  const audit = new Uint32Array(info.memory.buffer, kernel.exports.km_parent_audit_start(tree.address, 1, 0), 2);
-  const races = new Uint8Array(info.parentSlotRaces);
-  const raceMask = races.length - 1;
-  let racesSeen = 0;
   const mutator = createKernelMutator({
     kernel,
     tree,
@@ -51,11 +45,6 @@ export function runKernelWriter(task: WriterTask): TaskResult {
     backpressure: task.check !== 'off',
     stopping: () => control.stopping,
     onStore: (first) => control.set(0, DOING_ARG, first),
-    afterApply: (version) => {
-      const now = Atomics.load(audit, 1);
-      Atomics.store(races, version & raceMask, now !== racesSeen ? 1 : 0);
-      racesSeen = now;
-    },
     onGracePeriod: () => {
       gracePeriods++;
       checks.afterGracePeriod();
