@@ -96,7 +96,8 @@ export const PARENT_SLOT_BEFORE_ADOPT: KnownFinding = {
     'deterministically by the parent-slot audit (src/kernel/inner/parents.c) on a single thread: trapping at the ' +
     'first such publication, it BUGs in mas_wmb_replace < mas_spanning_rebalance < mas_erase ' +
     '(test/kernel-runtime-checks.test.ts). The runtime reads the parent words of each step\'s ascent path at the ' +
-    'step\'s start and end (km_ascent_in_flux in src/kernel/inner/conform.c) and flags a word that names its ' +
+    'step\'s start and end, and at its end those of every node the step dereferenced (km_ascent_in_flux, ' +
+    'km_read_nodes_in_flux in src/kernel/inner/conform.c), and flags a word that names its ' +
     "live holder with a wrong slot, or changed slot under the same holder during the step, on a path with no " +
     "dead node at the start (a dead node there is what 6.12's own checks catch); a reader's find/findRev with " +
     'such a step has its rejected results counted under this name. Walks and empty-area searches, which never ' +

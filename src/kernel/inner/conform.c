@@ -148,6 +148,27 @@ KM_CONFORM_EXPORT(km_ascent_check) int km_ascent_check(struct maple_tree *mt, st
 	return km_ascent_in_flux(mt, &a);
 }
 
+unsigned int rt_trace_count(void);
+unsigned int rt_trace_address(unsigned int i);
+
+/*
+ * The nodes whose words the step dereferenced (the walk trace's records since `from`): does
+ * one of them, now, name its live holder with a wrong slot? That covers the ascents inside a
+ * step (a first step has no path at its start), once the window is still open at its end.
+ */
+static int km_read_nodes_in_flux(struct maple_tree *mt, unsigned int from)
+{
+	unsigned int i, to = rt_trace_count();
+
+	for (i = from; i < to; i++) {
+		struct maple_node *n = (struct maple_node *)(unsigned long)(rt_trace_address(i) & ~MAPLE_NODE_MASK);
+
+		if (rt_is_node(n) && km_provisional_slot(mt, n, (unsigned long)n->parent))
+			return 1;
+	}
+	return 0;
+}
+
 /* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min.
  * out: {index, last, flags}: bit 0, the state's node bounds hold an RCU callback head's word
  * (pivot-after-dead-check); bit 1, the ascent path's parent words were in flux (parent-slot-before-adopt);
@@ -160,8 +181,11 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	void *entry = NULL;
 	unsigned int i;
 
+	unsigned int traced;
+
 	rcu_read_lock();
 	rt_trace_mark(KM_TRACE_STEP + step, limit);
+	traced = rt_trace_count();
 	if (mas->status == ma_active) {
 		/* The parent words an ascent from here would read: the node's and its ancestors'. */
 		km_ascent_read(mas, &ascent);
@@ -185,7 +209,7 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	km_cursor_out(mas, out);
 	out[2] = km_ascent_had_dead(&ascent) ? 0 :
 		 (mas->status == ma_active && (km_rcu_head_word(mas->max) || km_rcu_head_word(mas->min - 1))) |
-		 km_ascent_in_flux(mas->tree, &ascent) << 1;
+		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1;
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);
 	rt_trace_mark(KM_TRACE_MIN, mas->min);

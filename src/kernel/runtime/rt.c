@@ -173,6 +173,17 @@ static void rt_trace_deref(void *const *p, void *v)
 	unsigned long node = (unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1);
 	rt_trace_put((unsigned int)(unsigned long)p | (*(unsigned long *)node == node), (unsigned int)(unsigned long)v);
 }
+/* For inner/conform.c: how many records this section has made, and record i's address (0 when
+ * it is no longer kept, or is a mark). */
+unsigned int rt_trace_count(void) { return rt_tracking ? rt_trace_n : 0; }
+unsigned int rt_trace_address(unsigned int i)
+{
+	if (i >= rt_trace_n || rt_trace_n - i > RT_TRACE_MAX)
+		return 0;
+	unsigned int at = rt_trace[i & (RT_TRACE_MAX - 1)].at;
+	return at >= RT_TRACE_STEP_TAG ? 0 : at & ~3u;
+}
+
 /* Copies the trace, oldest first, into out as {at, value} pairs; returns how many records were made. */
 EXPORT(rt_trace_copy) unsigned int rt_trace_copy(unsigned int *out, unsigned int cap)
 {
