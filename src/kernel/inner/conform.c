@@ -208,7 +208,8 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	}
 	km_cursor_out(mas, out);
 	out[2] = km_ascent_had_dead(&ascent) ? 0 :
-		 (mas->status == ma_active && (km_rcu_head_word(mas->max) || km_rcu_head_word(mas->min - 1))) |
+		 /* Forward, mas_next_node takes max from the parent's pivot; back, mas_prev_node takes min. */
+		 (mas->status == ma_active && ((step & 1) ? km_rcu_head_word(mas->min - 1) : km_rcu_head_word(mas->max))) |
 		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1;
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);
