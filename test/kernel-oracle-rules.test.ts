@@ -563,6 +563,16 @@ describe('knownCorruptIteration: what the tree signalled during the operation ex
     expect(probe.known[NAME]).toBeGreaterThan(0);
   });
 
+  it('signalled from step 1 on: a wrong step 0 is still a violation; a wrong step 1 is counted', () => {
+    const fromStep1 = (step: number): string | null => (step >= 1 ? NAME : null);
+    const wrongFirst = findScenario({ knownCorruptIteration: fromStep1 }, corrupt);
+    wrongFirst.script[0] = { entry: 303, first: 10, last: 19 };
+    expect(kinds(run(wrongFirst).probe)).toContain('result');
+    const { probe } = run(findScenario({ knownCorruptIteration: fromStep1 }, corrupt));
+    expect(probe.violations).toEqual([]);
+    expect(probe.known[NAME]).toBe(1);
+  });
+
   it('on, signalled: a walk is judged as ever', () => {
     const { probe } = run({
       initial: [[10, 19, 301]],

@@ -66,11 +66,11 @@ export interface ProbeOptions {
    */
   sectionCheck?: () => string | null;
   /**
-   * A finding the tree's own code signalled during the operation just run (kernel build: a node
-   * bound of the ma_state that is an RCU callback head's word), or null. Asked only for a find/findRev
-   * result the oracle rejects or an entry the poison check rejects.
+   * A finding the tree's own code signalled for a step of the operation just run, or an earlier
+   * one (kernel build: a step the runtime flagged), or null. Asked only for a find/findRev step's
+   * result the oracle rejects or entry the poison check rejects.
    */
-  knownCorruptIteration?: () => string | null;
+  knownCorruptIteration?: (step: number) => string | null;
   /** What the tree's code walked in the section just judged, for a violation report (kernel build). */
   walkTrace?: () => string[];
   /**
@@ -249,7 +249,7 @@ export class ReaderProbe {
       ) {
         this.known[o.knownPrevRootReread] = (this.known[o.knownPrevRootReread] ?? 0) + 1;
         opKnown = true;
-      } else if (e !== 0 && (e === POISON || isInternalEntry(e)) && this.excusedCorrupt(opCode)) {
+      } else if (e !== 0 && (e === POISON || isInternalEntry(e)) && this.excusedCorrupt(opCode, s)) {
         opKnown = true;
       } else if (e !== 0 && (e === POISON || isInternalEntry(e))) {
         this.report('poison', this.opName(), `entry ${e} (${e === POISON ? 'free-path poison' : 'a node reference'}) over [${this.seenFirst[s]}, ${this.seenLast[s]}]`, []);
@@ -361,7 +361,7 @@ export class ReaderProbe {
             return;
           }
       }
-      if (verdict !== null && this.excusedCorrupt(opCode)) return;
+      if (verdict !== null && this.excusedCorrupt(opCode, s)) return;
       if (verdict !== null) {
         const what =
           opCode === OP_EMPTY_AREA || opCode === OP_EMPTY_AREA_REV ? `start ${e}` : e === 0 && opCode !== OP_WALK ? 'nothing' : describe(e, seenFirst[s], seenLast[s]);
@@ -375,7 +375,7 @@ export class ReaderProbe {
       // model explains it. Judged now, while the model stands at this step's window.
       if (s > 0 && e !== 0 && (opCode === OP_FIND || opCode === OP_FIND_REV)) {
         const wrong = o.nextStep(opCode === OP_FIND, seenEntry[s - 1], seenFirst[s - 1], seenLast[s - 1], vs[s - 1], e, seenFirst[s], seenLast[s], ve[s]);
-        if (wrong !== null && this.excusedCorrupt(opCode)) return;
+        if (wrong !== null && this.excusedCorrupt(opCode, s)) return;
         if (wrong !== null) {
           this.report('iteration', `${opName()} step ${s}`, describe(e, seenFirst[s], seenLast[s]), [wrong], {
             window: [vs[s], ve[s]],
@@ -387,10 +387,10 @@ export class ReaderProbe {
     }
   }
 
-  /** A find/findRev whose rejected entry knownCorruptIteration explains: counted as known. */
-  private excusedCorrupt(opCode: number): boolean {
+  /** A find/findRev step whose rejected result knownCorruptIteration explains: counted as known. */
+  private excusedCorrupt(opCode: number, step: number): boolean {
     if (opCode !== OP_FIND && opCode !== OP_FIND_REV) return false;
-    const name = this.o.knownCorruptIteration?.() ?? null;
+    const name = this.o.knownCorruptIteration?.(step) ?? null;
     if (name === null) return false;
     this.known[name] = (this.known[name] ?? 0) + 1;
     return true;

@@ -24,15 +24,12 @@ export class KernelReadCursor implements ReadCursor {
   private readonly x: KernelInstance['exports'];
   private readonly mt: number;
   /**
-   * Since set(): a step left a node bound in the ma_state that is a word of an RCU callback's
-   * head (inner/conform.c: the signature of pivot-after-dead-check).
+   * The first step since set() the runtime flagged (inner/conform.c), or -1: with `flaggedAs` 1,
+   * it left a node bound that is an RCU callback head's word (pivot-after-dead-check); with 2, a
+   * parent word of its ascent path named its live holder with a wrong slot (parent-slot-before-adopt).
    */
-  rcuHeadBound = false;
-  /**
-   * Since set(): a step's ascent path had a parent word naming its live holder with a wrong slot,
-   * at its start or end, or changing slot during it (inner/conform.c: parent-slot-before-adopt).
-   */
-  parentWordsInFlux = false;
+  flaggedStep = -1;
+  flaggedAs = 0;
   /** Steps since set(): after the first, iterations continue with mas_next/mas_prev on odd sets. */
   private steps = 0;
   private sets = 0;
@@ -56,8 +53,8 @@ export class KernelReadCursor implements ReadCursor {
     this.last = index;
     this.steps = 0;
     this.sets++;
-    this.rcuHeadBound = false;
-    this.parentWordsInFlux = false;
+    this.flaggedStep = -1;
+    this.flaggedAs = 0;
     return this;
   }
 
@@ -91,12 +88,14 @@ export class KernelReadCursor implements ReadCursor {
   private step(step: number, limit: number): number {
     try {
       const entry = this.x.km_cursor_step(this.mas, step, limit, this.out) >>> 0;
+      const flags = this.words[2];
+      if (flags !== 0 && this.flaggedStep < 0) {
+        this.flaggedStep = this.steps;
+        this.flaggedAs = (flags & 1) !== 0 ? 1 : 2;
+      }
       this.steps++;
       this.index = this.words[0];
       this.last = this.words[1];
-      const flags = this.words[2];
-      if ((flags & 1) !== 0) this.rcuHeadBound = true;
-      if ((flags & 2) !== 0) this.parentWordsInFlux = true;
       return entry;
     } catch (error) {
       throw this.trapped(STEP_NAMES[step], error);

@@ -54,8 +54,9 @@ export function runKernelReader(task: ReaderTask): TaskResult {
       knownPrevRootReread: PREV_ROOT_REREAD.name,
       knownPrevReversed: PREV_RANGE_REVERSED.name,
       knownPastMax: NEXT_PAST_MAX.name,
-      knownCorruptIteration: () =>
-        cursor.rcuHeadBound ? PIVOT_AFTER_DEAD_CHECK.name : cursor.parentWordsInFlux ? PARENT_SLOT_BEFORE_ADOPT.name : null,
+      // From the first flagged step on: the steps before it were not misled.
+      knownCorruptIteration: (step) =>
+        cursor.flaggedStep < 0 || step < cursor.flaggedStep ? null : cursor.flaggedAs === 1 ? PIVOT_AFTER_DEAD_CHECK.name : PARENT_SLOT_BEFORE_ADOPT.name,
       knownError: (error) => (isRewalkNullNode(error) ? REWALK_NULL_NODE.name : null),
     }),
   );
