@@ -115,7 +115,8 @@ export const PIVOT_AFTER_DEAD_CHECK: KnownFinding = {
     "outside the keyspace: ranges like [28918, 1565956], and, through ma_data_end with that max, a leaf's " +
     'metadata word returned as an entry. Found by a stress run on spanning (walk trace: min 1565957 = ' +
     "node 0x17e500's rcu_head + 1). The runtime checks each step's node bounds against those words " +
-    "(src/kernel/inner/conform.c: km_rcu_head_word); a reader's find/findRev whose step left such a bound has " +
+    "(src/kernel/inner/conform.c: km_rcu_head_word), counting only a next word whose parent was queued during " +
+    "the step (a parent dead before the step began is what 6.12's check sees); a reader's find/findRev whose step left such a bound has " +
     'its rejected results and poison entries counted under this name.',
 };
 

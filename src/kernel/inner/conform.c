@@ -50,12 +50,26 @@ int rt_is_node(const void *p);
  * after checking that parent is alive (kernel-known.ts: pivot-after-dead-check): a parent
  * that dies and is queued in between hands them such a word as mas->max or mas->min - 1.
  * Keys never look like either (nodes live far above any stress keyspace).
+ * Only a `next` word whose parent was queued during the step counts (km_rcu_head_word).
  */
-static int km_rcu_head_word(unsigned long b)
+unsigned int rt_rcu_seq_now(void);
+unsigned int rt_rcu_queued_seq(const void *p);
+
+/*
+ * Dated: the head whose `next` is b belongs to the node queued right after node b - 4 (one
+ * writer pushes the queue), so that parent was queued, dead, after the step began only if
+ * b - 4's number is at least the count at the start (`since`). A parent queued before the
+ * step began was dead before it, which 6.12's check sees and a catalog edit that removes the
+ * check does not: that is not this finding. A callback word cannot be dated: not counted.
+ */
+static int km_rcu_head_word(unsigned long b, unsigned int since)
 {
-	if (b == (unsigned long)mt_free_rcu || b == (unsigned long)mt_free_walk)
-		return 1;
-	return b > 4096 + 4 && rt_is_node((void *)(b - 4));
+	unsigned int queued;
+
+	if (b <= 4096 + 4 || !rt_is_node((void *)(b - 4)))
+		return 0;
+	queued = rt_rcu_queued_seq((void *)(b - 4));
+	return queued != 0 && queued >= since;
 }
 
 /*
@@ -181,11 +195,12 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	void *entry = NULL;
 	unsigned int i;
 
-	unsigned int traced;
+	unsigned int traced, since;
 
 	rcu_read_lock();
 	rt_trace_mark(KM_TRACE_STEP + step, limit);
 	traced = rt_trace_count();
+	since = rt_rcu_seq_now();
 	if (mas->status == ma_active) {
 		/* The parent words an ascent from here would read: the node's and its ancestors'. */
 		km_ascent_read(mas, &ascent);
@@ -209,7 +224,7 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	km_cursor_out(mas, out);
 	out[2] = km_ascent_had_dead(&ascent) ? 0 :
 		 /* Forward, mas_next_node takes max from the parent's pivot; back, mas_prev_node takes min. */
-		 (mas->status == ma_active && ((step & 1) ? km_rcu_head_word(mas->min - 1) : km_rcu_head_word(mas->max))) |
+		 (mas->status == ma_active && ((step & 1) ? km_rcu_head_word(mas->min - 1, since) : km_rcu_head_word(mas->max, since))) |
 		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1;
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);

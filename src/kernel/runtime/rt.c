@@ -510,11 +510,25 @@ static _Thread_local int rt_in_callback;
 /* The object whose rcu_head the running callback was queued with. */
 static _Thread_local unsigned long rt_callback_own;
 #define RT_QUEUED(c, p) (((unsigned int *)(p))[(c)->size / 4 - 2])
+/* call_rcu's count; a queued node's RT_QUEUED word is its number (0: not queued). */
+static unsigned int rt_rcu_seq;
+unsigned int rt_rcu_seq_now(void) { return __atomic_load_n(&rt_rcu_seq, __ATOMIC_SEQ_CST); }
+/* For inner/conform.c: the call_rcu number of a node still waiting in the queue, else 0. */
+unsigned int rt_rcu_queued_seq(const void *p)
+{
+	struct kmem_cache *c = rt_node_cache;
+	if (!c || !slab_is_object(c, (void *)p))
+		return 0;
+	const unsigned int *w = p;
+	if (w[1] == RT_POISON && w[2] == RT_POISON)
+		return 0; /* freed since */
+	return __atomic_load_n(&RT_QUEUED(c, p), __ATOMIC_SEQ_CST);
+}
 static void rt_free_policy(void *p)
 {
 	/* A callback may free its own object and what only it reaches, never an
-	 * object still waiting for its own grace period. */
-	if (rt_in_callback && (unsigned long)p != rt_callback_own && RT_QUEUED(rt_node_cache, p) == 1) {
+	 * object still waiting for its own grace period (its RT_QUEUED word is its call_rcu number). */
+	if (rt_in_callback && (unsigned long)p != rt_callback_own && RT_QUEUED(rt_node_cache, p) != 0) {
 		rt_unlock(&rt_node_cache->lock);
 		rt_printk("slab %s: an RCU callback frees %p, which waits for its own grace period\n",
 			  rt_node_cache->name, p);
@@ -972,7 +986,7 @@ void call_rcu(struct rcu_head *head, rcu_callback_t func)
 	struct kmem_cache *c = rt_node_cache;
 	unsigned long obj = (unsigned long)head & ~(unsigned long)(RT_NODE_SIZE - 1);
 	if (c && slab_is_object(c, (void *)obj))
-		RT_QUEUED(c, obj) = 1;
+		RT_QUEUED(c, obj) = __atomic_add_fetch(&rt_rcu_seq, 1, __ATOMIC_SEQ_CST);
 	head->func = func;
 	struct rcu_head *old = __atomic_load_n(&rt_rcu_queue, __ATOMIC_SEQ_CST);
 	do {
