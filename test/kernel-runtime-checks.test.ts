@@ -13,6 +13,7 @@
  *
  * Needs the kernel build (see test/kernel-build.test.ts): skips locally without it, FAILS under CI=true.
  */
+import { kernelModuleOrSkip } from './support/kernel-module.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../src/kernel/build.js';
 import { KernelInstance, KernelTrap, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
@@ -26,7 +27,6 @@ import { Rng } from '../src/harness/rng.js';
 import { findKernelBug } from '../src/harness/kernel-catalog.js';
 import { isRewalkNullNode } from '../src/harness/kernel-known.js';
 
-const CI = process.env.CI === 'true';
 
 let shipped: WasmModule | Error;
 let unlocked: WasmModule | Error;
@@ -47,15 +47,7 @@ beforeAll(async () => {
   untyped = await load(findKernelBug('untyped-free-walk') ?? null);
 }, 300_000);
 
-function module(which: WasmModule | Error, skip: (note?: string) => void): WasmModule {
-  if (which instanceof Error) {
-    const reason = `kernel build unavailable: ${which.message}`;
-    if (CI) throw new Error(reason);
-    skip(reason);
-    throw which;
-  }
-  return which;
-}
+const module = kernelModuleOrSkip;
 
 const entry = (i: number): number => 0x1001 + 4 * i; // (e & 3) === 1: a plain entry
 const BLOCKS = 300;

@@ -13,13 +13,13 @@
  * Deterministic: one thread, one instance per memory, grace periods run by hand.
  * Needs the kernel build (see test/kernel-build.test.ts): skips locally without it, FAILS under CI=true.
  */
+import { kernelModuleOrSkip } from './support/kernel-module.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../src/kernel/build.js';
 import { KernelInstance, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
 import type { WasmModule } from '../src/kernel/loader.js';
 import { findKernelBug } from '../src/harness/kernel-catalog.js';
 
-const CI = process.env.CI === 'true';
 
 let shipped: WasmModule | Error;
 let duplicate: WasmModule | Error;
@@ -37,15 +37,7 @@ beforeAll(async () => {
   duplicate = await load('duplicate-wmb');
 }, 300_000);
 
-function module(which: WasmModule | Error, skip: (note?: string) => void): WasmModule {
-  if (which instanceof Error) {
-    const reason = `kernel build unavailable: ${which.message}`;
-    if (CI) throw new Error(reason);
-    skip(reason);
-    throw which;
-  }
-  return which;
-}
+const module = kernelModuleOrSkip;
 
 const entry = (i: number): number => 0x1001 + 4 * i; // (e & 3) === 1: a plain entry
 

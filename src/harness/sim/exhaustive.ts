@@ -13,6 +13,7 @@ import { scenarioShape } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
 import { describeFailure, replayCommand } from './failure.js';
 import type { ExploreConfig, ExploreHooks, ExploreResult } from './explore.js';
+import { addToTotals } from './explore.js';
 
 export const DEFAULT_BOUNDS: Bounds = { preemptions: 1, reorderings: 1 };
 
@@ -124,14 +125,7 @@ export class ExhaustiveExploration {
       this.current.executions++;
       this.current.maxDecisions = this.dfs.maxDecisions;
       const index = this.executions++;
-      totals.steps += outcome.steps;
-      totals.switches += outcome.switches;
-      totals.drains += outcome.drains;
-      totals.readerOps += outcome.readerOps;
-      totals.writerOps += outcome.writerOps;
-      totals.rewalks += outcome.rewalks;
-      totals.discardedTaint += outcome.discardedTaint;
-      if (outcome.fair) totals.fairRuns++;
+      addToTotals(totals, outcome);
       if (outcome.violations.length > 0) {
         // The script that ran it whole (decisions after the prefix were 0s).
         this.failing = { index, spec: { ...spec, script: outcome.script ?? script }, outcome, atMs: performance.now() - this.t0 };

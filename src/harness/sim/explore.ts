@@ -79,7 +79,7 @@ export interface ExploreResult {
   schedulesPerSecond: number;
   /** Seconds from the start to the first failing schedule (before shrinking), when one failed. */
   secondsToDetect?: number;
-  totals: { steps: number; switches: number; drains: number; readerOps: number; writerOps: number; rewalks: number; discardedTaint: number; fairRuns: number };
+  totals: ExploreTotals;
   failure?: ExploreFailure;
   /** The command that replays the (shrunk) failure. */
   replay?: string;
@@ -143,6 +143,25 @@ export function scheduleSpec(config: ExploreConfig, index: number, pctSteps: num
 }
 
 /** Runs an exploration: synchronously, or in slices that let the event loop run (signals, timers). */
+
+/** What a batch of schedules adds up to. */
+export type ExploreTotals = { steps: number; switches: number; drains: number; readerOps: number; writerOps: number; rewalks: number; discardedTaint: number; fairRuns: number };
+
+/** Adds one schedule's outcome to the totals. */
+export function addToTotals(
+  totals: ExploreTotals,
+  outcome: { steps: number; switches: number; drains: number; readerOps: number; writerOps: number; rewalks: number; discardedTaint: number; fair?: boolean },
+): void {
+  totals.steps += outcome.steps;
+  totals.switches += outcome.switches;
+  totals.drains += outcome.drains;
+  totals.readerOps += outcome.readerOps;
+  totals.writerOps += outcome.writerOps;
+  totals.rewalks += outcome.rewalks;
+  totals.discardedTaint += outcome.discardedTaint;
+  if (outcome.fair === true) totals.fairRuns++;
+}
+
 class Exploration implements Slices {
   private readonly startedAt = new Date();
   private readonly t0 = performance.now();
@@ -185,14 +204,7 @@ class Exploration implements Slices {
       const outcome = runSchedule(spec);
       this.next = i + 1;
       this.expectedSteps.set(scenario, Math.max(100, outcome.steps));
-      totals.steps += outcome.steps;
-      totals.switches += outcome.switches;
-      totals.drains += outcome.drains;
-      totals.readerOps += outcome.readerOps;
-      totals.writerOps += outcome.writerOps;
-      totals.rewalks += outcome.rewalks;
-      totals.discardedTaint += outcome.discardedTaint;
-      if (outcome.fair) totals.fairRuns++;
+      addToTotals(totals, outcome);
       if (outcome.violations.length > 0) {
         this.failing = { index: i, spec, outcome, atMs: performance.now() - this.t0 };
         this.stoppedBy = 'violation';
