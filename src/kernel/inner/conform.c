@@ -133,6 +133,29 @@ static int km_ascent_had_dead(const struct km_ascent *a)
 	return 0;
 }
 
+/*
+ * The other way to date a bound b: a node of the start path above the cursor's node (the
+ * parent a one-level mas_next_node/mas_prev_node reads) that was queued by call_rcu during
+ * the step and whose rcu_head (the words after its parent word) holds b. This dates the
+ * callback word too. A pivot read from a node below the path (a descent of several levels)
+ * is not dated this way: not counted.
+ */
+static int km_rcu_head_of_path(const struct km_ascent *a, unsigned long b, unsigned int since)
+{
+	unsigned int i, queued;
+
+	for (i = 1; i < a->n; i++) {
+		const unsigned long *w = (const unsigned long *)a->node[i];
+
+		if (w[1] != b && w[2] != b)
+			continue;
+		queued = rt_rcu_queued_seq(a->node[i]);
+		if (queued != 0 && queued > since)
+			return 1;
+	}
+	return 0;
+}
+
 /* A node of the path whose word, at the start or now, names its holder with a wrong slot,
  * or named the same holder with another slot at the start (a fix that happened during the step). */
 static int km_ascent_in_flux(struct maple_tree *mt, const struct km_ascent *a)
@@ -224,7 +247,9 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	km_cursor_out(mas, out);
 	out[2] = km_ascent_had_dead(&ascent) ? 0 :
 		 /* Forward, mas_next_node takes max from the parent's pivot; back, mas_prev_node takes min. */
-		 (mas->status == ma_active && ((step & 1) ? km_rcu_head_word(mas->min - 1, since) : km_rcu_head_word(mas->max, since))) |
+		 (mas->status == ma_active &&
+		  ((step & 1) ? km_rcu_head_word(mas->min - 1, since) || km_rcu_head_of_path(&ascent, mas->min - 1, since)
+			      : km_rcu_head_word(mas->max, since) || km_rcu_head_of_path(&ascent, mas->max, since))) |
 		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1;
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);
