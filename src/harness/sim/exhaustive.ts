@@ -11,7 +11,7 @@ import { DEFAULT_SHAPE, runSchedule } from './schedule.js';
 import type { ScheduleOutcome, ScheduleSpec } from './schedule.js';
 import { scenarioShape } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
-import { describeFailure, replayCommand } from './failure.js';
+import { finishResult } from './failure.js';
 import type { ExploreConfig, ExploreHooks, ExploreResult } from './explore.js';
 import { addToTotals } from './explore.js';
 
@@ -159,13 +159,7 @@ export class ExhaustiveExploration {
         claim: this.claim(stoppedBy),
       },
     };
-    if (failing !== null) {
-      result.secondsToDetect = failing.atMs / 1000;
-      result.failure = describeFailure(config, failing.index, failing.spec, failing.outcome);
-      result.replay = replayCommand(result.failure.shrunk.token);
-    }
-    result.elapsedMs = performance.now() - this.t0;
-    return result;
+    return finishResult(result, config, failing, this.t0);
   }
 
   private get current(): ExhaustiveScenarioCount {

@@ -10,7 +10,7 @@ import type { ScheduleOutcome, ScheduleSpec } from './schedule.js';
 import type { ScenarioName } from './scenarios.js';
 import type { StrategyName } from './strategies.js';
 import type { TraceRow } from './trace.js';
-import { describeFailure, replayCommand } from './failure.js';
+import { describeFailure, finishResult, replayCommand } from './failure.js';
 import { ExhaustiveExploration } from './exhaustive.js';
 import type { Bounds } from './bounded-dfs.js';
 import type { ExhaustiveSummary } from './exhaustive.js';
@@ -231,13 +231,7 @@ class Exploration implements Slices {
       schedulesPerSecond: this.next / Math.max(exploreMs / 1000, 1e-6),
       totals: this.totals,
     };
-    if (failing !== null) {
-      result.secondsToDetect = failing.atMs / 1000;
-      result.failure = describeFailure(config, failing.index, failing.spec, failing.outcome);
-      result.replay = replayCommand(result.failure.shrunk.token);
-    }
-    result.elapsedMs = performance.now() - this.t0;
-    return result;
+    return finishResult(result, config, failing, this.t0);
   }
 }
 

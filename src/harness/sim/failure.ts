@@ -1,13 +1,32 @@
 /** A failing schedule, as the explorers report it: recorded, shrunk, traced, with its replay tokens. */
 import { runSchedule } from './schedule.js';
 import type { ScheduleOutcome, ScheduleSpec } from './schedule.js';
-import type { ExploreConfig, ExploreFailure } from './explore.js';
+import type { ExploreConfig, ExploreFailure, ExploreResult } from './explore.js';
 import { encodeToken } from './token.js';
 import { shrink } from './shrink.js';
 import { traceWindow } from './trace.js';
 
 export function replayCommand(token: string): string {
   return `npm run explore -- --replay ${token}`;
+}
+
+/**
+ * The end of an exploration's result: the failure (recorded, shrunk, traced, with its replay
+ * command) when a schedule failed, and the elapsed time.
+ */
+export function finishResult(
+  result: ExploreResult,
+  config: Pick<ExploreConfig, 'shrink' | 'traceLines'>,
+  failing: { index: number; spec: ScheduleSpec; outcome: ScheduleOutcome; atMs: number } | null,
+  t0: number,
+): ExploreResult {
+  if (failing !== null) {
+    result.secondsToDetect = failing.atMs / 1000;
+    result.failure = describeFailure(config, failing.index, failing.spec, failing.outcome);
+    result.replay = replayCommand(result.failure.shrunk.token);
+  }
+  result.elapsedMs = performance.now() - t0;
+  return result;
 }
 
 /** Record, shrink and trace a failing schedule. */

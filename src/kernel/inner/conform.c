@@ -196,10 +196,15 @@ unsigned int rt_trace_address(unsigned int i);
 static int km_read_nodes_in_flux(struct maple_tree *mt, unsigned int from)
 {
 	unsigned int i, to = rt_trace_count();
+	struct maple_node *last = NULL;
 
 	for (i = from; i < to; i++) {
 		struct maple_node *n = (struct maple_node *)(unsigned long)(rt_trace_address(i) & ~MAPLE_NODE_MASK);
 
+		/* A step reads several slots of one node in a row: check each node once per run. */
+		if (n == last)
+			continue;
+		last = n;
 		if (rt_is_node(n) && km_provisional_slot(mt, n, (unsigned long)n->parent))
 			return 1;
 	}
