@@ -15,7 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { VersionLog } from '../src/harness/version-log.js';
 import { ReaderProbe } from '../src/workers/reader-probe.js';
-import type { ProbeOptions, ReadCursor } from '../src/workers/reader-probe.js';
+import type { ProbeOptions, ReadCursor, SectionFinding } from '../src/workers/reader-probe.js';
 import type { Rng } from '../src/harness/rng.js';
 
 type Store = [first: number, last: number, entry: number];
@@ -360,7 +360,7 @@ describe('knownEmptyAreaMiss: a "no window" where a version had one is counted, 
 });
 
 describe('sectionCheck: the runtime tracker finding after each read-side section', () => {
-  const walk = (check: () => string | null): Scenario => ({
+  const walk = (check: () => SectionFinding | null): Scenario => ({
     initial: [[10, 19, 501]],
     rng: [ROLL_WALK, 12, 0, 0], // walk(12)
     script: [{ entry: 501, first: 10, last: 19 }],
@@ -369,7 +369,7 @@ describe('sectionCheck: the runtime tracker finding after each read-side section
 
   it('a finding becomes a stale-read violation naming the operation', () => {
     let asked = 0;
-    const finding = 'node 0x1234 freed while the section that reached it was open';
+    const finding = { seen: 'node 0x1234 freed while the section that reached it was open', rule: 'no node freed under its reader' };
     const { probe } = run(
       walk(() => {
         asked++;
@@ -378,7 +378,8 @@ describe('sectionCheck: the runtime tracker finding after each read-side section
     );
     expect(asked).toBe(1);
     expect(probe.violations).toHaveLength(1);
-    expect(probe.violations[0]).toMatchObject({ kind: 'stale-read', op: 'walk(12)', seen: finding, thread: 'reader-0' });
+    expect(probe.violations[0]).toMatchObject({ kind: 'stale-read', op: 'walk(12)', seen: finding.seen, thread: 'reader-0' });
+    expect(probe.violations[0].expected).toEqual([finding.rule]);
   });
 
   it('null adds nothing', () => {

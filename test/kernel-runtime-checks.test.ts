@@ -319,6 +319,61 @@ describe('walk trace (rt_trace*): what a reader section dereferenced, for report
   });
 });
 
+describe('dead-slot use (rt.c rt_dead_slot_*): a slot read from a dead node that the call went on with', () => {
+  /** A cursor on [2400, 2407] in an RCU tree, then every node replaced (the cursor's leaf is dead). */
+  async function deadLeaf(mod: WasmModule) {
+    const { tree, reader, readerTree } = await setup(mod, MT_FLAGS_USE_RCU);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    reader.exports.rt_read_lock();
+    cursor.set(16 * 150 + 3);
+    expect(cursor.find(16 * 160)).toBe(entry(150));
+    flatten(tree);
+    return { reader, cursor };
+  }
+
+  it("6.12's own step reads the dead leaf, sees it dead and re-walks from the root: not counted", async ({ skip }) => {
+    const { reader, cursor } = await deadLeaf(module(shipped, skip));
+    const trace = new WalkTrace(reader);
+    expect(cursor.find(16 * 160)).toBe(0);
+    reader.exports.rt_read_unlock();
+    // The leniency is needed here: the step did read a dead node's slot (the trace marks it).
+    expect(trace.lines().some((l) => l.includes('dead')), 'the step read the dead leaf').toBe(true);
+    expect(reader.readerReport().deadSlotUses).toBe(0);
+  });
+
+  it('a call that reads the dead leaf\'s slot and returns without a re-walk: counted once, with the slot', async ({ skip }) => {
+    const { reader, cursor } = await deadLeaf(module(shipped, skip));
+    expect(reader.exports.km_test_read_slot(cursor.mas, 0) >>> 0, 'the dead leaf still holds the old entry').toBe(entry(150));
+    const report = reader.readerReport();
+    expect(report.deadSlotUses, 'judged at the call\'s own rcu_read_unlock').toBe(1);
+    expect(report.deadSlotValue).toBe(entry(150));
+    expect(report.deadSlotAt & ~0xff, 'a slot inside a node').not.toBe(0);
+    reader.exports.rt_read_unlock();
+    expect(reader.readerReport().deadSlotUses, 'the host\'s outer unlock does not count it again').toBe(1);
+  });
+
+  it('the same read followed by a read of the root word (a re-walk): not counted', async ({ skip }) => {
+    const { reader, cursor } = await deadLeaf(module(shipped, skip));
+    expect(reader.exports.km_test_read_slot(cursor.mas, 1) >>> 0).toBe(entry(150));
+    reader.exports.rt_read_unlock();
+    expect(reader.readerReport().deadSlotUses).toBe(0);
+  });
+
+  it('a live node\'s slot read without a re-walk: not counted', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { reader, readerTree } = await setup(mod, MT_FLAGS_USE_RCU);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    reader.exports.rt_read_lock();
+    cursor.set(16 * 150 + 3);
+    expect(cursor.find(16 * 160)).toBe(entry(150));
+    expect(reader.exports.km_test_read_slot(cursor.mas, 0) >>> 0).toBe(entry(150));
+    reader.exports.rt_read_unlock();
+    expect(reader.readerReport().deadSlotUses).toBe(0);
+  });
+});
+
 /** The churn workload's writes on one thread (seeded), with the audit on. */
 async function churn(mod: WasmModule, trap: boolean, steps: number) {
   const memory = createKernelMemory();

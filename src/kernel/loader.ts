@@ -135,6 +135,11 @@ export interface ReaderReport {
   node: number;
   genThen: number;
   genNow: number;
+  /** Calls that returned after using a slot read from a dead node (rt.c: dead-slot use). */
+  deadSlotUses: number;
+  /** The first one: the slot's address and the value read. */
+  deadSlotAt: number;
+  deadSlotValue: number;
 }
 
 export interface Range {
@@ -200,6 +205,7 @@ interface Exports {
   km_cursor_pause(mas: number): void;
   /** For tests: the reader's ascent check from an encoded node (1: a parent word on the path is in flux). */
   km_ascent_check(mt: number, enode: number): number;
+  km_test_read_slot(mas: number, thenRoot: number): number;
   km_empty_area(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
   km_empty_area_locked(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
   km_alloc_range(mt: number, size: number, entry: number, min: number, max: number, rev: number, out: number): number;
@@ -416,7 +422,8 @@ export class KernelInstance {
   readerReport(): ReaderReport {
     const base = this.exports.rt_reader_report() >>> 2;
     const w = this.u32;
-    return { freedUnder: Atomics.load(w, base), freedAtDeref: Atomics.load(w, base + 1), untracked: w[base + 2], node: w[base + 3], genThen: w[base + 4], genNow: w[base + 5] };
+    return { freedUnder: Atomics.load(w, base), freedAtDeref: Atomics.load(w, base + 1), untracked: w[base + 2], node: w[base + 3], genThen: w[base + 4], genNow: w[base + 5],
+      deadSlotUses: Atomics.load(w, base + 6), deadSlotAt: w[base + 7], deadSlotValue: w[base + 8] };
   }
 
   /**

@@ -25,6 +25,13 @@ const MAX_INDEX = 0xffffffff;
  * What a reader operation reads through: the replica's MapleCursor, or the kernel build's
  * (src/workers/kernel/kernel-read-cursor.ts). After each call, index and last are the range found.
  */
+/** What a tree runtime's own detector found in one read-side section (see ProbeOptions.sectionCheck). */
+export interface SectionFinding {
+  seen: string;
+  /** The rule the read broke, as the report's expectation. */
+  rule: string;
+}
+
 export interface ReadCursor {
   readonly index: number;
   readonly last: number;
@@ -62,9 +69,10 @@ export interface ProbeOptions {
   oldestVisible?: () => number;
   /**
    * A detector the tree's own runtime keeps (the kernel build's node tracker): asked right after
-   * each read-side section, it returns what it found there (a stale-read finding) or null.
+   * each read-side section, it returns what it found there (a stale-read finding and the rule it
+   * breaks) or null.
    */
-  sectionCheck?: () => string | null;
+  sectionCheck?: () => SectionFinding | null;
   /**
    * A finding the tree's own code signalled for a step of the operation just run, or an earlier
    * one (kernel build: a step the runtime flagged), or null. Asked only for a find/findRev step's
@@ -220,7 +228,7 @@ export class ReaderProbe {
     }
     if (o.sectionCheck !== undefined) {
       const found = o.sectionCheck();
-      if (found !== null) this.report('stale-read', this.opName(), found, ['no node freed while a read-side section that reached it is open']);
+      if (found !== null) this.report('stale-read', this.opName(), found.seen, [found.rule]);
     }
     // A result a known finding of the tree's code explains is counted, not judged further.
     let opKnown = false;

@@ -185,6 +185,24 @@ KM_CONFORM_EXPORT(km_ascent_check) int km_ascent_check(struct maple_tree *mt, st
 	return km_ascent_in_flux(mt, &a);
 }
 
+/*
+ * For tests of the runtime's dead-slot check (rt.c): a call that reads slot mas->offset of
+ * mas->node with no dead check (what a catalog edit that drops one does), then, with
+ * then_root, the tree's root word (what a re-walk reads first).
+ */
+KM_CONFORM_EXPORT(km_test_read_slot) void *km_test_read_slot(struct ma_state *mas, int then_root)
+{
+	struct maple_node *node = mte_to_node(mas->node);
+	void *entry;
+
+	rcu_read_lock();
+	entry = mas_slot(mas, ma_slots(node, mte_node_type(mas->node)), mas->offset);
+	if (then_root)
+		mas_root(mas);
+	rcu_read_unlock();
+	return entry;
+}
+
 unsigned int rt_trace_count(void);
 unsigned int rt_trace_address(unsigned int i);
 

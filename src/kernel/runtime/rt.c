@@ -127,6 +127,7 @@ EXPORT(rt_watchdog_arm) void rt_watchdog_arm(unsigned int budget) { rt_watchdog_
 
 static _Thread_local int rt_tracking;
 static void rt_track(void *v);
+static void rt_dead_slot_note(void *const *p, void *v);
 static void rt_root_read(void *const *p, void *v);
 
 /*
@@ -215,6 +216,7 @@ void *rt_rcu_dereference(void *const *p)
 	void *v = __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
 	if (rt_tracking) {
 		rt_trace_deref(p, v);
+		rt_dead_slot_note(p, v);
 		rt_track(v);
 		rt_root_read(p, v);
 	}
@@ -695,7 +697,9 @@ static _Thread_local unsigned int rt_tracked_n;
 struct rt_reader_report {
 	unsigned int freed_under, freed_at_deref, untracked;   /* counts */
 	unsigned int node, gen_then, gen_now;                  /* the first finding */
-	unsigned int pad[10];
+	unsigned int dead_slot_uses;                           /* count (rt_dead_slot_judge) */
+	unsigned int dead_slot_at, dead_slot_value;            /* the first one */
+	unsigned int pad[7];
 };
 static struct rt_reader_report rt_reports[RT_MAX_THREADS] __aligned(64);
 
@@ -711,6 +715,50 @@ static void rt_report(unsigned int node, unsigned int then, unsigned int now, in
 		__atomic_fetch_add(&rep->freed_at_deref, 1, __ATOMIC_SEQ_CST);
 	else
 		__atomic_fetch_add(&rep->freed_under, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * ---- dead-slot use: a slot read from a dead node that the call went on with ----
+ * Every path of the kernel's readers reads a node's slot, then checks that the node is
+ * alive (ma_dead_node), and on a dead one re-walks from the tree's root (mas_rewalk,
+ * mas_reset then mas_start, or mtree_load's retry). A slot read from a node that was dead
+ * at the read is therefore always followed, in the correct code, by a read of the root
+ * word before the call returns: once dead, a node stays dead for the whole read-side
+ * section (it is not freed before the section ends), so the later check cannot miss it.
+ * A call that returns with such a read not followed by a root read used a dead node's
+ * slot (the seed series' first patch: the checks mas_next_node, mas_prev_node and the
+ * walks lacked). Noted at each dereference, cleared at each root read and each
+ * rcu_read_lock, judged at each rcu_read_unlock: in maple_tree.c every lock/unlock pair
+ * wraps a whole API call (mtree_load, mt_find, mt_next, mt_prev), as do the host's
+ * wrappers (km_cursor_step, km_mas_walk). Pivots and the parent word are plain loads,
+ * not seen here: what 6.12 reads after its checks (kernel-known.ts) never trips this.
+ */
+static _Thread_local unsigned int rt_dead_slot_at, rt_dead_slot_value;
+static void rt_dead_slot_note(void *const *p, void *v)
+{
+	struct kmem_cache *c = rt_node_cache;
+	unsigned long node = (unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1);
+	if (!c || node <= 4096 || !slab_is_object(c, (void *)node)) {
+		rt_dead_slot_at = 0; /* the tree's root word: a walk from the root */
+		return;
+	}
+	/* ma_dead_node's own test: the parent word, its low bits masked, names the node. */
+	if (!rt_dead_slot_at && (*(unsigned long *)node & ~0xfful) == node) {
+		rt_dead_slot_at = (unsigned int)(unsigned long)p;
+		rt_dead_slot_value = (unsigned int)(unsigned long)v;
+	}
+}
+static void rt_dead_slot_judge(void)
+{
+	if (!rt_dead_slot_at || rt_slot < 0)
+		return;
+	struct rt_reader_report *rep = &rt_reports[rt_slot];
+	if (!rep->dead_slot_uses) {
+		rep->dead_slot_at = rt_dead_slot_at;
+		rep->dead_slot_value = rt_dead_slot_value;
+	}
+	__atomic_fetch_add(&rep->dead_slot_uses, 1, __ATOMIC_SEQ_CST);
+	rt_dead_slot_at = 0;
 }
 
 static void rt_track(void *v)
@@ -949,6 +997,7 @@ EXPORT(rt_thread_reset) void rt_thread_reset(void)
 		rt_spin_unlock(rt_held);
 	rt_tracked_n = 0;
 	rt_collapsed_reads = 0;
+	rt_dead_slot_at = 0; /* a call that trapped did not return: what it read is not judged */
 	rt_callback_own = 0;
 	rt_in_callback = 0;
 	if (rt_slot >= 0 && rt_readers[rt_slot].nesting) {
@@ -964,6 +1013,7 @@ void rt_rcu_read_lock(void)
 	struct rt_reader *r = &rt_readers[rt_slot];
 	if (!r->nesting)
 		rt_trace_n = rt_trace_in_step = rt_trace_skipped = 0;
+	rt_dead_slot_at = 0;
 	__atomic_store_n(&r->nesting, r->nesting + 1, __ATOMIC_SEQ_CST);
 }
 void rt_rcu_read_unlock(void)
@@ -971,6 +1021,8 @@ void rt_rcu_read_unlock(void)
 	struct rt_reader *r = &rt_readers[rt_slot];
 	if (!r->nesting)
 		BUG();
+	if (rt_tracking)
+		rt_dead_slot_judge();
 	if (r->nesting == 1 && rt_tracking) {
 		rt_track_judge();
 		rt_collapsed_reads = 0;

@@ -18,7 +18,8 @@ export class KernelReadCursor implements ReadCursor {
   last = 0;
   /** The kernel re-walks inside its own code: not visible from here. */
   readonly rewalks = 0;
-  private readonly mas: number;
+  /** The cursor's ma_state, in the module's memory (tests hand it to the module's test exports). */
+  readonly mas: number;
   private readonly out: number;
   private readonly words: Uint32Array;
   private readonly x: KernelInstance['exports'];

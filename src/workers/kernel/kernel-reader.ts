@@ -5,7 +5,7 @@
  * read-side section and freed before the section ended, or reached after it was freed.
  */
 import { KernelInstance, compileKernel } from '../../kernel/loader.js';
-import { ReaderProbe } from '../reader-probe.js';
+import { ReaderProbe, type SectionFinding } from '../reader-probe.js';
 import {
   EMPTY_AREA_MISS,
   NEXT_PAST_MAX,
@@ -27,18 +27,35 @@ export function runKernelReader(task: ReaderTask): TaskResult {
   const tracking = task.check !== 'off';
   kernel.trackNodes(tracking);
   const tree = kernel.tree(info.tree);
-  const report = new Uint32Array(info.memory.buffer, kernel.exports.rt_reader_report(), 6);
+  // rt.c's struct rt_reader_report: freed under, freed at deref, untracked, the first freed node
+  // and its generations, dead-slot uses and the first one's slot address and value.
+  const report = new Uint32Array(info.memory.buffer, kernel.exports.rt_reader_report(), 9);
   let seen = 0;
+  let deadSlotUses = 0;
   const trace = new WalkTrace(kernel);
   const cursor = new KernelReadCursor(kernel, tree);
-  const sectionCheck = (): string | null => {
+  const sectionCheck = (): SectionFinding | null => {
+    const uses = Atomics.load(report, 6);
+    if (uses !== deadSlotUses) {
+      const first = deadSlotUses === 0;
+      deadSlotUses = uses;
+      const at = report[7];
+      const node = at & ~0xff;
+      return {
+        seen: first
+          ? `a call returned after reading the slot at 0x${at.toString(16)} (node 0x${node.toString(16)} + ${at - node}, value 0x${report[8].toString(16)}) from a node that was dead at the read, with no re-walk from the root after it: a dead node's slot was used`
+          : `a call returned after using a slot read from a dead node (${uses} such calls on this thread so far)`,
+        rule: 'a slot read from a node that is dead is followed by the dead check and a re-walk from the root before it is used',
+      };
+    }
     const found = Atomics.load(report, 0) + Atomics.load(report, 1);
     if (found === seen) return null;
     seen = found;
     const node = `0x${report[3].toString(16)}`;
-    return report[1] > 0 && report[0] === 0
+    const seenText = report[1] > 0 && report[0] === 0
       ? `reached node ${node} through rcu_dereference after it was freed (generation ${report[4]}, all poison)`
       : `node ${node} was freed while the read-side section that reached it was open (generation ${report[4]} when reached, ${report[5]} at the section's end)`;
+    return { seen: seenText, rule: 'no node freed while a read-side section that reached it is open' };
   };
   return runProbe(task, (base) =>
     new ReaderProbe({
