@@ -447,3 +447,96 @@ describe('the ascent check (inner/conform.c km_ascent_in_flux): a path whose par
     expect(checked, 'children of the calm root checked').toBeGreaterThan(1);
   });
 });
+
+describe("a cursor's ascent against its own descent (rt.c rt_descent_*): parent-slot-before-adopt seen by the reader itself", () => {
+  /** Steps forward from `start` until `stop`, or 64 steps; the index of each step flagged with bit 2. */
+  function iterate(reader: KernelInstance, cursor: KernelReadCursor, start: number, limit: number, backward = false): { steps: number; contradicted: number[] } {
+    const contradicted: number[] = [];
+    let steps = 0;
+    reader.exports.rt_read_lock();
+    cursor.set(start);
+    for (; steps < 400; steps++) {
+      const e = backward ? cursor.findRev(limit) : cursor.find(limit);
+      if ((cursor.stepFlags & 4) !== 0) contradicted.push(steps);
+      if (e === 0) break;
+    }
+    reader.exports.rt_read_unlock();
+    return { steps, contradicted };
+  }
+
+  /*
+   * The window's state made by hand in a calm tree: a leaf whose parent word names its holder
+   * with a wrong slot, as 6.12's children carry between mas_topiary_replace and
+   * mas_adopt_children (the audit test above freezes a writer there; in that state the cursor
+   * reaches the child's subtree through nodes not yet adopted, so the ascent from the child itself
+   * needs a leaf child, which the hand-made state gives at once).
+   */
+  async function misnamedLeaf(mod: WasmModule, slotIn: number, slotNamed: number) {
+    const { memory, reader, readerTree, tree } = await setup(mod, MT_FLAGS_USE_RCU);
+    const words = new Uint32Array(memory.buffer);
+    // The holder: down slot 0 from the root to the level above the leaves (its range starts at 0).
+    let holder = words[(tree.address + 12) >>> 2] & ~0xff;
+    for (let level = tree.height(); level > 2; level--) holder = words[(holder + 64) >>> 2] & ~0xff;
+    const leaf = words[(holder + 64 + 4 * slotIn) >>> 2] & ~0xff;
+    const word = words[leaf >>> 2];
+    expect(word & ~0xff, 'the leaf names its holder').toBe(holder);
+    expect((word & 0xf8) >>> 3, 'with its slot').toBe(slotIn);
+    words[leaf >>> 2] = (word & ~0xf8) | (slotNamed << 3);
+    // The leaf's range: the holder's pivots follow its parent word.
+    const first = words[(holder + 4 + 4 * (slotIn - 1)) >>> 2] + 1;
+    const last = words[(holder + 4 + 4 * slotIn) >>> 2];
+    reader.trackNodes(true);
+    return { reader, cursor: new KernelReadCursor(reader, readerTree), first, last };
+  }
+
+  it('forward: down through slot 2 to a leaf whose word names slot 0, the ascent reads slot 1: flagged at that step', async ({ skip }) => {
+    const { reader, cursor, first } = await misnamedLeaf(module(shipped, skip), 2, 0);
+    const { contradicted } = iterate(reader, cursor, first, BLOCKS * 16);
+    expect(contradicted.length).toBeGreaterThan(0);
+    expect(contradicted[0], 'the step that left the leaf, after the descent (not the first)').toBeGreaterThan(0);
+  });
+
+  it('backward: down through slot 2 to a leaf whose word names slot 5, the ascent reads slot 4: flagged', async ({ skip }) => {
+    const { reader, cursor, last } = await misnamedLeaf(module(shipped, skip), 2, 5);
+    const { contradicted } = iterate(reader, cursor, last, 0, true);
+    expect(contradicted.length).toBeGreaterThan(0);
+    expect(contradicted[0]).toBeGreaterThan(0);
+  });
+
+  it('the same leaf named right: not flagged either way', async ({ skip }) => {
+    const { reader, cursor, first, last } = await misnamedLeaf(module(shipped, skip), 2, 2);
+    expect(iterate(reader, cursor, first, BLOCKS * 16).contradicted).toEqual([]);
+    expect(iterate(reader, cursor, last, 0, true).contradicted).toEqual([]);
+  });
+
+  it('nodes replaced under the iteration (dead holders, re-walks): not flagged', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { reader, readerTree, tree } = await setup(mod, MT_FLAGS_USE_RCU);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    reader.exports.rt_read_lock();
+    cursor.set(0);
+    const flagged: number[] = [];
+    for (let i = 0; i < 2 * BLOCKS; i++) {
+      if (i === 100) flatten(tree); // every node dies under the open section
+      if (cursor.find(BLOCKS * 16) === 0) break;
+      if ((cursor.stepFlags & 4) !== 0) flagged.push(i);
+    }
+    reader.exports.rt_read_unlock();
+    expect(flagged).toEqual([]);
+  });
+
+  it('a calm tree, forward and backward over every entry: never flagged', async ({ skip }) => {
+    const mod = module(shipped, skip);
+    const { reader, readerTree, tree } = await setup(mod, MT_FLAGS_USE_RCU);
+    expect(tree.height()).toBeGreaterThanOrEqual(2);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    const forward = iterate(reader, cursor, 0, BLOCKS * 16);
+    expect(forward.steps, 'every range visited').toBeGreaterThanOrEqual(BLOCKS - 1);
+    expect(forward.contradicted).toEqual([]);
+    const backward = iterate(reader, cursor, BLOCKS * 16, 0, true);
+    expect(backward.steps).toBeGreaterThanOrEqual(BLOCKS - 1);
+    expect(backward.contradicted).toEqual([]);
+  });
+});

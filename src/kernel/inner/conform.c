@@ -229,10 +229,14 @@ static int km_read_nodes_in_flux(struct maple_tree *mt, unsigned int from)
 	return 0;
 }
 
+void rt_descent_begin(const void *mas, int dir);
+int rt_descent_end(void);
+
 /* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min.
  * out: {index, last, flags}: bit 0, the state's node bounds hold an RCU callback head's word
- * (pivot-after-dead-check); bit 1, the ascent path's parent words were in flux (parent-slot-before-adopt);
- * neither when a node of the path was dead at the start. */
+ * (pivot-after-dead-check); bit 1, the ascent path's parent words were in flux, bit 2, the
+ * cursor came back to a live node it went down through at another slot than the next (rt.c:
+ * rt_descent_*; both parent-slot-before-adopt); none when a node of the path was dead at the start. */
 KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, unsigned int step,
 		unsigned long limit, unsigned long *out)
 {
@@ -242,6 +246,7 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	unsigned int i;
 
 	unsigned int traced, since;
+	int contradicted;
 
 	rcu_read_lock();
 	rt_trace_mark(KM_TRACE_STEP + step, limit);
@@ -253,6 +258,8 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 		for (i = 0; i < ascent.n; i++)
 			rt_trace_mark(KM_TRACE_PARENT, ascent.word[i]);
 	}
+	/* Steps 0 and 2 (mas_find, mas_next) go forward, 1 and 3 back. */
+	rt_descent_begin(mas, (step & 1) ? -1 : 1);
 	switch (step) {
 	case 0:
 		entry = mas_find(mas, limit);
@@ -267,13 +274,15 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 		entry = mas_prev(mas, limit);
 		break;
 	}
+	contradicted = rt_descent_end();
 	km_cursor_out(mas, out);
 	out[2] = km_ascent_had_dead(&ascent) ? 0 :
 		 /* Forward, mas_next_node takes max from the parent's pivot; back, mas_prev_node takes min. */
 		 (mas->status == ma_active &&
 		  ((step & 1) ? km_rcu_head_word(mas->min - 1, since) || km_rcu_head_of_path(&ascent, mas->min - 1, since)
 			      : km_rcu_head_word(mas->max, since) || km_rcu_head_of_path(&ascent, mas->max, since))) |
-		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1;
+		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1 |
+		 contradicted << 2;
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);
 	rt_trace_mark(KM_TRACE_MIN, mas->min);

@@ -128,6 +128,8 @@ EXPORT(rt_watchdog_arm) void rt_watchdog_arm(unsigned int budget) { rt_watchdog_
 static _Thread_local int rt_tracking;
 static void rt_track(void *v);
 static void rt_dead_slot_note(void *const *p, void *v);
+static void rt_descent_note(void *const *p, void *v);
+static void rt_descent_reset(void);
 static void rt_root_read(void *const *p, void *v);
 
 /*
@@ -217,6 +219,7 @@ void *rt_rcu_dereference(void *const *p)
 	if (rt_tracking) {
 		rt_trace_deref(p, v);
 		rt_dead_slot_note(p, v);
+		rt_descent_note(p, v);
 		rt_track(v);
 		rt_root_read(p, v);
 	}
@@ -718,6 +721,18 @@ static void rt_report(unsigned int node, unsigned int then, unsigned int now, in
 }
 
 /*
+ * Whether a slot's value is a maple node, an encoded enode (maple_tree.c mt_mk_node: the node's
+ * address, its type in bits 3-4, MAPLE_ENODE_NULL (bit 2) always set, MAPLE_ROOT_NODE (bit 1)
+ * on the root word's), rather than an entry: entries the harness stores have bit 0 set, and a
+ * node lies in the node slab. (xa_is_node's test, bit 1, holds only for the root word's value.)
+ */
+static int rt_is_enode(unsigned long e)
+{
+	struct kmem_cache *c = rt_node_cache;
+	return (e & 5) == 4 && e > 4096 && c && slab_is_object(c, (void *)(e & ~(unsigned long)(RT_NODE_SIZE - 1)));
+}
+
+/*
  * ---- dead-slot use: a slot read from a dead node that the call went on with ----
  * Every path of the kernel's readers reads a node's slot, then checks that the node is
  * alive (ma_dead_node), and on a dead one re-walks from the tree's root (mas_rewalk,
@@ -761,22 +776,88 @@ static void rt_dead_slot_judge(void)
 	rt_dead_slot_at = 0;
 }
 
+/*
+ * ---- a cursor's ascent against its own descent (kernel-known.ts: parent-slot-before-adopt) ----
+ * A cursor (one ma_state, one direction, inside one read-side section, no root read in
+ * between) that went down from a live node H through slot k and later reads H again reads
+ * the slot after k (forward steps) or before it (backward): mas_next_node/mas_prev_node come
+ * back to H only by mas_ascend from the child, which takes the slot from the child's parent
+ * word, and a live node's children never change slots (RCU mode replaces a node whose
+ * children move). Another slot means that the child's parent word named H with a wrong slot
+ * when the cursor ascended: 6.12's window between mas_topiary_replace and mas_adopt_children,
+ * seen by the reader itself even when the writer closed it before the step ended. Only node
+ * references count (internal nodes' slots). Kept only inside the steps of inner/conform.c
+ * (rt_descent_begin/rt_descent_end): walks and other ma_states are not judged, and the table
+ * starts afresh at a new cursor, a change of direction, a root read and a new section.
+ */
+#define RT_DESCENT_MAX 8
+struct rt_descent { unsigned int node, at; };
+static _Thread_local struct rt_descent rt_descent[RT_DESCENT_MAX];
+static _Thread_local unsigned int rt_descent_n, rt_descent_contradicted;
+static _Thread_local int rt_descent_dir, rt_descent_on;
+static _Thread_local const void *rt_descent_mas;
+static void rt_descent_reset(void)
+{
+	rt_descent_n = 0;
+	rt_descent_mas = NULL;
+}
+void rt_descent_begin(const void *mas, int dir)
+{
+	if (mas != rt_descent_mas || dir != rt_descent_dir)
+		rt_descent_n = 0;
+	rt_descent_mas = mas;
+	rt_descent_dir = dir;
+	rt_descent_contradicted = 0;
+	rt_descent_on = rt_tracking;
+}
+/* Whether the step since rt_descent_begin came back to a live node at another slot. */
+int rt_descent_end(void)
+{
+	rt_descent_on = 0;
+	return rt_descent_contradicted;
+}
+static void rt_descent_note(void *const *p, void *v)
+{
+	unsigned long e = (unsigned long)v, node = (unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1);
+	struct kmem_cache *c = rt_node_cache;
+	if (!rt_descent_on)
+		return;
+	if (!c || node <= 4096 || !slab_is_object(c, (void *)node)) {
+		rt_descent_n = 0; /* the root word: a walk from the root starts afresh */
+		return;
+	}
+	if (!rt_is_enode(e))
+		return; /* an entry: a leaf's slot */
+	unsigned int at = (unsigned int)((unsigned long)p - node), i;
+	for (i = 0; i < rt_descent_n && rt_descent[i].node != node; i++)
+		;
+	if (i == rt_descent_n) {
+		if (i == RT_DESCENT_MAX)
+			return;
+		rt_descent[rt_descent_n++].node = (unsigned int)node;
+	} else if (at != rt_descent[i].at + rt_descent_dir * (int)sizeof(void *) &&
+		   (*(unsigned long *)node & ~0xfful) != node) {
+		rt_descent_contradicted = 1;
+	}
+	rt_descent[i].at = at;
+}
+
 static void rt_track(void *v)
 {
 	unsigned long e = (unsigned long)v;
 	struct kmem_cache *c = rt_node_cache;
-	/* Only node references (xa_is_node: internal and above 4096) inside a read section. */
-	if ((e & 3) != 2 || e <= 4096 || !c || rt_slot < 0 || !rt_readers[rt_slot].nesting)
+	/* Only nodes (every level's, the root's included) inside a read section. */
+	if (!rt_is_enode(e) || rt_slot < 0 || !rt_readers[rt_slot].nesting)
 		return;
 	unsigned long node = e & ~(unsigned long)(RT_NODE_SIZE - 1);
-	if (!slab_is_object(c, (void *)node))
-		return;
 	unsigned int *w = (unsigned int *)node;
 	unsigned int gen = __atomic_load_n(&w[c->size / 4 - 1], __ATOMIC_SEQ_CST);
 	if (w[1] == RT_POISON && w[2] == RT_POISON) {
 		rt_report((unsigned int)node, gen, gen, 1);
 		return;
 	}
+	if (rt_tracked_n && rt_track_buf[rt_tracked_n - 1].node == node)
+		return; /* a node's slots read one after another */
 	if (rt_tracked_n < RT_TRACK_MAX) {
 		rt_track_buf[rt_tracked_n].node = (unsigned int)node;
 		rt_track_buf[rt_tracked_n].gen = gen;
@@ -998,6 +1079,8 @@ EXPORT(rt_thread_reset) void rt_thread_reset(void)
 	rt_tracked_n = 0;
 	rt_collapsed_reads = 0;
 	rt_dead_slot_at = 0; /* a call that trapped did not return: what it read is not judged */
+	rt_descent_reset();
+	rt_descent_end();
 	rt_callback_own = 0;
 	rt_in_callback = 0;
 	if (rt_slot >= 0 && rt_readers[rt_slot].nesting) {
@@ -1014,6 +1097,8 @@ void rt_rcu_read_lock(void)
 	if (!r->nesting)
 		rt_trace_n = rt_trace_in_step = rt_trace_skipped = 0;
 	rt_dead_slot_at = 0;
+	if (!r->nesting)
+		rt_descent_reset(); /* nodes may be freed and reused between sections */
 	__atomic_store_n(&r->nesting, r->nesting + 1, __ATOMIC_SEQ_CST);
 }
 void rt_rcu_read_unlock(void)

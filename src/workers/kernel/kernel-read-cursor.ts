@@ -27,10 +27,16 @@ export class KernelReadCursor implements ReadCursor {
   /**
    * The first step since set() the runtime flagged (inner/conform.c), or -1: with `flaggedAs` 1,
    * it left a node bound that is an RCU callback head's word (pivot-after-dead-check); with 2, a
-   * parent word of its ascent path named its live holder with a wrong slot (parent-slot-before-adopt).
+   * parent word of its ascent path named its live holder with a wrong slot, or the cursor came back
+   * to a live node it went down through at another slot than the next (parent-slot-before-adopt).
    */
   flaggedStep = -1;
   flaggedAs = 0;
+
+  /** The last step's flags (inner/conform.c km_cursor_step, out[2]), bit by bit; for tests. */
+  get stepFlags(): number {
+    return this.words[2];
+  }
   /** Steps since set(): after the first, iterations continue with mas_next/mas_prev on odd sets. */
   private steps = 0;
   private sets = 0;
