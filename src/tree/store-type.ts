@@ -97,36 +97,37 @@ export class WrState {
     const entry = this.entry;
     let d = mas.depth;
     let offset = mas.offset;
+    // The state's fields are set once, from locals, when the walk stops: the values of the levels
+    // above are overwritten level by level and nothing reads them in between.
+    let type: number;
+    let count: number;
+    let rMax: number;
+    let rMin: number;
+    let content = -1;
+    let leaf: boolean;
     for (;;) {
       const enode = nodes[d];
-      const type = (enode >>> 2) & 3;
+      type = (enode >>> 2) & 3;
       const base = (enode >>> 4) << 6;
-      this.type = type;
       // nodeWalk.
-      const count = ends[d];
-      mas.end = count;
+      count = ends[d];
       const max = maxs[d];
       const pAt = base + 2;
       if (offset < count) offset += mem.scan(pAt + offset, count - offset, index);
-      const rMax = offset < count ? mem.read(pAt + offset) : max;
-      const rMin = offset > 0 ? mem.read(pAt + offset - 1) + 1 : mins[d];
-      this.rMax = rMax;
-      this.rMin = rMin;
-      this.offsetEnd = offset;
-      mas.offset = offset;
+      rMax = offset < count ? mem.read(pAt + offset) : max;
+      rMin = offset > 0 ? mem.read(pAt + offset - 1) + 1 : mins[d];
       // isSpanWr.
       if (span && last >= rMax) {
         const nodeEdge = type < 2 ? max : rMax;
         if (last >= nodeEdge && (last !== nodeEdge || (entry === 0 && last !== 0xffffffff))) {
-          mas.depth = d;
-          return false;
+          leaf = false;
+          break;
         }
       }
-      const content = mem.read(base + (type === 3 ? 11 : 17) + offset);
-      this.content = content;
+      content = mem.read(base + (type === 3 ? 11 : 17) + offset);
       if (type < 2) {
-        mas.depth = d;
-        return true;
+        leaf = true;
+        break;
       }
       // traverse: into the child with the bounds found here; refreshEnd reads its data end.
       taken[d] = offset;
@@ -137,6 +138,16 @@ export class WrState {
       ends[d] = mem.read(((content >>> 4) << 6) + 1) & 0xff;
       offset = 0;
     }
+    mas.depth = d;
+    mas.end = count;
+    mas.offset = offset;
+    this.type = type;
+    this.rMax = rMax;
+    this.rMin = rMin;
+    this.offsetEnd = offset;
+    // A spanning stop at the first level leaves content as it was, as the loop did.
+    if (content !== -1) this.content = content;
+    return leaf;
   }
 
   /** mas_wr_end_piv: the slot holding last, and its pivot. */

@@ -9,7 +9,7 @@
 import type { Memory } from '../shared-heap/memory.js';
 import type { Slab } from '../shared-heap/slab.js';
 import type { Reclaimer } from '../shared-heap/reclaim.js';
-import { Path, MAX_HEIGHT } from './path.js';
+import { MAX_HEIGHT } from './path.js';
 import { Bug } from '../shared-heap/bugs.js';
 import type { Lockdep } from '../shared-heap/lockdep.js';
 import { BigNode } from './big-node.js';
@@ -107,12 +107,26 @@ export class TreeWriter {
       this.lkLast = MAX_INDEX;
       return 0;
     }
-    const path = this.lookupPath;
-    const depth = this.walkPath(path, index, MAX_HEIGHT);
-    const leaf = path.node[depth];
-    this.lkFirst = this.scanLo;
-    this.lkLast = this.scanHi;
-    return mem.read(nodeBase(leaf >>> 4) + slotsAt(LEAF_64) + path.offset[depth]);
+    // Down to the leaf holding index. Per level: the data end, the pivots below index (one pivot
+    // scan), the pivots around the slot taken, then that slot. The bounds stay in locals (no path
+    // is recorded): only the leaf's are kept.
+    let enode = root;
+    let min = 0;
+    let max = MAX_INDEX;
+    for (let d = 0; ; d++) {
+      const type = (enode >>> 2) & 3;
+      const base = nodeBase(enode >>> 4);
+      const end = mem.read(base + META) & 0xff;
+      const offset = mem.scan(base + PIVOTS, end, index);
+      if (offset > 0) min = mem.read(base + PIVOTS + offset - 1) + 1;
+      if (offset < end) max = mem.read(base + PIVOTS + offset);
+      if (type === LEAF_64 || d === MAX_HEIGHT - 1) {
+        this.lkFirst = min;
+        this.lkLast = max;
+        return mem.read(base + slotsAt(LEAF_64) + offset);
+      }
+      enode = mem.read(base + slotsAt(type) + offset);
+    }
   }
 
   /** Lookup's range, for callers. */
@@ -123,45 +137,6 @@ export class TreeWriter {
   get lookupLast(): number {
     return this.lkLast;
   }
-
-  /**
-   * Record the path from the root down to `depth` (or the leaf) toward index, with the slot taken
-   * at each level; returns the depth reached. scanLo/scanHi: the range of the last slot taken.
-   */
-  private walkPath(path: Path, index: number, depth: number): number {
-    const mem = this.mem;
-    let enode = mem.read(HDR_ROOT);
-    let min = 0;
-    let max = MAX_INDEX;
-    for (let d = 0; ; d++) {
-      path.node[d] = enode;
-      path.min[d] = min;
-      path.max[d] = max;
-      const type = (enode >>> 2) & 3;
-      const base = nodeBase(enode >>> 4);
-      const offset = this.scan(base, index, min, max);
-      path.offset[d] = offset;
-      if (d === depth || type === LEAF_64) return d;
-      enode = mem.read(base + slotsAt(type) + offset);
-      min = this.scanLo;
-      max = this.scanHi;
-    }
-  }
-
-  /** The slot of the node at base holding index; its range goes to scanLo/scanHi. */
-  private scan(base: number, index: number, min: number, max: number): number {
-    const mem = this.mem;
-    const end = mem.read(base + META) & 0xff;
-    // The pivots below index, in order, as one pivot scan; then the bounds of the slot taken.
-    const offset = mem.scan(base + PIVOTS, end, index);
-    this.scanLo = offset > 0 ? mem.read(base + PIVOTS + offset - 1) + 1 : min;
-    this.scanHi = offset < end ? mem.read(base + PIVOTS + offset) : max;
-    return offset;
-  }
-
-  private scanLo = 0;
-  private scanHi = 0;
-  private readonly lookupPath = new Path();
 
   /** Store entry over [first, last] (arguments already checked): mtree_store_range. */
   store(first: number, last: number, entry: number): void {
