@@ -448,6 +448,40 @@ describe('the ascent check (inner/conform.c km_ascent_in_flux): a path whose par
   });
 });
 
+describe('a node bound dated to the step (inner/conform.c km_rcu_head_of_read_nodes): pivot-after-dead-check', () => {
+  /** A step in an open section reads the root node; then every node dies and goes to call_rcu. */
+  async function queuedAfterStep(mod: WasmModule) {
+    const { memory, tree, reader, readerTree } = await setup(mod, MT_FLAGS_USE_RCU);
+    reader.trackNodes(true);
+    const cursor = new KernelReadCursor(reader, readerTree);
+    const words = new Uint32Array(memory.buffer);
+    const root = words[(tree.address + 12) >>> 2] & ~0xff;
+    reader.exports.rt_read_lock();
+    const since = reader.exports.km_test_rcu_seq_now();
+    cursor.set(16 * 150 + 3);
+    expect(cursor.find(16 * 160)).toBe(entry(150));
+    flatten(tree); // the root node dies and is queued: its rcu_head now lies over pivots[0], pivots[1]
+    const [next, callback] = [words[(root >>> 2) + 1], words[(root >>> 2) + 2]];
+    expect(callback, 'the callback word is set').not.toBe(0);
+    return { reader, since, next, callback, after: reader.exports.km_test_rcu_seq_now() };
+  }
+
+  it("a bound equal to the callback or next word of a node the step read, queued after the step began: dated", async ({ skip }) => {
+    const { reader, since, next, callback } = await queuedAfterStep(module(shipped, skip));
+    expect(reader.exports.km_test_rcu_head_bound(callback, since)).toBe(1);
+    expect(reader.exports.km_test_rcu_head_bound(next, since)).toBe(1);
+    reader.exports.rt_read_unlock();
+  });
+
+  it('the same node queued before the step began (dead before it: 6.12 checks that), or a bound no head holds: not dated', async ({ skip }) => {
+    const { reader, next, callback, after } = await queuedAfterStep(module(shipped, skip));
+    expect(reader.exports.km_test_rcu_head_bound(callback, after)).toBe(0);
+    expect(reader.exports.km_test_rcu_head_bound(next, after)).toBe(0);
+    expect(reader.exports.km_test_rcu_head_bound(16 * 150 + 7, 0), 'a key').toBe(0);
+    reader.exports.rt_read_unlock();
+  });
+});
+
 describe("a cursor's ascent against its own descent (rt.c rt_descent_*): parent-slot-before-adopt seen by the reader itself", () => {
   /** Steps forward from `start` until `stop`, or 64 steps; the index of each step flagged with bit 2. */
   function iterate(reader: KernelInstance, cursor: KernelReadCursor, start: number, limit: number, backward = false): { steps: number; contradicted: number[] } {

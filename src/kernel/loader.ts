@@ -206,6 +206,8 @@ interface Exports {
   /** For tests: the reader's ascent check from an encoded node (1: a parent word on the path is in flux). */
   km_ascent_check(mt: number, enode: number): number;
   km_test_read_slot(mas: number, thenRoot: number): number;
+  km_test_rcu_head_bound(bound: number, since: number): number;
+  km_test_rcu_seq_now(): number;
   km_empty_area(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
   km_empty_area_locked(mt: number, min: number, max: number, size: number, rev: number, out: number): number;
   km_alloc_range(mt: number, size: number, entry: number, min: number, max: number, rev: number, out: number): number;

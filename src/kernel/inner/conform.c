@@ -156,6 +156,49 @@ static int km_rcu_head_of_path(const struct km_ascent *a, unsigned long b, unsig
 	return 0;
 }
 
+unsigned int rt_trace_count(void);
+unsigned int rt_trace_address(unsigned int i);
+
+/*
+ * The third way to date a bound b, for a step with no path at its start (a first step) or a
+ * parent reached during the step: a node the step dereferenced (the walk trace's records since
+ * `from`) whose rcu_head holds b (its `next` or its callback, which no `next` word dates) and
+ * which was queued by call_rcu during the step. Seen on `spanning`: a first mas_find_rev whose
+ * mas_prev_node took min = callback + 1 = 2 from the parent it had just read.
+ */
+static int km_rcu_head_of_read_nodes(unsigned int from, unsigned long b, unsigned int since)
+{
+	unsigned int i, to = rt_trace_count(), queued;
+	const unsigned long *last = NULL;
+
+	for (i = from; i < to; i++) {
+		const unsigned long *w = (const unsigned long *)(unsigned long)(rt_trace_address(i) & ~MAPLE_NODE_MASK);
+
+		/* A step reads several slots of one node in a row: look at each node once per run. */
+		if (w == last)
+			continue;
+		last = w;
+		if (!rt_is_node(w) || (w[1] != b && w[2] != b))
+			continue;
+		queued = rt_rcu_queued_seq(w);
+		if (queued != 0 && queued > since)
+			return 1;
+	}
+	return 0;
+}
+
+/* For tests: the predicate above over this section's trace from its start. */
+KM_CONFORM_EXPORT(km_test_rcu_head_bound) int km_test_rcu_head_bound(unsigned long b, unsigned int since)
+{
+	return km_rcu_head_of_read_nodes(0, b, since);
+}
+
+/* For tests: the runtime's call_rcu count now (a step's `since`). */
+KM_CONFORM_EXPORT(km_test_rcu_seq_now) unsigned int km_test_rcu_seq_now(void)
+{
+	return rt_rcu_seq_now();
+}
+
 /* A node of the path whose word, at the start or now, names its holder with a wrong slot,
  * or named the same holder with another slot at the start (a fix that happened during the step). */
 static int km_ascent_in_flux(struct maple_tree *mt, const struct km_ascent *a)
@@ -203,9 +246,6 @@ KM_CONFORM_EXPORT(km_test_read_slot) void *km_test_read_slot(struct ma_state *ma
 	return entry;
 }
 
-unsigned int rt_trace_count(void);
-unsigned int rt_trace_address(unsigned int i);
-
 /*
  * The nodes whose words the step dereferenced (the walk trace's records since `from`): does
  * one of them, now, name its live holder with a wrong slot? That covers the ascents inside a
@@ -231,6 +271,13 @@ static int km_read_nodes_in_flux(struct maple_tree *mt, unsigned int from)
 
 void rt_descent_begin(const void *mas, int dir);
 int rt_descent_end(void);
+
+/* A node bound b of a step dated to it, any of the three ways above. */
+static int km_rcu_head_bound(const struct km_ascent *a, unsigned int traced, unsigned long b, unsigned int since)
+{
+	return km_rcu_head_word(b, since) || km_rcu_head_of_path(a, b, since) ||
+	       km_rcu_head_of_read_nodes(traced, b, since);
+}
 
 /* step: 0 mas_find, 1 mas_find_rev, 2 mas_next, 3 mas_prev; limit is max or min.
  * out: {index, last, flags}: bit 0, the state's node bounds hold an RCU callback head's word
@@ -279,8 +326,8 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	out[2] = km_ascent_had_dead(&ascent) ? 0 :
 		 /* Forward, mas_next_node takes max from the parent's pivot; back, mas_prev_node takes min. */
 		 (mas->status == ma_active &&
-		  ((step & 1) ? km_rcu_head_word(mas->min - 1, since) || km_rcu_head_of_path(&ascent, mas->min - 1, since)
-			      : km_rcu_head_word(mas->max, since) || km_rcu_head_of_path(&ascent, mas->max, since))) |
+		  ((step & 1) ? km_rcu_head_bound(&ascent, traced, mas->min - 1, since)
+			      : km_rcu_head_bound(&ascent, traced, mas->max, since))) |
 		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1 |
 		 contradicted << 2;
 	/* The state the next step starts from, for the walk trace. */
