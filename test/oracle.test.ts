@@ -718,6 +718,40 @@ describe('torn bounds: the new entry over older bounds, tied to the writes that 
     rejected(oracle(log).walk(115, 302, 110, 124, 2, 4), [2, 4]);
   });
 
+  it("the kernel's slot store under the simulator (pivot visible before its slot): the old entry over a newer boundary is accepted and counted", () => {
+    const o = oracle(log);
+    o.acceptUnorderedSlotStore = true;
+    // The three pivot-first views the default rule rejects (above): each bound on the line of a
+    // bound of the entry's own range, moved by the window's slot store.
+    expect(o.walk(122, 302, 110, 124, 3, 4)).toBeNull();
+    expect(o.walk(111, 301, 100, 112, 4, 5)).toBeNull();
+    expect(o.walk(121, 303, 120, 129, 6, 7)).toBeNull();
+    expect(o.unorderedSlotStoreAccepted).toBe(3);
+    expect(o.tornAccepted).toBe(0);
+  });
+
+  it('that allowance follows only the bounds of ranges the entry held, and only through slot stores of the window', () => {
+    const o = oracle(log);
+    o.acceptUnorderedSlotStore = true;
+    // 129 never bounded 305, and 99 never moved, so neither range is explained either way.
+    rejected(o.walk(110, 305, 100, 129, 4, 7), [4, 7]);
+    rejected(o.walk(115, 306, 100, 124, 3, 6), [3, 6]);
+    // The move of 119 to 124 (v4) is not in the window: exact only.
+    rejected(o.walk(122, 302, 110, 124, 4, 4), [4, 4]);
+    // A write that is not a slot store's shape ends the line: 503 [100, 109], then [100, 130]
+    // replaced by 504 (two boundaries erased): 503 over [100, 130] is not explained.
+    const spanning = history([
+      [100, 109, 503],
+      [110, 119, 505],
+      [120, 130, 506],
+      [105, 130, 504],
+    ]);
+    const s = oracle(spanning);
+    s.acceptUnorderedSlotStore = true;
+    rejected(s.walk(103, 503, 100, 130, 3, 4), [3, 4]);
+    expect(o.unorderedSlotStoreAccepted + s.unorderedSlotStoreAccepted).toBe(0);
+  });
+
   it('iteration steps follow the same rule', () => {
     expect(oracle(log).find(110, 200, 306, 110, 119, 3, 6)).toBeNull();
     rejected(oracle(log).find(110, 200, 302, 110, 124, 3, 4), [3, 4]);

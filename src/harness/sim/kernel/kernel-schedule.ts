@@ -35,9 +35,11 @@ import {
   PREV_RANGE_REVERSED,
   PREV_ROOT_REREAD,
   REWALK_NULL_NODE,
+  SLOT_STORE_UNORDERED,
   isRewalkNullNode,
 } from '../../kernel-known.js';
 import type { Violation } from '../../types.js';
+import { OP_NAMES } from '../../control.js';
 import { Chooser } from '../chooser.js';
 import { scenarioShape } from '../scenarios.js';
 import type { ScenarioName } from '../scenarios.js';
@@ -71,6 +73,8 @@ export interface KernelScheduleOutcome {
   readerOps: number;
   writerOps: number;
   fair: boolean;
+  /** Reader operations given up because they waited for the writer below them (READER_WAIT_ACCESSES). */
+  readerWaits: number;
   /** Known findings of 6.12's code the readers met (kernel-known.ts), by name. */
   known: Record<string, number>;
   /** Node objects the run used. */
@@ -84,10 +88,42 @@ const NODE_LIMIT = 1024;
 
 class StallError extends Error {}
 
+/**
+ * A reader nested in the writer that has made this many accesses in one operation is waiting for
+ * the writer: 6.12's readers re-walk until the writer's operation has moved on (a node published
+ * before its children are adopted, a dead node still in a parent's slot), and the writer cannot
+ * move on while the reader runs inside its hook. A normal operation makes a few hundred.
+ */
+const READER_WAIT_ACCESSES = 20_000;
+
+/** Thrown through a reader's kernel call that waits for the writer below it (READER_WAIT_ACCESSES). */
+export class ReaderWaitsForWriter extends Error {
+  override name = 'ReaderWaitsForWriter';
+}
+
+/** Where a ReaderProbe counts the operations given up (ReaderWaitsForWriter): not a kernel finding. */
+const WAITED_FOR_WRITER = 'waited-for-writer';
+
+/** The readers' known findings, with the slot-store allowance's count under its name. */
+function collectKnown(into: Record<string, number>, probes: readonly ReaderProbe[]): Record<string, number> {
+  for (const p of probes) {
+    for (const [name, n] of Object.entries(p.known)) if (name !== WAITED_FOR_WRITER) into[name] = (into[name] ?? 0) + n;
+    const unordered = p.oracle?.unorderedSlotStoreAccepted ?? 0;
+    if (unordered > 0) into[SLOT_STORE_UNORDERED.name] = (into[SLOT_STORE_UNORDERED.name] ?? 0) + unordered;
+  }
+  return into;
+}
+
 interface KernelThread extends LogicalThread {
   readonly mem: SimulatedMemory;
   label: string;
   run(): void;
+  /** What the thread's kernel code walked in its current section (readers), for a stall report. */
+  walk?: () => string[];
+  /** The step its current operation began at. */
+  opStart: number;
+  /** Its current operation was cut short (ReaderWaitsForWriter). */
+  waited: boolean;
 }
 
 export function runKernelSchedule(build: KernelSimBuild, spec: KernelScheduleSpec): KernelScheduleOutcome {
@@ -107,8 +143,12 @@ class KernelSchedule implements SchedulerView {
   private drains = 0;
   private fair = false;
   private stalled = false;
+  /** The running thread when the run stalled (the stack unwinds before the report). */
+  private stallAt: { thread: string; op: string; trace?: string[] } = { thread: 'scheduler', op: '' };
   private writerOps = 0;
   private writer: KernelThread | null = null;
+  /** Reader operations given up because they waited for the writer below them (not judged). */
+  private readerWaits = 0;
 
   constructor(private readonly build: KernelSimBuild, private readonly spec: KernelScheduleSpec) {
     this.chooser = new Chooser(spec.seed);
@@ -179,6 +219,8 @@ class KernelSchedule implements SchedulerView {
         opsLeft: spec.writerOps,
         onStack: false,
         priority: 0,
+        opStart: 0,
+        waited: false,
         label: 'setup',
         run: () => {
           const step = `${spec.scenario} step ${this.writerOps + 1}`;
@@ -224,10 +266,11 @@ class KernelSchedule implements SchedulerView {
         this.violations.length = 0;
         this.addViolation({
           kind: 'stall',
-          thread: this.top()?.name ?? 'scheduler',
-          op: this.top()?.label ?? '',
+          thread: this.stallAt.thread,
+          op: this.stallAt.op,
           seen: `no end after ${this.steps} accesses (step bound ${spec.stepBound}; fair from then on)`,
           expected: ['every operation ends once memory is fair'],
+          ...(this.stallAt.trace !== undefined ? { trace: this.stallAt.trace } : {}),
         });
       } else if (this.violations.length === 0) {
         writerMem.fence();
@@ -246,7 +289,8 @@ class KernelSchedule implements SchedulerView {
       readerOps: probes.reduce((a, p) => a + p.ops, 0),
       writerOps: this.writerOps,
       fair: this.fair,
-      known: Object.assign(known, ...probes.map((p) => p.known)),
+      readerWaits: this.readerWaits,
+      known: collectKnown(known, probes),
       nodes: sim.nodes,
     };
   }
@@ -293,7 +337,10 @@ class KernelSchedule implements SchedulerView {
       opsLeft: spec.readerOps,
       onStack: false,
       priority: 0,
+      opStart: 0,
+      waited: false,
       label: '',
+      walk: () => trace.lines(),
       run: () => {
         probe.runOne();
         if (probe.violations.length > 0) for (const v of probe.violations.splice(0)) this.addViolation(v);
@@ -309,7 +356,16 @@ class KernelSchedule implements SchedulerView {
           mem.raiseView(sim.gracePeriodClock);
           instance.exports.rt_read_lock();
         },
-        unlock: () => instance.exports.rt_read_unlock(),
+        unlock: () => {
+          if (!thread.waited) {
+            instance.exports.rt_read_unlock();
+            return;
+          }
+          // The kernel call was cut short inside the hook: reset the instance's stack pointer and
+          // its RCU and detector state (what the cut call read is not judged).
+          thread.waited = false;
+          instance.recover('a reader waiting for the writer', new ReaderWaitsForWriter('cut short'));
+        },
       },
       rng: new Rng(spec.seed, 1000 + r),
       keyspace,
@@ -330,11 +386,17 @@ class KernelSchedule implements SchedulerView {
       knownPastMax: NEXT_PAST_MAX.name,
       knownCorruptIteration: (step) =>
         cursor.flaggedStep < 0 || step < cursor.flaggedStep ? null : cursor.flaggedAs === 1 ? PIVOT_AFTER_DEAD_CHECK.name : PARENT_SLOT_BEFORE_ADOPT.name,
-      knownError: (error) => (isRewalkNullNode(error) ? REWALK_NULL_NODE.name : null),
-      onOp: () => {
-        thread.label = `op ${probe.ops + 1}`;
+      knownError: (error) => {
+        // Cut short (the unlock above reset the instance): counted, not judged.
+        if (error instanceof ReaderWaitsForWriter) return WAITED_FOR_WRITER;
+        return isRewalkNullNode(error) ? REWALK_NULL_NODE.name : null;
+      },
+      onOp: (code, index) => {
+        thread.label = `op ${probe.ops + 1} (${OP_NAMES[code] ?? code} ${index})`;
       },
     });
+    // The kernel's slot store orders its pivot store after nothing: see SLOT_STORE_UNORDERED.
+    if (probe.oracle !== null) probe.oracle.acceptUnorderedSlotStore = true;
     probes.push(probe);
     return thread;
   }
@@ -346,6 +408,7 @@ class KernelSchedule implements SchedulerView {
     if (blockWriter) writer.onStack = true;
     thread.onStack = true;
     thread.opsLeft--;
+    thread.opStart = this.steps;
     this.stack.push(thread);
     try {
       thread.run();
@@ -357,9 +420,17 @@ class KernelSchedule implements SchedulerView {
   }
 
   private atAccess(): void {
+    const top = this.top();
+    if (top !== null && top !== this.writer && this.stack[0] === this.writer && this.steps - top.opStart > READER_WAIT_ACCESSES) {
+      this.readerWaits++;
+      top.waited = true;
+      throw new ReaderWaitsForWriter(`${top.name} waited ${READER_WAIT_ACCESSES} accesses for the writer below it`);
+    }
     if (this.steps > this.spec.stepBound) {
       if (this.steps > 4 * this.spec.stepBound) {
         this.stalled = true;
+        const top = this.top();
+        this.stallAt = top !== null ? { thread: top.name, op: top.label, trace: top.walk?.() } : { thread: 'scheduler', op: '' };
         throw new StallError('simulator: step bound exceeded');
       }
       if (!this.fair) {
