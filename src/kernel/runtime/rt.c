@@ -39,8 +39,9 @@ RT_SIM_IMPORT(rmb) void rt_sim_rmb(void);
 RT_SIM_IMPORT(deref) void *rt_sim_deref(void *const *p);
 /* rcu_assign_pointer: a release store, made in memory by the host too. */
 RT_SIM_IMPORT(publish) void rt_sim_publish(void **p, void *v);
-/* A new chunk of `count` objects of `size` bytes of the tree's node cache. */
-RT_SIM_IMPORT(node_chunk) void rt_sim_node_chunk(void *chunk, unsigned int size, unsigned int count);
+/* A new chunk of `count` objects of `size` bytes of the tree's node cache, each
+ * beginning with a node of `node_size` bytes (the rest is the slab's own words). */
+RT_SIM_IMPORT(node_chunk) void rt_sim_node_chunk(void *chunk, unsigned int size, unsigned int node_size, unsigned int count);
 /* A tree's root word. */
 RT_SIM_IMPORT(root) void rt_sim_root(void *const *root);
 /* synchronize_rcu begins: a full barrier, and what precedes it is seen by later sections. */
@@ -559,7 +560,7 @@ static void *slab_get(struct kmem_cache *c)
 		}
 #ifdef RT_SIM
 		if (c == rt_node_cache)
-			rt_sim_node_chunk(chunk, c->size, RT_SLAB_CHUNK);
+			rt_sim_node_chunk(chunk, c->size, c->requested, RT_SLAB_CHUNK);
 #endif
 		for (int i = RT_SLAB_CHUNK - 1; i >= 0; i--) {
 			void **obj = (void **)(chunk + (unsigned long)i * c->size);

@@ -3,12 +3,14 @@
  * simulated, and the hooks that route the instrumented module's accesses (src/kernel/instrument.ts)
  * and its ordering primitives (rt.c's RT_SIM imports) to one logical thread's SimulatedMemory.
  *
- * What is simulated: the first 256 bytes (the struct maple_node) of every object of the tree's node
- * cache, and each tree's root word: what the tree's readers and writer share. Everything else (the
- * stacks and TLS blocks, ma_states, the runtime's slab bookkeeping, RCU counters and traces, and the
- * two words the slab keeps after each node) is plain sequentially consistent memory: the runtime's
- * own bookkeeping is not subject to reordering. In the simulator's address space words 0..15 are
- * root words and node k (in allocation order) has words 16 + 64k .. 16 + 64k + 63.
+ * What is simulated: the struct maple_node at the start of every object of the tree's node cache
+ * (128 bytes in the 16-slot wasm32 build; objects are 256 bytes, 256-byte aligned), and each tree's
+ * root word: what the tree's readers and writer share. Everything else (the stacks and TLS blocks,
+ * ma_states, the runtime's slab bookkeeping, RCU counters and traces, and the words the slab keeps
+ * after each node: its call_rcu number and generation) is plain sequentially consistent memory:
+ * the runtime's own bookkeeping is not subject to reordering. In the simulator's address space
+ * words 0..15 are root words and node k (in allocation order) has words 16 + 64k .. 16 + 64k + 63
+ * (of which the node's own are simulated).
  *
  * The one writer thread stores; the wasm store always happens in memory as well, so the module's
  * memory is the writer's program order, and the writer's loads (store forwarding, its own newest
@@ -46,6 +48,8 @@ export class KernelSimMemory {
   private words: Int32Array;
   /** Node objects registered so far. */
   nodes = 0;
+  /** Bytes of each object that are the node (sizeof(struct maple_node)); known at the first chunk. */
+  nodeBytes = 0;
   /** The simulator's clock when the last grace period began (later sections see what came before). */
   gracePeriodClock = 0;
 
@@ -63,7 +67,10 @@ export class KernelSimMemory {
   /** The simulator's word for a byte address, or -1 when the address is not simulated. */
   simWord(addr: number): number {
     const b = this.blocks[addr >>> 8];
-    if (b !== 0) return ROOT_WORDS + (b - 1) * NODE_WORDS + ((addr & (NODE_BYTES - 1)) >>> 2);
+    if (b !== 0) {
+      const off = addr & (NODE_BYTES - 1);
+      return off < this.nodeBytes ? ROOT_WORDS + (b - 1) * NODE_WORDS + (off >>> 2) : -1;
+    }
     const roots = this.roots;
     for (let i = 0; i < roots.length; i++) if (roots[i] === (addr & ~3)) return i;
     return -1;
@@ -82,13 +89,22 @@ export class KernelSimMemory {
     Atomics.store(this.words, i, value);
   }
 
+  /** The byte addresses of the node objects registered so far (tests). */
+  nodeAddresses(): number[] {
+    return this.touched.map((b) => b * NODE_BYTES);
+  }
+
   /** Forget the node map (the memory is dropped with the run). */
   dispose(): void {
     for (const b of this.touched) this.blocks[b] = 0;
     this.touched.length = 0;
   }
 
-  private registerChunk(chunk: number, size: number, count: number): void {
+  private registerChunk(chunk: number, size: number, nodeBytes: number, count: number): void {
+    if (size !== NODE_BYTES || nodeBytes > NODE_BYTES || nodeBytes % 4 !== 0) {
+      throw new Error(`simulator: node objects of ${size} bytes holding ${nodeBytes}-byte nodes (expected ${NODE_BYTES}-byte objects)`);
+    }
+    this.nodeBytes = nodeBytes;
     for (let i = 0; i < count; i++) {
       const base = (chunk + i * size) >>> 0;
       if ((base & (NODE_BYTES - 1)) !== 0) throw new Error(`simulator: node object 0x${base.toString(16)} is not 256-byte aligned`);
@@ -135,7 +151,7 @@ export class KernelSimMemory {
       wmb: () => thread.wmb(),
       rmb: () => thread.rmb(),
       mb: () => thread.mb(),
-      node_chunk: (chunk: number, size: number, count: number) => this.registerChunk(chunk >>> 0, size >>> 0, count >>> 0),
+      node_chunk: (chunk: number, size: number, nodeBytes: number, count: number) => this.registerChunk(chunk >>> 0, size >>> 0, nodeBytes >>> 0, count >>> 0),
       root: (p: number) => {
         if (this.roots.length >= ROOT_WORDS) throw new SimCapacityError(`simulator: more than ${ROOT_WORDS} trees`);
         this.roots.push(p >>> 0);
