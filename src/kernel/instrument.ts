@@ -14,6 +14,8 @@ import { projectRoot } from './source.js';
 import type { BuildResult } from './build.js';
 
 export const BINARYEN_PACKAGE = 'binaryen';
+/** Bumped when the instrumentation changes, so cached results are redone. */
+const FORMAT = 2;
 
 export interface InstrumentedKernel {
   wasmPath: string;
@@ -30,6 +32,7 @@ export interface InstrumentedKernel {
 
 interface Binaryen {
   readBinary(bytes: Uint8Array): BinaryenModule;
+  setDebugInfo(on: boolean): void;
 }
 interface BinaryenModule {
   runPasses(passes: string[]): void;
@@ -61,7 +64,7 @@ export async function instrumentKernel(build: BuildResult, cacheDir = defaultSim
   const metaPath = join(dir, `${stem}-instrumented.json`);
   if (existsSync(wasmPath) && existsSync(metaPath)) {
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Omit<InstrumentedKernel, 'cached' | 'wasmPath'>;
-    if (meta.binaryen === version) return { ...meta, wasmPath, cached: true };
+    if (meta.binaryen === version && (meta as { format?: number }).format === FORMAT) return { ...meta, wasmPath, cached: true };
   }
   let binaryen: Binaryen;
   try {
@@ -69,6 +72,8 @@ export async function instrumentKernel(build: BuildResult, cacheDir = defaultSim
   } catch (error) {
     throw new Error(`the simulator needs ${BINARYEN_PACKAGE} (${(error as Error).message}): run \`npm ci\``);
   }
+  // Keep the name section: a trap's stack names the kernel functions (loader.ts: kernelFrames).
+  binaryen.setDebugInfo(true);
   const module = binaryen.readBinary(readFileSync(build.wasmPath));
   try {
     // The features are the build's own (its target_features section): with more, binaryen would
@@ -96,7 +101,7 @@ export async function instrumentKernel(build: BuildResult, cacheDir = defaultSim
     const tmp = `${wasmPath}.${process.pid}.tmp`;
     writeFileSync(tmp, module.emitBinary());
     renameSync(tmp, wasmPath);
-    writeFileSync(metaPath, `${JSON.stringify({ ...meta, build: build.buildHash, instrumentedAt: new Date().toISOString() }, null, 2)}\n`);
+    writeFileSync(metaPath, `${JSON.stringify({ ...meta, format: FORMAT, build: build.buildHash, instrumentedAt: new Date().toISOString() }, null, 2)}\n`);
     return { ...meta, wasmPath, cached: false };
   } finally {
     module.dispose();

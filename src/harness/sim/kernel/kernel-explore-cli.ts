@@ -3,8 +3,8 @@ import { UsageError, parseDuration, parseFlags, parseInteger } from '../../cli-a
 import { writeJson } from '../../results-file.js';
 import { humanRate } from '../../status.js';
 import { KERNEL_CATALOG } from '../../kernel-catalog.js';
-import { SCENARIOS } from '../scenarios.js';
-import type { ScenarioName } from '../scenarios.js';
+import { KERNEL_SCENARIOS } from './kernel-scenarios.js';
+import type { KernelScenarioName } from './kernel-scenarios.js';
 import { DEFAULT_KERNEL_EXPLORE, exploreKernel, kernelReplayCommand, loadKernelSim } from './kernel-explore.js';
 import type { KernelExploreConfig } from './kernel-explore.js';
 
@@ -24,7 +24,8 @@ Options:
   --seed N            master seed (default: chosen and printed)
   --strategy NAME     random, pct or mixed (alternate per round; default ${DEFAULT_KERNEL_EXPLORE.strategy})
   --depth D           PCT depth (default ${DEFAULT_KERNEL_EXPLORE.depth})
-  --scenario NAME     ${SCENARIOS.join(', ')} (repeatable; default all, in rotation)
+  --scenario NAME     ${KERNEL_SCENARIOS.join(', ')} (repeatable; default all, in
+                      rotation; destroy: fill a two-level tree, destroy it, and again)
   --readers N         reader instances per schedule (default ${DEFAULT_KERNEL_EXPLORE.readers})
   --writer-ops N      writer operations per schedule (default ${DEFAULT_KERNEL_EXPLORE.writerOps})
   --reader-ops N      operations per reader per schedule (default ${DEFAULT_KERNEL_EXPLORE.readerOps})
@@ -65,9 +66,9 @@ export function parseKernelExploreCli(argv: string[]): { help: boolean; json: bo
   }
   const strategy = v.strategy ?? DEFAULT_KERNEL_EXPLORE.strategy;
   if (strategy !== 'random' && strategy !== 'pct' && strategy !== 'mixed') throw new UsageError(`--strategy must be random, pct or mixed with --tree kernel, got '${strategy}'`);
-  const scenarios = (v.scenario ?? [...DEFAULT_KERNEL_EXPLORE.scenarios]) as ScenarioName[];
+  const scenarios = (v.scenario ?? [...DEFAULT_KERNEL_EXPLORE.scenarios]) as KernelScenarioName[];
   for (const s of scenarios) {
-    if (!(SCENARIOS as readonly string[]).includes(s)) throw new UsageError(`--scenario: unknown scenario '${s}'; known: ${SCENARIOS.join(', ')}`);
+    if (!(KERNEL_SCENARIOS as readonly string[]).includes(s)) throw new UsageError(`--scenario: unknown scenario '${s}'; known: ${KERNEL_SCENARIOS.join(', ')}`);
   }
   const d = DEFAULT_KERNEL_EXPLORE;
   const int = (flag: string, text: string | undefined, min: number, max: number, dflt: number): number => (text !== undefined ? parseInteger(flag, text, min, max) : dflt);

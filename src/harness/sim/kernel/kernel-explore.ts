@@ -12,12 +12,12 @@ import { KERNEL_CATALOG } from '../../kernel-catalog.js';
 import type { Mutation } from '../../../kernel/mutation.js';
 import type { Violation } from '../../types.js';
 import { scheduleSeed } from '../explore.js';
-import type { ScenarioName } from '../scenarios.js';
+import type { KernelScenarioName } from './kernel-scenarios.js';
 import { runKernelSchedule } from './kernel-schedule.js';
 import type { KernelScheduleOutcome, KernelScheduleSpec, KernelSimBuild } from './kernel-schedule.js';
 
 export interface KernelExploreConfig {
-  scenarios: ScenarioName[];
+  scenarios: KernelScenarioName[];
   /** Kernel catalog entries (src/harness/kernel-catalog.ts) built in. */
   bugs: string[];
   seed: number;
@@ -39,7 +39,7 @@ export interface KernelExploreConfig {
  * few hundred simulated accesses, and readers nested at one in forty of them run out of 8.
  */
 export const DEFAULT_KERNEL_EXPLORE: Omit<KernelExploreConfig, 'seed' | 'bugs'> = {
-  scenarios: ['churn', 'random', 'rcu-simulated', 'spanning', 'slot-store', 'vma'],
+  scenarios: ['churn', 'random', 'rcu-simulated', 'spanning', 'slot-store', 'vma', 'destroy'],
   schedules: 100_000,
   strategy: 'mixed',
   depth: 3,

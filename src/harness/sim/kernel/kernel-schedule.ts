@@ -41,14 +41,14 @@ import {
 import type { Violation } from '../../types.js';
 import { OP_NAMES } from '../../control.js';
 import { Chooser } from '../chooser.js';
-import { scenarioShape } from '../scenarios.js';
-import type { ScenarioName } from '../scenarios.js';
+import { kernelScenarioShape } from './kernel-scenarios.js';
+import type { KernelScenarioName } from './kernel-scenarios.js';
 import { PctStrategy, RandomStrategy } from '../strategies.js';
 import type { LogicalThread, SchedulerView, Strategy } from '../strategies.js';
 import { VersionWindows } from '../version-windows.js';
 
 export interface KernelScheduleSpec {
-  scenario: ScenarioName;
+  scenario: KernelScenarioName;
   seed: number;
   strategy: 'random' | 'pct';
   depth: number;
@@ -177,7 +177,7 @@ class KernelSchedule implements SchedulerView {
 
   run(): KernelScheduleOutcome {
     const { spec, world, build } = this;
-    const shape = scenarioShape(spec.scenario);
+    const shape = kernelScenarioShape(spec.scenario);
     const workload = shape.workload();
     const writerMem = world.createThread({ name: 'writer' });
     // Setup: stores reach memory at once, in program order.
