@@ -752,6 +752,33 @@ describe('torn bounds: the new entry over older bounds, tied to the writes that 
     expect(o.unorderedSlotStoreAccepted + s.unorderedSlotStoreAccepted).toBe(0);
   });
 
+  it("the kernel walk's pivot read twice: a range above the index is accepted only when the entry held the index, then exactly that range", () => {
+    // v1: 901 [714, 954]; v2: NULL over [700, 873] moves 901's lower bound from 713 up to 873.
+    const moved = history([
+      [714, 954, 901],
+      [700, 873, 0],
+    ]);
+    const on = (): ResultOracle => {
+      const o = oracle(moved);
+      o.acceptPivotReadTwice = true;
+      return o;
+    };
+    const o = on();
+    expect(o.walk(799, 901, 874, 954, 1, 2)).toBeNull();
+    expect(o.findRev(799, 776, 901, 874, 954, 1, 2)).toBeNull();
+    expect(o.pivotReadTwiceAccepted).toBe(2);
+    // Off (the default): rejected as outside the query.
+    rejected(oracle(moved).walk(799, 901, 874, 954, 1, 2), [1, 2]);
+    // On, but no write in the window, a range the entry never held exactly, an entry that never
+    // held the index, or a range below the index: rejected.
+    const p = on();
+    rejected(p.walk(799, 901, 874, 954, 2, 2), [2, 2]);
+    rejected(p.walk(799, 901, 874, 960, 1, 2), [1, 2]);
+    rejected(p.walk(699, 901, 874, 954, 1, 2), [1, 2]);
+    rejected(p.walk(960, 901, 874, 954, 1, 2), [1, 2]);
+    expect(p.pivotReadTwiceAccepted).toBe(0);
+  });
+
   it('iteration steps follow the same rule', () => {
     expect(oracle(log).find(110, 200, 306, 110, 119, 3, 6)).toBeNull();
     rejected(oracle(log).find(110, 200, 302, 110, 124, 3, 4), [3, 4]);

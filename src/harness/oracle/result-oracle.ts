@@ -63,6 +63,14 @@ export class ResultOracle {
   acceptUnorderedSlotStore = false;
   /** Results only that allowance accepted. */
   unorderedSlotStoreAccepted = 0;
+  /**
+   * Also accept a walk's or a backward step's range that lies above its index when the entry held
+   * the index earlier in the window and the range is exactly one the entry held later
+   * (movedPastIndex): the kernel's mtree_range_walk reads pivots[offset - 1] twice. Off by default.
+   */
+  acceptPivotReadTwice = false;
+  /** Results only that allowance accepted. */
+  pivotReadTwiceAccepted = 0;
 
   constructor(
     private readonly log: VersionLog,
@@ -139,7 +147,13 @@ export class ResultOracle {
     this.seenFirst = first;
     this.seenLast = last;
     this.advance(vs);
-    if (!this.withinQuery()) return this.verdict(vs, ve);
+    if (!this.withinQuery()) {
+      if (this.acceptPivotReadTwice && ve > vs && (this.op === WALK || this.op === FIND_REV) && this.movedPastIndex(vs, ve)) {
+        this.pivotReadTwiceAccepted++;
+        return null;
+      }
+      return this.verdict(vs, ve);
+    }
     if (this.holds()) return null;
     // Nothing to race with: exact only.
     if (ve === vs) return this.verdict(vs, ve);
@@ -265,6 +279,31 @@ export class ResultOracle {
       default:
         return this.seenFirst <= this.a && this.a <= this.seenLast;
     }
+  }
+
+  /**
+   * The kernel's mtree_range_walk picks the slot by comparing pivots[offset - 1] < index, then
+   * reads that pivot again for the range's first index (min = pivots[offset - 1] + 1). A slot store
+   * that moves the boundary up past the index between the two reads (the entry's head given to its
+   * neighbour) hands the walk the entry over its new range, which starts above the index. Explained
+   * when the entry held the index at some version of the window and, at that version or a later one,
+   * held exactly the seen range (so a later write of the window moved its lower bound past the index).
+   */
+  private movedPastIndex(vs: number, ve: number): boolean {
+    const entry = this.seenEntry;
+    const first = this.seenFirst;
+    const last = this.seenLast;
+    const index = this.a;
+    if (entry === 0 || first <= index || first > last) return false;
+    const f = this.found;
+    let heldIndex = false;
+    return this.atSomeVersion(vs, ve, () => {
+      this.model.walk(index, f);
+      if (f.entry === entry) heldIndex = true;
+      if (!heldIndex) return false;
+      this.model.walk(first, f);
+      return f.entry === entry && f.first === first && f.last === last;
+    });
   }
 
   /** An empty-area result: its window was free at some version of the window. */

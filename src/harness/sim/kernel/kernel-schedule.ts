@@ -36,6 +36,7 @@ import {
   PREV_ROOT_REREAD,
   REWALK_NULL_NODE,
   SLOT_STORE_UNORDERED,
+  PIVOT_READ_TWICE,
   isRewalkNullNode,
 } from '../../kernel-known.js';
 import type { Violation } from '../../types.js';
@@ -104,12 +105,14 @@ export class ReaderWaitsForWriter extends Error {
 /** Where a ReaderProbe counts the operations given up (ReaderWaitsForWriter): not a kernel finding. */
 const WAITED_FOR_WRITER = 'waited-for-writer';
 
-/** The readers' known findings, with the slot-store allowance's count under its name. */
+/** The readers' known findings, with the two oracle allowances' counts under their names. */
 function collectKnown(into: Record<string, number>, probes: readonly ReaderProbe[]): Record<string, number> {
   for (const p of probes) {
     for (const [name, n] of Object.entries(p.known)) if (name !== WAITED_FOR_WRITER) into[name] = (into[name] ?? 0) + n;
     const unordered = p.oracle?.unorderedSlotStoreAccepted ?? 0;
     if (unordered > 0) into[SLOT_STORE_UNORDERED.name] = (into[SLOT_STORE_UNORDERED.name] ?? 0) + unordered;
+    const twice = p.oracle?.pivotReadTwiceAccepted ?? 0;
+    if (twice > 0) into[PIVOT_READ_TWICE.name] = (into[PIVOT_READ_TWICE.name] ?? 0) + twice;
   }
   return into;
 }
@@ -396,7 +399,11 @@ class KernelSchedule implements SchedulerView {
       },
     });
     // The kernel's slot store orders its pivot store after nothing: see SLOT_STORE_UNORDERED.
-    if (probe.oracle !== null) probe.oracle.acceptUnorderedSlotStore = true;
+    // ... and its walk reads a pivot twice: see PIVOT_READ_TWICE.
+    if (probe.oracle !== null) {
+      probe.oracle.acceptUnorderedSlotStore = true;
+      probe.oracle.acceptPivotReadTwice = true;
+    }
     probes.push(probe);
     return thread;
   }
