@@ -752,6 +752,23 @@ describe('torn bounds: the new entry over older bounds, tied to the writes that 
     expect(o.unorderedSlotStoreAccepted + s.unorderedSlotStoreAccepted).toBe(0);
   });
 
+  it('that allowance covers NULL slots too: the old NULL over the new boundary', () => {
+    // v2: NULL [1701, 1704] after 601 [1600, 1700]; v3: 602 over [1689, 1704] (slot of the NULL,
+    // then pivot 1700 -> 1688). The reader: the new pivot, the old NULL slot.
+    const h = history([
+      [1600, 1700, 601],
+      [1705, 1800, 603],
+      [1689, 1704, 602],
+    ]);
+    const o = oracle(h);
+    o.acceptUnorderedSlotStore = true;
+    expect(o.walk(1702, 0, 1689, 1704, 2, 3)).toBeNull();
+    expect(o.unorderedSlotStoreAccepted).toBe(1);
+    rejected(oracle(h).walk(1702, 0, 1689, 1704, 2, 3), [2, 3]);
+    // A NULL bound on no line: rejected.
+    rejected(o.walk(1702, 0, 1650, 1704, 2, 3), [2, 3]);
+  });
+
   it("the kernel walk's pivot read twice: a range above the index is accepted only when the entry held the index, then exactly that range", () => {
     // v1: 901 [714, 954]; v2: NULL over [700, 873] moves 901's lower bound from 713 up to 873.
     const moved = history([
@@ -777,6 +794,17 @@ describe('torn bounds: the new entry over older bounds, tied to the writes that 
     rejected(p.walk(699, 901, 874, 954, 1, 2), [1, 2]);
     rejected(p.walk(960, 901, 874, 954, 1, 2), [1, 2]);
     expect(p.pivotReadTwiceAccepted).toBe(0);
+    // NULL ranges alike: NULL [1785, 1928], then 902 takes [1769, 1835] (the NULL's head).
+    const nulls = history([
+      [1700, 1784, 903],
+      [1769, 1835, 902],
+    ]);
+    const q = oracle(nulls);
+    q.acceptPivotReadTwice = true;
+    expect(q.walk(1829, 0, 1836, MAX_INDEX, 1, 2)).toBeNull();
+    // A NULL range that never held the index up to that last: rejected.
+    rejected(q.walk(1829, 0, 1836, 1900, 1, 2), [1, 2]);
+    expect(q.pivotReadTwiceAccepted).toBe(1);
   });
 
   it('iteration steps follow the same rule', () => {

@@ -286,20 +286,22 @@ export class ResultOracle {
    * reads that pivot again for the range's first index (min = pivots[offset - 1] + 1). A slot store
    * that moves the boundary up past the index between the two reads (the entry's head given to its
    * neighbour) hands the walk the entry over its new range, which starts above the index. Explained
-   * when the entry held the index at some version of the window and, at that version or a later one,
-   * held exactly the seen range (so a later write of the window moved its lower bound past the index).
+   * when the range holding the index at some version of the window had the seen entry and reached
+   * at least to the seen last index, and at that version or a later one the entry held exactly the
+   * seen range (so a write of the window moved that range's lower bound past the index). NULL
+   * ranges too: the walk treats a NULL slot alike.
    */
   private movedPastIndex(vs: number, ve: number): boolean {
     const entry = this.seenEntry;
     const first = this.seenFirst;
     const last = this.seenLast;
     const index = this.a;
-    if (entry === 0 || first <= index || first > last) return false;
+    if (first <= index || first > last) return false;
     const f = this.found;
     let heldIndex = false;
     return this.atSomeVersion(vs, ve, () => {
       this.model.walk(index, f);
-      if (f.entry === entry) heldIndex = true;
+      if (f.entry === entry && f.last >= last) heldIndex = true;
       if (!heldIndex) return false;
       this.model.walk(first, f);
       return f.entry === entry && f.first === first && f.last === last;

@@ -87,7 +87,8 @@ export class TornBounds {
    * is left there.
    */
   explainsNewer(entry: number, first: number, last: number, vs: number, ve: number): boolean {
-    if (first > last || entry === 0) return false;
+    // NULL too: a slot store moves a NULL range's bound as it moves an entry's (its slot keeps NULL).
+    if (first > last) return false;
     const lower = this.lower;
     const upper = this.upper;
     lower.length = 0;
