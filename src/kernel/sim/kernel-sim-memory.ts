@@ -121,33 +121,18 @@ export class KernelSimMemory {
     return role === 'writer' ? this.writerImports(thread) : this.readerImports(thread);
   }
 
-  private common(thread: SimulatedMemory): Record<string, (...args: never[]) => unknown> {
+  /** The pass's hooks for accesses this build never makes (GC structs and arrays) and memory growth. */
+  private static passThrough(): Record<string, (...args: never[]) => unknown> {
     const pass = (_id: number, v: unknown): unknown => v;
+    const names = ['memory_grow_pre', 'memory_grow_post'];
+    for (const op of ['struct_get_val', 'struct_set_val', 'array_get_val', 'array_set_val']) for (const t of ['i32', 'i64', 'f32', 'f64']) names.push(`${op}_${t}`);
+    names.push('array_get_index', 'array_set_index');
+    return Object.fromEntries(names.map((n) => [n, pass])) as Record<string, (...args: never[]) => unknown>;
+  }
+
+  /** Module `sim`'s imports both roles share: the barriers and what the slab announces. */
+  private ordering(thread: SimulatedMemory): Record<string, (...args: never[]) => unknown> {
     return {
-      memory_grow_pre: pass,
-      memory_grow_post: pass,
-      load_val_f32: pass,
-      load_val_f64: pass,
-      store_val_f32: pass,
-      store_val_f64: pass,
-      struct_get_val_i32: pass,
-      struct_get_val_i64: pass,
-      struct_get_val_f32: pass,
-      struct_get_val_f64: pass,
-      struct_set_val_i32: pass,
-      struct_set_val_i64: pass,
-      struct_set_val_f32: pass,
-      struct_set_val_f64: pass,
-      array_get_val_i32: pass,
-      array_get_val_i64: pass,
-      array_get_val_f32: pass,
-      array_get_val_f64: pass,
-      array_set_val_i32: pass,
-      array_set_val_i64: pass,
-      array_set_val_f32: pass,
-      array_set_val_f64: pass,
-      array_get_index: pass,
-      array_set_index: pass,
       wmb: () => thread.wmb(),
       rmb: () => thread.rmb(),
       mb: () => thread.mb(),
@@ -157,6 +142,11 @@ export class KernelSimMemory {
         this.roots.push(p >>> 0);
       },
     } as unknown as Record<string, (...args: never[]) => unknown>;
+  }
+
+  /** A float access to simulated memory: the tree has none, so the hooks do not convert floats. */
+  private static noFloats(addr: number, simulated: boolean): void {
+    if (simulated) throw new Error(`simulator: a float access to simulated memory at 0x${addr.toString(16)}`);
   }
 
   private writerImports(thread: SimulatedMemory): KernelImports {
@@ -181,12 +171,23 @@ export class KernelSimMemory {
       const mask = (bytes === 1 ? 0xff : 0xffff) << shift;
       thread.write(w, ((this.realWord(addr & ~3) & ~mask) | ((value << shift) & mask)) >>> 0);
     };
+    const floatStore = (_id: number, v: number): number => {
+      storeBytes.pop();
+      const addr = storeAddr.pop() as number;
+      KernelSimMemory.noFloats(addr, this.simWord(addr) >= 0);
+      return v;
+    };
     const env = {
-      ...this.common(thread),
+      ...KernelSimMemory.passThrough(),
       load_ptr: (_id: number, _bytes: number, offset: number, ptr: number) => {
-        scheduleAt((ptr + offset) >>> 0, 'read');
+        const addr = (ptr + offset) >>> 0;
+        scheduleAt(addr, 'read');
         return ptr;
       },
+      load_val_f32: (_id: number, v: number) => v,
+      load_val_f64: (_id: number, v: number) => v,
+      store_val_f32: floatStore,
+      store_val_f64: floatStore,
       load_val_i32: (_id: number, v: number) => v,
       load_val_i64: (_id: number, v: bigint) => v,
       store_ptr: (_id: number, bytes: number, offset: number, ptr: number) => {
@@ -216,7 +217,7 @@ export class KernelSimMemory {
       },
     };
     const sim = {
-      ...this.common(thread),
+      ...this.ordering(thread),
       deref: (p: number) => {
         const addr = p >>> 0;
         scheduleAt(addr, 'deref');
@@ -254,8 +255,16 @@ export class KernelSimMemory {
     const refuse = (what: string, addr: number): never => {
       throw new Error(`simulator: a reader ${what} simulated memory at 0x${addr.toString(16)} (readers only read the tree)`);
     };
+    const floatLoad = (_id: number, v: number): number => {
+      KernelSimMemory.noFloats(pendingAddr, pendingWord >= 0);
+      return v;
+    };
     const env = {
-      ...this.common(thread),
+      ...KernelSimMemory.passThrough(),
+      load_val_f32: floatLoad,
+      load_val_f64: floatLoad,
+      store_val_f32: (_id: number, v: number) => v,
+      store_val_f64: (_id: number, v: number) => v,
       load_ptr: (_id: number, bytes: number, offset: number, ptr: number) => {
         const addr = (ptr + offset) >>> 0;
         pendingWord = this.simWord(addr);
@@ -297,7 +306,7 @@ export class KernelSimMemory {
       store_val_i64: (_id: number, v: bigint) => v,
     };
     const sim = {
-      ...this.common(thread),
+      ...this.ordering(thread),
       deref: (p: number) => {
         const addr = p >>> 0;
         const w = this.simWord(addr);
