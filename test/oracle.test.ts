@@ -794,6 +794,20 @@ describe('torn bounds: the new entry over older bounds, tied to the writes that 
     rejected(p.walk(699, 901, 874, 954, 1, 2), [1, 2]);
     rejected(p.walk(960, 901, 874, 954, 1, 2), [1, 2]);
     expect(p.pivotReadTwiceAccepted).toBe(0);
+    // The other bound: v3 gives 901's tail [930, 954] to 904, so walk(940) may see 901 over
+    // [874, 929], below its index (a walk or a forward step).
+    const tail = history([
+      [714, 954, 901],
+      [700, 873, 0],
+      [930, 960, 904],
+    ]);
+    const t = oracle(tail);
+    t.acceptPivotReadTwice = true;
+    expect(t.walk(940, 901, 874, 929, 2, 3)).toBeNull();
+    expect(t.find(940, 1000, 901, 874, 929, 2, 3)).toBeNull();
+    // A range the entry never held exactly: rejected.
+    rejected(t.walk(940, 901, 880, 929, 2, 3), [2, 3]);
+    expect(t.pivotReadTwiceAccepted).toBe(2);
     // NULL ranges alike: NULL [1785, 1928], then 902 takes [1769, 1835] (the NULL's head).
     const nulls = history([
       [1700, 1784, 903],

@@ -137,12 +137,12 @@ export const SLOT_STORE_UNORDERED: KnownFinding = {
 export const PIVOT_READ_TWICE: KnownFinding = {
   name: 'walk-pivot-read-twice',
   summary:
-    "6.12's mtree_range_walk picks a slot by comparing pivots[offset - 1] < index and then reads that pivot " +
-    'again for the range\'s first index (min = pivots[offset - 1] + 1). An in-place slot store that moves the ' +
-    "boundary up past the index between the two reads (the entry's head given to its neighbour) makes the walk " +
-    'return the entry over its new range, which starts above the index (found by `npm run explore -- --tree ' +
-    'kernel`: findRev(799) returned an entry over [874, 954] that had held [714, 954]). Any machine can show it ' +
-    "with a preemption between the two loads; the simulator's plain loads make it common. Under the simulator, a " +
-    "walk's or backward step's result above its index whose entry held the index earlier in the window and held " +
-    'exactly the seen range later (ResultOracle: movedPastIndex) is counted under this name.',
+    "6.12's mtree_range_walk compares pivots to pick a slot and then reads the two it compared again for " +
+    "the range's bounds (min = pivots[offset - 1] + 1, max = pivots[offset]). An in-place slot store that " +
+    'moves one of those boundaries past the index between the two reads makes the walk return the entry over ' +
+    'its new range, which lies above the index or below it (found by `npm run explore -- --tree kernel`: ' +
+    'findRev(799) returned an entry over [874, 954] that had held [714, 954]). Any machine can show it with a ' +
+    "preemption between the two loads; the simulator's plain loads make it common. Under the simulator, such a " +
+    'result whose entry (NULL included) held the index earlier in the window and held exactly the seen range ' +
+    'later (ResultOracle: movedPastIndex) is counted under this name.',
 };

@@ -148,7 +148,7 @@ export class ResultOracle {
     this.seenLast = last;
     this.advance(vs);
     if (!this.withinQuery()) {
-      if (this.acceptPivotReadTwice && ve > vs && (this.op === WALK || this.op === FIND_REV) && this.movedPastIndex(vs, ve)) {
+      if (this.acceptPivotReadTwice && ve > vs && this.movedPastIndex(vs, ve)) {
         this.pivotReadTwiceAccepted++;
         return null;
       }
@@ -282,26 +282,29 @@ export class ResultOracle {
   }
 
   /**
-   * The kernel's mtree_range_walk picks the slot by comparing pivots[offset - 1] < index, then
-   * reads that pivot again for the range's first index (min = pivots[offset - 1] + 1). A slot store
-   * that moves the boundary up past the index between the two reads (the entry's head given to its
-   * neighbour) hands the walk the entry over its new range, which starts above the index. Explained
-   * when the range holding the index at some version of the window had the seen entry and reached
-   * at least to the seen last index, and at that version or a later one the entry held exactly the
-   * seen range (so a write of the window moved that range's lower bound past the index). NULL
-   * ranges too: the walk treats a NULL slot alike.
+   * The kernel's mtree_range_walk compares pivots to pick the slot and then reads the two it
+   * compared again for the range's bounds (min = pivots[offset - 1] + 1, max = pivots[offset]). A
+   * slot store that moves one of those boundaries past the index between the two reads hands the
+   * walk the entry over its new range, which lies above the index (the entry's head given to its
+   * neighbour) or below it (its tail given away). Explained when the range holding the index at
+   * some version of the window had the seen entry and reached at least to the seen far bound, and
+   * at that version or a later one the entry held exactly the seen range (a write of the window
+   * moved the near bound past the index). NULL ranges too: the walk treats a NULL slot alike. Walks
+   * both ways; a backward step's result above its index, a forward step's below it.
    */
   private movedPastIndex(vs: number, ve: number): boolean {
     const entry = this.seenEntry;
     const first = this.seenFirst;
     const last = this.seenLast;
     const index = this.a;
-    if (first <= index || first > last) return false;
+    const above = first > index;
+    if (first > last || (!above && last >= index)) return false;
+    if (this.op !== WALK && this.op !== (above ? FIND_REV : FIND)) return false;
     const f = this.found;
     let heldIndex = false;
     return this.atSomeVersion(vs, ve, () => {
       this.model.walk(index, f);
-      if (f.entry === entry && f.last >= last) heldIndex = true;
+      if (f.entry === entry && (above ? f.last >= last : f.first <= first)) heldIndex = true;
       if (!heldIndex) return false;
       this.model.walk(first, f);
       return f.entry === entry && f.first === first && f.last === last;
