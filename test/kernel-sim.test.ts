@@ -16,6 +16,8 @@ import { SimWorld } from '../src/shared-heap/simulated-memory.js';
 import { DEFAULT_KERNEL_EXPLORE, exploreKernel, loadKernelSim } from '../src/harness/sim/kernel/kernel-explore.js';
 import type { LoadedKernelSim } from '../src/harness/sim/kernel/kernel-explore.js';
 import { parseKernelExploreCli } from '../src/harness/sim/kernel/kernel-explore-cli.js';
+import { destroyWorkload, kernelScenarioShape } from '../src/harness/sim/kernel/kernel-scenarios.js';
+import type { Mutator } from '../src/workers/workloads/workload.js';
 
 let correct: LoadedKernelSim | Error;
 let missingRmb: LoadedKernelSim | Error;
@@ -115,6 +117,30 @@ describe('the kernel build under the simulator', () => {
     const f = result.failure!;
     expect(['result', 'poison', 'structure'], `${f.violation.kind} at schedule ${f.schedule}: ${f.violation.seen}`).toContain(f.violation.kind);
   }, 120_000);
+});
+
+describe('the destroy scenario', () => {
+  it('fills 24 ranges, then destroys and refills on alternate steps, every store a fresh entry', () => {
+    const calls: string[] = [];
+    let token = 16385;
+    const m = {
+      nextToken: () => (token += 2),
+      store: (first: number, last: number, entry: number) => calls.push(`store ${first}-${last} ${entry}`),
+      destroy: () => calls.push('destroy'),
+    } as unknown as Mutator;
+    const w = destroyWorkload();
+    w.setup(m);
+    expect(calls.length).toBe(24);
+    expect(calls[0]).toBe('store 0-1 16387');
+    expect(calls[23]).toBe('store 92-93 16433');
+    calls.length = 0;
+    w.step(m);
+    expect(calls).toEqual(['destroy']);
+    w.step(m);
+    expect(calls.length).toBe(25);
+    expect(new Set(calls.slice(1)).size).toBe(24);
+    expect(kernelScenarioShape('destroy').keyspace).toBeGreaterThan(93);
+  });
 });
 
 describe('npm run explore -- --tree kernel: its flags', () => {
