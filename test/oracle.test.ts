@@ -718,6 +718,109 @@ describe('torn bounds: the new entry over older bounds, tied to the writes that 
     rejected(oracle(log).walk(115, 302, 110, 124, 2, 4), [2, 4]);
   });
 
+  it("the kernel's slot store under the simulator (pivot visible before its slot): the old entry over a newer boundary is accepted and counted", () => {
+    const o = oracle(log);
+    o.acceptUnorderedSlotStore = true;
+    // The three pivot-first views the default rule rejects (above): each bound on the line of a
+    // bound of the entry's own range, moved by the window's slot store.
+    expect(o.walk(122, 302, 110, 124, 3, 4)).toBeNull();
+    expect(o.walk(111, 301, 100, 112, 4, 5)).toBeNull();
+    expect(o.walk(121, 303, 120, 129, 6, 7)).toBeNull();
+    expect(o.unorderedSlotStoreAccepted).toBe(3);
+    expect(o.tornAccepted).toBe(0);
+  });
+
+  it('that allowance follows only the bounds of ranges the entry held, and only through slot stores of the window', () => {
+    const o = oracle(log);
+    o.acceptUnorderedSlotStore = true;
+    // 129 never bounded 305, and 99 never moved, so neither range is explained either way.
+    rejected(o.walk(110, 305, 100, 129, 4, 7), [4, 7]);
+    rejected(o.walk(115, 306, 100, 124, 3, 6), [3, 6]);
+    // The move of 119 to 124 (v4) is not in the window: exact only.
+    rejected(o.walk(122, 302, 110, 124, 4, 4), [4, 4]);
+    // A write that is not a slot store's shape ends the line: 503 [100, 109], then [100, 130]
+    // replaced by 504 (two boundaries erased): 503 over [100, 130] is not explained.
+    const spanning = history([
+      [100, 109, 503],
+      [110, 119, 505],
+      [120, 130, 506],
+      [105, 130, 504],
+    ]);
+    const s = oracle(spanning);
+    s.acceptUnorderedSlotStore = true;
+    rejected(s.walk(103, 503, 100, 130, 3, 4), [3, 4]);
+    expect(o.unorderedSlotStoreAccepted + s.unorderedSlotStoreAccepted).toBe(0);
+  });
+
+  it('that allowance covers NULL slots too: the old NULL over the new boundary', () => {
+    // v2: NULL [1701, 1704] after 601 [1600, 1700]; v3: 602 over [1689, 1704] (slot of the NULL,
+    // then pivot 1700 -> 1688). The reader: the new pivot, the old NULL slot.
+    const h = history([
+      [1600, 1700, 601],
+      [1705, 1800, 603],
+      [1689, 1704, 602],
+    ]);
+    const o = oracle(h);
+    o.acceptUnorderedSlotStore = true;
+    expect(o.walk(1702, 0, 1689, 1704, 2, 3)).toBeNull();
+    expect(o.unorderedSlotStoreAccepted).toBe(1);
+    rejected(oracle(h).walk(1702, 0, 1689, 1704, 2, 3), [2, 3]);
+    // A NULL bound on no line: rejected.
+    rejected(o.walk(1702, 0, 1650, 1704, 2, 3), [2, 3]);
+  });
+
+  it("the kernel walk's pivot read twice: a range above the index is accepted only when the entry held the index, then exactly that range", () => {
+    // v1: 901 [714, 954]; v2: NULL over [700, 873] moves 901's lower bound from 713 up to 873.
+    const moved = history([
+      [714, 954, 901],
+      [700, 873, 0],
+    ]);
+    const on = (): ResultOracle => {
+      const o = oracle(moved);
+      o.acceptPivotReadTwice = true;
+      return o;
+    };
+    const o = on();
+    expect(o.walk(799, 901, 874, 954, 1, 2)).toBeNull();
+    expect(o.findRev(799, 776, 901, 874, 954, 1, 2)).toBeNull();
+    expect(o.pivotReadTwiceAccepted).toBe(2);
+    // Off (the default): rejected as outside the query.
+    rejected(oracle(moved).walk(799, 901, 874, 954, 1, 2), [1, 2]);
+    // On, but no write in the window, a range the entry never held exactly, an entry that never
+    // held the index, or a range below the index: rejected.
+    const p = on();
+    rejected(p.walk(799, 901, 874, 954, 2, 2), [2, 2]);
+    rejected(p.walk(799, 901, 874, 960, 1, 2), [1, 2]);
+    rejected(p.walk(699, 901, 874, 954, 1, 2), [1, 2]);
+    rejected(p.walk(960, 901, 874, 954, 1, 2), [1, 2]);
+    expect(p.pivotReadTwiceAccepted).toBe(0);
+    // The other bound: v3 gives 901's tail [930, 954] to 904, so walk(940) may see 901 over
+    // [874, 929], below its index (a walk or a forward step).
+    const tail = history([
+      [714, 954, 901],
+      [700, 873, 0],
+      [930, 960, 904],
+    ]);
+    const t = oracle(tail);
+    t.acceptPivotReadTwice = true;
+    expect(t.walk(940, 901, 874, 929, 2, 3)).toBeNull();
+    expect(t.find(940, 1000, 901, 874, 929, 2, 3)).toBeNull();
+    // A range the entry never held exactly: rejected.
+    rejected(t.walk(940, 901, 880, 929, 2, 3), [2, 3]);
+    expect(t.pivotReadTwiceAccepted).toBe(2);
+    // NULL ranges alike: NULL [1785, 1928], then 902 takes [1769, 1835] (the NULL's head).
+    const nulls = history([
+      [1700, 1784, 903],
+      [1769, 1835, 902],
+    ]);
+    const q = oracle(nulls);
+    q.acceptPivotReadTwice = true;
+    expect(q.walk(1829, 0, 1836, MAX_INDEX, 1, 2)).toBeNull();
+    // A NULL range that never held the index up to that last: rejected.
+    rejected(q.walk(1829, 0, 1836, 1900, 1, 2), [1, 2]);
+    expect(q.pivotReadTwiceAccepted).toBe(1);
+  });
+
   it('iteration steps follow the same rule', () => {
     expect(oracle(log).find(110, 200, 306, 110, 119, 3, 6)).toBeNull();
     rejected(oracle(log).find(110, 200, 302, 110, 124, 3, 4), [3, 4]);

@@ -120,3 +120,29 @@ export const PIVOT_AFTER_DEAD_CHECK: KnownFinding = {
     'its rejected results and poison entries counted under this name.',
 };
 
+
+export const SLOT_STORE_UNORDERED: KnownFinding = {
+  name: 'slot-store-unordered',
+  summary:
+    "6.12's mas_wr_slot_store writes the new entry's slot with rcu_assign_pointer and then the moved pivot " +
+    'with a plain store, no smp_wmb between: a release orders only what precedes it, so under LKMM the pivot ' +
+    'may become visible first and a reader returns the old entry over the new boundary (the replica adds the ' +
+    'barrier; README "The slot store under LKMM", catalog entry slot-store-no-wmb). x86 keeps stores in order, ' +
+    'so only the simulator shows it: with `--tree kernel` under the simulator, a result whose bounds lie on ' +
+    "the lines of a range the entry held, moved by the window's slot stores " +
+    '(src/harness/oracle/torn-bounds.ts: explainsNewer), is counted under this name. The allowance also hides ' +
+    'a pivot-first slot store there.',
+};
+
+export const PIVOT_READ_TWICE: KnownFinding = {
+  name: 'walk-pivot-read-twice',
+  summary:
+    "6.12's mtree_range_walk compares pivots to pick a slot and then reads the two it compared again for " +
+    "the range's bounds (min = pivots[offset - 1] + 1, max = pivots[offset]). An in-place slot store that " +
+    'moves one of those boundaries past the index between the two reads makes the walk return the entry over ' +
+    'its new range, which lies above the index or below it (found by `npm run explore -- --tree kernel`: ' +
+    'findRev(799) returned an entry over [874, 954] that had held [714, 954]). Any machine can show it with a ' +
+    "preemption between the two loads; the simulator's plain loads make it common. Under the simulator, such a " +
+    'result whose entry (NULL included) held the index earlier in the window and held exactly the seen range ' +
+    'later (ResultOracle: movedPastIndex) is counted under this name.',
+};

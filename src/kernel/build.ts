@@ -69,6 +69,13 @@ export interface BuildOptions {
    */
   bench?: boolean;
   /**
+   * The simulator's flavour (`maple-<slots>-sim.wasm`, its own cache key): -DRT_SIM, where the
+   * barriers and RCU primitives call the host's simulator (imports of module `sim`, rt.c), built
+   * without bulk-memory-opt so that no memory.copy/memory.fill escapes the instrument-memory pass
+   * (src/kernel/instrument.ts). Not with selfTest or bench.
+   */
+  sim?: boolean;
+  /**
    * Token-level edits applied to the kernel's files before compiling (e.g. a kernel catalog entry's,
    * src/harness/kernel-catalog.ts). A MutationError when one does not apply exactly.
    */
@@ -83,6 +90,7 @@ export interface BuildResult {
   slots: Slots;
   selfTest: boolean;
   bench: boolean;
+  sim: boolean;
   version: string;
   origin: KernelSource['origin'];
   sourceDir: string;
@@ -101,7 +109,7 @@ export function mutationTag(mutations: readonly Mutation[]): string {
   return `-m${createHash('sha256').update(JSON.stringify(mutations)).digest('hex').slice(0, 8)}`;
 }
 
-export function compileFlags(slots: Slots, bench = false): string[] {
+export function compileFlags(slots: Slots, bench = false, sim = false): string[] {
   return [
     '--target=wasm32',
     '-O2',
@@ -116,6 +124,8 @@ export function compileFlags(slots: Slots, bench = false): string[] {
     '-mmutable-globals',
     '-I.',
     ...(bench ? ['-DRT_BENCH'] : ['-DCONFIG_DEBUG_MAPLE_TREE']),
+    // memory.copy/memory.fill would bypass the simulator: copies become calls to rt.c's loops.
+    ...(sim ? ['-DRT_SIM', '-mno-bulk-memory-opt'] : []),
     '-Wno-unused',
     ...(slots === 16 ? ['-DBUILD_VDSO32_64'] : []),
   ];
@@ -175,6 +185,8 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   const slots = options.slots ?? 16;
   const selfTest = options.selfTest ?? false;
   const bench = options.bench ?? false;
+  const sim = options.sim ?? false;
+  if (sim && (bench || selfTest)) throw new Error('kernel build: the simulator flavour is neither the benchmark nor the self-check build');
   if (bench && selfTest) throw new Error('kernel build: the benchmark flavour has no self-check (bench and selfTest exclude each other)');
   const log = options.log ?? (() => {});
   const cacheDir = options.cacheDir ?? defaultCacheDir();
@@ -193,7 +205,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     if (!existsSync(path)) throw new KernelSourceError(`${source.dir} has no lib/test_maple_tree.c (the kernel's test module)`);
     testModule = readFileSync(path, 'utf8');
   }
-  const cflags = [...compileFlags(slots, bench), ...featureFlags(kernelFiles['include/linux/maple_tree.h'])];
+  const cflags = [...compileFlags(slots, bench, sim), ...featureFlags(kernelFiles['include/linux/maple_tree.h'])];
   const lflags = linkFlags();
   const version = clangVersion();
 
@@ -216,7 +228,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     .digest('hex')
     .slice(0, 16);
   const outDir = join(cacheDir, key);
-  const flavour = selfTest ? '-selftest' : bench ? '-bench' : '';
+  const flavour = selfTest ? '-selftest' : bench ? '-bench' : sim ? '-sim' : '';
   const stem = `maple-${slots}${flavour}${mutationTag(mutations)}`;
   const wasmPath = join(outDir, `${stem}.wasm`);
   const result = (cached: boolean, buildMs: number): BuildResult => ({
@@ -224,6 +236,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     slots,
     selfTest,
     bench,
+    sim,
     version: source.version,
     origin: source.origin,
     sourceDir: source.dir,
@@ -268,7 +281,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   }
 
   const mutated = mutations.length > 0 ? `, mutations ${mutations.map((mutation) => mutation.name).join(' ')}` : '';
-  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}${bench ? ', benchmark flavour' : ''}${mutated}) with ${CLANG_PACKAGE} ${version}`);
+  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}${bench ? ', benchmark flavour' : ''}${sim ? ', simulator flavour' : ''}${mutated}) with ${CLANG_PACKAGE} ${version}`);
   const output: string[] = [];
   const decoder = new TextDecoder();
   const collect = (bytes: Uint8Array | null): void => {

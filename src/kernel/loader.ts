@@ -234,6 +234,19 @@ export function compileKernel(wasmPath: string): WasmModule {
   return new WA.Module(readFileSync(wasmPath));
 }
 
+/**
+ * Imports beyond the memory: the instrument-memory pass's hooks (module `env`) and the simulator
+ * flavour's ordering primitives (module `sim`); see src/kernel/sim/kernel-sim-memory.ts.
+ */
+export interface KernelImports {
+  env: Record<string, (...args: never[]) => unknown>;
+  sim: Record<string, (...args: never[]) => unknown>;
+}
+
+function kernelImports(memory: WasmMemory, hooks: KernelImports | undefined): object {
+  return hooks === undefined ? { env: { memory } } : { env: { memory, ...hooks.env }, sim: hooks.sim };
+}
+
 const STACK_SIZE = 256 * 1024;
 const SCRATCH_WORDS = 3 * 1024;
 
@@ -266,14 +279,17 @@ export class KernelInstance {
    * Instantiate on `memory`. Without `area` this is the primary instance (one per memory, the
    * first); with `area` (from the primary's allocThreadArea) a further one, typically in a worker.
    */
-  static async create(module: WasmModule, memory: WasmMemory, area?: ThreadArea): Promise<KernelInstance> {
-    const instance = await WA.instantiate(module, { env: { memory } });
+  static async create(module: WasmModule, memory: WasmMemory, area?: ThreadArea, hooks?: KernelImports): Promise<KernelInstance> {
+    const instance = await WA.instantiate(module, kernelImports(memory, hooks));
     return new KernelInstance(memory, instance.exports as unknown as Exports, area);
   }
 
-  /** The same as create, synchronously (a driver that replaces an instance a trap left unusable). */
-  static createSync(module: WasmModule, memory: WasmMemory, area?: ThreadArea): KernelInstance {
-    const instance = new WA.Instance(module, { env: { memory } });
+  /**
+   * The same as create, synchronously (a driver that replaces an instance a trap left unusable).
+   * `hooks`: the simulator's imports, for an instrumented simulator build (src/kernel/sim/).
+   */
+  static createSync(module: WasmModule, memory: WasmMemory, area?: ThreadArea, hooks?: KernelImports): KernelInstance {
+    const instance = new WA.Instance(module, kernelImports(memory, hooks));
     return new KernelInstance(memory, instance.exports as unknown as Exports, area);
   }
 

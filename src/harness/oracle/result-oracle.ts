@@ -56,6 +56,21 @@ export class ResultOracle {
   private readonly torn: TornBounds;
   /** Results only the torn-bounds rule accepted (a correct reader raced a slot store). */
   tornAccepted = 0;
+  /**
+   * Also accept bounds newer than the entry (TornBounds.explainsNewer): the kernel's slot store
+   * under the simulator, where its pivot may become visible before its slot. Off by default.
+   */
+  acceptUnorderedSlotStore = false;
+  /** Results only that allowance accepted. */
+  unorderedSlotStoreAccepted = 0;
+  /**
+   * Also accept a walk's or a backward step's range that lies above its index when the entry held
+   * the index earlier in the window and the range is exactly one the entry held later
+   * (movedPastIndex): the kernel's mtree_range_walk reads pivots[offset - 1] twice. Off by default.
+   */
+  acceptPivotReadTwice = false;
+  /** Results only that allowance accepted. */
+  pivotReadTwiceAccepted = 0;
 
   constructor(
     private readonly log: VersionLog,
@@ -132,7 +147,13 @@ export class ResultOracle {
     this.seenFirst = first;
     this.seenLast = last;
     this.advance(vs);
-    if (!this.withinQuery()) return this.verdict(vs, ve);
+    if (!this.withinQuery()) {
+      if (this.acceptPivotReadTwice && ve > vs && this.movedPastIndex(vs, ve)) {
+        this.pivotReadTwiceAccepted++;
+        return null;
+      }
+      return this.verdict(vs, ve);
+    }
     if (this.holds()) return null;
     // Nothing to race with: exact only.
     if (ve === vs) return this.verdict(vs, ve);
@@ -140,6 +161,7 @@ export class ResultOracle {
       case WALK:
         if (this.atSomeVersion(vs, ve, () => this.holds())) return null;
         if (this.torn.explains(entry, first, last, vs, ve)) return this.acceptTorn();
+        if (this.acceptUnorderedSlotStore && this.torn.explainsNewer(entry, first, last, vs, ve)) return this.acceptUnordered();
         break;
       case FIND:
       case FIND_REV:
@@ -147,6 +169,7 @@ export class ResultOracle {
         if (this.skippedStable(vs, ve)) break;
         if (entry === 0 || this.atSomeVersion(vs, ve, () => this.holds())) return null;
         if (this.torn.explains(entry, first, last, vs, ve)) return this.acceptTorn();
+        if (this.acceptUnorderedSlotStore && this.torn.explainsNewer(entry, first, last, vs, ve)) return this.acceptUnordered();
         break;
       default:
         if (!this.skippedStable(vs, ve) && this.freeAtSomeVersion(vs, ve)) return null;
@@ -229,6 +252,11 @@ export class ResultOracle {
     });
   }
 
+  private acceptUnordered(): null {
+    this.unorderedSlotStoreAccepted++;
+    return null;
+  }
+
   private acceptTorn(): null {
     this.tornAccepted++;
     return null;
@@ -251,6 +279,36 @@ export class ResultOracle {
       default:
         return this.seenFirst <= this.a && this.a <= this.seenLast;
     }
+  }
+
+  /**
+   * The kernel's mtree_range_walk compares pivots to pick the slot and then reads the two it
+   * compared again for the range's bounds (min = pivots[offset - 1] + 1, max = pivots[offset]). A
+   * slot store that moves one of those boundaries past the index between the two reads hands the
+   * walk the entry over its new range, which lies above the index (the entry's head given to its
+   * neighbour) or below it (its tail given away). Explained when the range holding the index at
+   * some version of the window had the seen entry and reached at least to the seen far bound, and
+   * at that version or a later one the entry held exactly the seen range (a write of the window
+   * moved the near bound past the index). NULL ranges too: the walk treats a NULL slot alike. Walks
+   * both ways; a backward step's result above its index, a forward step's below it.
+   */
+  private movedPastIndex(vs: number, ve: number): boolean {
+    const entry = this.seenEntry;
+    const first = this.seenFirst;
+    const last = this.seenLast;
+    const index = this.a;
+    const above = first > index;
+    if (first > last || (!above && last >= index)) return false;
+    if (this.op !== WALK && this.op !== (above ? FIND_REV : FIND)) return false;
+    const f = this.found;
+    let heldIndex = false;
+    return this.atSomeVersion(vs, ve, () => {
+      this.model.walk(index, f);
+      if (f.entry === entry && (above ? f.last >= last : f.first <= first)) heldIndex = true;
+      if (!heldIndex) return false;
+      this.model.walk(first, f);
+      return f.entry === entry && f.first === first && f.last === last;
+    });
   }
 
   /** An empty-area result: its window was free at some version of the window. */

@@ -75,6 +75,46 @@ export class TornBounds {
     return ok;
   }
 
+  /**
+   * Is `entry` over [first, last] what a reader can return when a slot store's pivot may become
+   * visible before its slot: the kernel's own mas_wr_slot_store writes the slot with
+   * rcu_assign_pointer and then the pivot with no smp_wmb between, and a release orders only what
+   * precedes it, so under LKMM (the simulator) a reader may read the new pivot and then the old
+   * slot. Then a bound may be *newer* than the entry: each returned bound lies on the line of a
+   * bound of a range the entry held in the window, moved (or not) by the window's slot stores. Used
+   * only where that reordering is possible (the kernel build under the simulator); the rule for
+   * the tree's own writer, which has the barrier, stays explains(). The model must stand at vs; it
+   * is left there.
+   */
+  explainsNewer(entry: number, first: number, last: number, vs: number, ve: number): boolean {
+    // NULL too: a slot store moves a NULL range's bound as it moves an entry's (its slot keeps NULL).
+    if (first > last) return false;
+    const lower = this.lower;
+    const upper = this.upper;
+    lower.length = 0;
+    upper.length = 0;
+    const model = this.model;
+    const f = this.found;
+    model.mark();
+    let ok = false;
+    for (let v = vs; v <= ve && !ok; v++) {
+      if (v > vs) this.apply(v);
+      // Lines start at the entry's own bounds, wherever it now holds the seen range's ends.
+      for (const at of [first, last]) {
+        model.walk(at, f);
+        if (f.entry !== entry) continue;
+        // seed() walks the model into `found` too: take the bounds first.
+        const a = f.first;
+        const b = f.last;
+        this.seed(lower, a - 1);
+        this.seed(upper, b);
+      }
+      ok = lower.includes(first - 1) && upper.includes(last);
+    }
+    model.rollback();
+    return ok;
+  }
+
   /** Start following boundary p from this version, if it is one now. */
   private seed(set: number[], p: number): void {
     if (!this.isBoundary(p) || set.includes(p)) return;

@@ -24,6 +24,9 @@ decision drawn from the seed. The first failure is shrunk and printed as a trace
 token that reproduces it step for step.
 
 Options:
+  --tree NAME         replica (default: the project's own tree) or kernel: the kernel's own
+                      lib/maple_tree.c under the simulator, with its own options
+                      (npm run explore -- --tree kernel --help)
   --bug NAME          switch a catalog bug back in (repeatable); see npm run stress -- --list-bugs
   --schedules N       schedules to run (default ${DEFAULT_EXPLORE.schedules}); exhaustive: a cap on the
                       executions (default ${DEFAULT_EXHAUSTIVE.schedules}); a capped run proves nothing

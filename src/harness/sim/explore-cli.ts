@@ -12,6 +12,7 @@ import type { ExploreFailure, ExploreResult } from './explore.js';
 import { runSchedule } from './schedule.js';
 import { TokenError, decodeToken } from './token.js';
 import { formatTraceTable, traceWindow } from './trace.js';
+import { kernelExploreMain } from './kernel/kernel-explore-cli.js';
 
 const log = (line: string): void => {
   process.stderr.write(line + '\n');
@@ -62,7 +63,24 @@ function replay(token: string, traceLines: number, json: boolean): number {
   return 1;
 }
 
+/** `--tree kernel` (or `--tree=kernel`): the kernel's own code under the simulator (kernel/). */
+function treeFlag(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--tree') return argv[i + 1];
+    if (argv[i].startsWith('--tree=')) return argv[i].slice('--tree='.length);
+  }
+  return undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
+  const tree = treeFlag(argv);
+  if (tree === 'kernel') return kernelExploreMain(argv);
+  if (tree !== undefined && tree !== 'replica') {
+    process.stderr.write(`explore: --tree must be replica (default) or kernel, got '${tree}'\n`);
+    return 2;
+  }
+  // The replica takes no --tree flag of its own.
+  argv = argv.filter((a, i) => !(a === '--tree' || a.startsWith('--tree=') || argv[i - 1] === '--tree'));
   let options;
   try {
     options = parseExploreCli(argv);

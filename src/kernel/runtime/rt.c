@@ -22,10 +22,79 @@
 
 extern unsigned char __heap_base;
 
+#ifdef RT_SIM
+/*
+ * The simulator's flavour (buildKernel({ sim: true }), run through binaryen's
+ * instrument-memory pass): the ordering primitives are calls into the host's
+ * weak-memory simulator (src/kernel/sim/), which sees every plain load and store
+ * through the pass's hooks but cannot tell a barrier from a load. The host also
+ * learns which memory is simulated: the node cache's chunks and the trees' root
+ * words.
+ */
+#define RT_SIM_IMPORT(name) __attribute__((import_module("sim"), import_name(#name)))
+RT_SIM_IMPORT(mb) void rt_sim_mb(void);
+RT_SIM_IMPORT(wmb) void rt_sim_wmb(void);
+RT_SIM_IMPORT(rmb) void rt_sim_rmb(void);
+/* rcu_dereference: the load and its address dependency. */
+RT_SIM_IMPORT(deref) void *rt_sim_deref(void *const *p);
+/* rcu_assign_pointer: a release store, made in memory by the host too. */
+RT_SIM_IMPORT(publish) void rt_sim_publish(void **p, void *v);
+/* A new chunk of `count` objects of `size` bytes of the tree's node cache, each
+ * beginning with a node of `node_size` bytes (the rest is the slab's own words). */
+RT_SIM_IMPORT(node_chunk) void rt_sim_node_chunk(void *chunk, unsigned int size, unsigned int node_size, unsigned int count);
+/* A tree's root word. */
+RT_SIM_IMPORT(root) void rt_sim_root(void *const *root);
+/* synchronize_rcu begins: a full barrier, and what precedes it is seen by later sections. */
+RT_SIM_IMPORT(grace_period) void rt_sim_grace_period(void);
+#endif
+
 /* ---- string functions --------------------------------------------- */
+#ifdef RT_SIM
+/*
+ * The simulator's flavour: every byte these move must be a load or a store the
+ * instrument-memory pass wraps (memory.copy and memory.fill are not; the build
+ * has no bulk-memory-opt, so the compiler's own copies call these too). Word at
+ * a time when both ends are word aligned, so a node's words stay word accesses.
+ */
+void *memcpy(void *d, const void *s, size_t n)
+{
+	unsigned char *dc = d;
+	const unsigned char *sc = s;
+	if ((((unsigned long)dc | (unsigned long)sc) & 3) == 0) {
+		for (; n >= 4; n -= 4, dc += 4, sc += 4)
+			*(volatile unsigned int *)dc = *(const volatile unsigned int *)sc;
+	}
+	for (; n; n--)
+		*(volatile unsigned char *)dc++ = *(const volatile unsigned char *)sc++;
+	return d;
+}
+void *memmove(void *d, const void *s, size_t n)
+{
+	unsigned char *dc = d;
+	const unsigned char *sc = s;
+	if (dc <= sc || dc >= sc + n)
+		return memcpy(d, s, n);
+	while (n--)
+		((volatile unsigned char *)dc)[n] = ((const volatile unsigned char *)sc)[n];
+	return d;
+}
+void *memset(void *d, int c, size_t n)
+{
+	unsigned char *dc = d;
+	unsigned int w = (unsigned char)c * 0x01010101u;
+	if (((unsigned long)dc & 3) == 0) {
+		for (; n >= 4; n -= 4, dc += 4)
+			*(volatile unsigned int *)dc = w;
+	}
+	for (; n; n--)
+		*(volatile unsigned char *)dc++ = (unsigned char)c;
+	return d;
+}
+#else
 void *memcpy(void *d, const void *s, size_t n) { __builtin_memcpy(d, s, n); return d; }
 void *memmove(void *d, const void *s, size_t n) { __builtin_memmove(d, s, n); return d; }
 void *memset(void *d, int c, size_t n) { __builtin_memset(d, c, n); return d; }
+#endif
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
@@ -99,7 +168,15 @@ static _Thread_local const char *rt_wmb_file;   /* the last smp_wmb's site, 0: a
 static _Thread_local int rt_wmb_line;
 static inline void rt_saw_access(void) { rt_wmb_file = 0; }
 
-void rt_smp_mb(void) { rt_saw_access(); __atomic_fetch_add(&rt_ctr.mb, 1, __ATOMIC_RELAXED); __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+void rt_smp_mb(void)
+{
+	rt_saw_access();
+	__atomic_fetch_add(&rt_ctr.mb, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#ifdef RT_SIM
+	rt_sim_mb();
+#endif
+}
 void rt_smp_wmb(const char *file, int line)
 {
 	if (rt_wmb_file && (rt_wmb_line != line || rt_wmb_file != file) &&
@@ -113,8 +190,19 @@ void rt_smp_wmb(const char *file, int line)
 	rt_wmb_line = line;
 	__atomic_fetch_add(&rt_ctr.wmb, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#ifdef RT_SIM
+	rt_sim_wmb();
+#endif
 }
-void rt_smp_rmb(void) { rt_saw_access(); __atomic_fetch_add(&rt_ctr.rmb, 1, __ATOMIC_RELAXED); __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+void rt_smp_rmb(void)
+{
+	rt_saw_access();
+	__atomic_fetch_add(&rt_ctr.rmb, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#ifdef RT_SIM
+	rt_sim_rmb();
+#endif
+}
 /*
  * Watchdog for single-threaded drivers: when armed with a budget, a call into the tree that makes
  * more RCU dereferences than that (a walk that never ends) BUGs, which the host sees as a trap.
@@ -215,7 +303,11 @@ void *rt_rcu_dereference(void *const *p)
 		printk("watchdog: too many rcu_dereference calls in one call (a walk that does not end)\n");
 		rt_bug(__FILE__, __LINE__);
 	}
+#ifdef RT_SIM
+	void *v = rt_sim_deref(p);
+#else
 	void *v = __atomic_load_n((void **)p, __ATOMIC_SEQ_CST);
+#endif
 	if (rt_tracking) {
 		rt_trace_deref(p, v);
 		rt_dead_slot_note(p, v);
@@ -231,7 +323,13 @@ void rt_rcu_assign_pointer(void **p, void *v)
 {
 	rt_saw_access();
 	__atomic_fetch_add(&rt_ctr.assign, 1, __ATOMIC_RELAXED);
+#ifdef RT_SIM
+	/* The writer's own load sees its own stores; the host makes the store. */
+	void *old = *(void *volatile *)p;
+	rt_sim_publish(p, v);
+#else
 	void *old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+#endif
 	km_parent_audit(p, v); /* src/kernel/inner/parents.c, off unless the host turns it on */
 	rt_publish_pause((void *const *)p, old, v);
 }
@@ -463,6 +561,10 @@ static void *slab_get(struct kmem_cache *c)
 			rt_chunks[rt_nchunks] = (unsigned long)chunk;
 			__atomic_store_n(&rt_nchunks, rt_nchunks + 1, __ATOMIC_SEQ_CST);
 		}
+#ifdef RT_SIM
+		if (c == rt_node_cache)
+			rt_sim_node_chunk(chunk, c->size, c->requested, RT_SLAB_CHUNK);
+#endif
 		for (int i = RT_SLAB_CHUNK - 1; i >= 0; i--) {
 			void **obj = (void **)(chunk + (unsigned long)i * c->size);
 			obj[0] = c->free_list;
@@ -883,6 +985,9 @@ static void *const *rt_roots[RT_MAX_ROOTS];
 static unsigned int rt_nroots;
 void rt_note_root(void *const *root)
 {
+#ifdef RT_SIM
+	rt_sim_root(root);
+#endif
 	unsigned int n = __atomic_load_n(&rt_nroots, __ATOMIC_SEQ_CST);
 	if (n < RT_MAX_ROOTS) {
 		rt_roots[n] = root;
@@ -1139,6 +1244,9 @@ void synchronize_rcu(void)
 	unsigned int snap[RT_MAX_THREADS];
 	if (rt_slot >= 0 && rt_readers[rt_slot].nesting)
 		BUG(); /* a grace period from inside a read section never ends */
+#ifdef RT_SIM
+	rt_sim_grace_period();
+#endif
 	for (int i = 0; i < RT_MAX_THREADS; i++)
 		snap[i] = __atomic_load_n(&rt_readers[i].seq, __ATOMIC_SEQ_CST);
 	/* Readers and the writer oversubscribe the cores: after a short spin, sleep a
