@@ -31,7 +31,7 @@ Options:
                       (threads bugs: its catalog workload, 2 readers; simulator bugs: every
                       scenario), each for min(${formatBudget(CATALOG_CAP_MS)}, budget / bugs); cells are catalog/<bug>,
                       and kernel-catalog/<bug> with --tree kernel (weak-memory-only entries
-                      are listed as skipped: the simulator does not run the kernel's code yet)
+                      are listed as skipped here: npm run explore -- --tree kernel --bug NAME)
   --tree WHICH        replica (default), kernel, or both
   --kernel-src DIR    with the kernel tree: your kernel source tree or a Debian package name
                       (default: Debian's linux-source-6.12, fetched)

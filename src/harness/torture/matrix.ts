@@ -37,8 +37,8 @@ export interface CellSpec {
   /** The tree the cell tortures (absent: the replica). */
   tree?: TreeKind;
   /**
-   * A kernel catalog bug real threads cannot show (mode simulator: the simulator does not run the
-   * kernel's code yet) or that this kernel's own code hides (mode masked): listed, never run, so it
+   * A kernel catalog bug real threads cannot show (mode simulator: the kernel explorer, not the
+   * torture, hunts it) or that this kernel's own code hides (mode masked): listed, never run, so it
    * is skipped with this reason.
    */
   skipReason?: string;
@@ -97,7 +97,7 @@ export function buildCatalogCells(trees: TortureTrees = 'replica'): CellSpec[] {
     readers: 2,
     bug: bug.name,
     tree: 'kernel' as const,
-    ...(bug.mode === 'simulator' ? { skipReason: `not on real threads (${bug.modeReason}): for the simulator` } : {}),
+    ...(bug.mode === 'simulator' ? { skipReason: `not on real threads (${bug.modeReason}): npm run explore -- --tree kernel --bug ${bug.name}` } : {}),
     ...(bug.mode === 'masked' ? { skipReason: `masked in this kernel's code (${bug.modeReason})` } : {}),
   }));
   return trees === 'replica' ? replica : trees === 'kernel' ? kernel : [...replica, ...kernel];
