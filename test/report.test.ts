@@ -22,6 +22,8 @@ import type { ReportInput } from '../src/harness/report/report.js';
 import { esc, html } from '../src/harness/report/html.js';
 import { eventPoints, gracePeriodPoints, stressSeries, throughputPoints } from '../src/harness/report/stress-series.js';
 import type { TortureResultShape } from '../src/harness/report/torture-shape.js';
+import { DEFAULT_KERNEL_EXPLORE } from '../src/harness/sim/kernel/kernel-explore.js';
+import type { KernelExploreResult } from '../src/harness/sim/kernel/kernel-explore.js';
 import { parseReportCli } from '../src/harness/report/report-args.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -277,6 +279,43 @@ describe('HTML', () => {
     expect(t).toContain('<table class="trace">');
     expect(t).toContain(explored.failure!.shrunk.token);
     expect(t).not.toContain(HOSTILE);
+  });
+});
+
+describe('a kernel explorer result (kind explore-kernel)', () => {
+  /** Made by hand: the shape `npm run explore -- --tree kernel` writes, without building the kernel. */
+  function kernelExplored(failing: boolean): KernelExploreResult {
+    const config = { ...DEFAULT_KERNEL_EXPLORE, seed: 11, bugs: failing ? ['missing-rmb'] : [] };
+    const spec = { scenario: 'destroy' as const, seed: 3462593261, strategy: 'random' as const, depth: 3, readers: 2, writerOps: 12, readerOps: 100, stepBound: 200_000, pctSteps: 10_000 };
+    return {
+      schema: 1, kind: 'explore-kernel', runId: 'explore-kernel-2026-12-03T04-10-08-925Z-11', startedAt: '2026-12-03T04:10:08.925Z', config,
+      build: { wasmPath: '/x/maple-16-sim.wasm', buildHash: 'adff920fa48496d0', version: '6.12.118', mutations: config.bugs,
+        instrumented: { wasmPath: '/x/i.wasm', binaryen: '132', loadSites: 2543, storeSites: 1991, signedLoadSites: [] } as unknown as KernelExploreResult['build']['instrumented'] },
+      elapsedMs: 1200, stoppedBy: failing ? 'violation' : 'schedules', schedulesRun: 57, schedulesPerSecond: 47.5,
+      totals: { steps: 570_000, switches: 900, drains: 4000, readerOps: 11_400, writerOps: 684, fairRuns: 0, readerWaits: 3, maxNodes: 40 },
+      known: { 'prev-rereads-root': 5, 'slot-store-unordered': 1 },
+      ...(failing ? { failure: { schedule: 56, spec, violation: hostileViolation({ kind: 'result', thread: 'reader 0' }), seconds: 1.2 } } : {}),
+    };
+  }
+
+  it('is recognised, and one without its build is a usage error naming the field', () => {
+    expect(recognise(JSON.parse(JSON.stringify(kernelExplored(true))), 'k.json').kind).toBe('explore-kernel');
+    const { build: _b, ...noBuild } = kernelExplored(false);
+    expect(() => recognise(noBuild, 'k2.json')).toThrow(/k2\.json: looks like an explore-kernel result but lacks or mistypes: build \(object, found undefined\)/);
+  });
+
+  it('its page: the kernel and build, the known findings counted, the failure escaped with the command that replays it', async () => {
+    const t = await buildReport({ kind: 'explore-kernel', data: kernelExplored(true) });
+    expectSelfContained(t);
+    expect(t).toContain('<h1>maple-torture kernel explorer run</h1>');
+    expect(t).toContain('Kernel 6.12.118, simulator build <code>adff920fa48496d0</code>');
+    expect(t).toContain('prev-rereads-root 5, slot-store-unordered 1');
+    expect(t).toContain('Failure at schedule 56');
+    expect(t).toContain('npm run explore -- --tree kernel --bug missing-rmb --scenario destroy --strategy random --replay-seed 3462593261');
+    expect(t).not.toContain('<script>');
+    const clean = await buildReport({ kind: 'explore-kernel', data: kernelExplored(false) });
+    expect(clean).toContain('No violations.');
+    expect(clean).toContain('none (the correct build)');
   });
 });
 

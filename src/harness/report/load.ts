@@ -1,7 +1,7 @@
 /**
  * Reading a results file and recognising what it is: a stress run (no `kind`; its runId starts
- * with 'stress-', or it has `timeline` and `threads`), an explore result (kind 'explore') or a
- * torture result (kind 'torture'). Anything else, or a file that is not JSON, is a usage error
+ * with 'stress-', or it has `timeline` and `threads`), an explore result (kind 'explore', or
+ * 'explore-kernel' for the kernel's code under the simulator) or a torture result (kind 'torture'). Anything else, or a file that is not JSON, is a usage error
  * naming the file and what was expected. The fields the report reads are checked here, so the
  * renderers can trust them.
  */
@@ -9,16 +9,18 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../cli-args.js';
 import type { RunResult } from '../types.js';
 import type { ExploreResult } from '../sim/explore.js';
+import type { KernelExploreResult } from '../sim/kernel/kernel-explore.js';
 import type { TortureResultShape } from './torture-shape.js';
 
 export type ReportInput =
   | { kind: 'stress'; data: RunResult }
   | { kind: 'explore'; data: ExploreResult }
+  | { kind: 'explore-kernel'; data: KernelExploreResult }
   | { kind: 'torture'; data: TortureResultShape };
 
 export const EXPECTED =
   "a stress run result (no \"kind\"; runId starting 'stress-', or \"timeline\" and \"threads\"), " +
-  "an explore result (kind 'explore') or a torture result (kind 'torture')";
+  "an explore result (kind 'explore' or 'explore-kernel') or a torture result (kind 'torture')";
 
 type Type = 'string' | 'number' | 'boolean' | 'object' | 'array';
 
@@ -94,6 +96,23 @@ export function exploreProblems(v: unknown): string[] {
   return p;
 }
 
+export function kernelExploreProblems(v: unknown): string[] {
+  const o = v as Record<string, unknown>;
+  const p = problems(v, { runId: 'string', config: 'object', build: 'object', elapsedMs: 'number', stoppedBy: 'string', schedulesRun: 'number', schedulesPerSecond: 'number', totals: 'object' });
+  if (p.length > 0) return p;
+  p.push(...problems(o.config, { seed: 'number', bugs: 'array', scenarios: 'array' }, 'config.'));
+  p.push(...problems(o.build, { version: 'string', buildHash: 'string' }, 'build.'));
+  if (o.failure !== undefined) {
+    const f = o.failure as Record<string, unknown>;
+    p.push(...problems(f, { schedule: 'number', seconds: 'number', violation: 'object', spec: 'object' }, 'failure.'));
+    if (p.length === 0) {
+      p.push(...problems(f.violation, VIOLATION, 'failure.violation.'));
+      p.push(...problems(f.spec, { scenario: 'string', strategy: 'string', seed: 'number' }, 'failure.spec.'));
+    }
+  }
+  return p;
+}
+
 export function tortureProblems(v: unknown): string[] {
   const o = v as Record<string, unknown>;
   const p = problems(v, { runId: 'string', config: 'object', elapsedMs: 'number', stoppedBy: 'string', cells: 'array', summary: 'object' });
@@ -130,6 +149,9 @@ export function recognise(v: unknown, file: string): ReportInput {
   if (isObject(v) && v.kind === 'explore') {
     kind = 'explore';
     bad = exploreProblems(v);
+  } else if (isObject(v) && v.kind === 'explore-kernel') {
+    kind = 'explore-kernel';
+    bad = kernelExploreProblems(v);
   } else if (isObject(v) && v.kind === 'torture') {
     kind = 'torture';
     bad = tortureProblems(v);
@@ -140,7 +162,7 @@ export function recognise(v: unknown, file: string): ReportInput {
     throw new UsageError(`${file}: not a run result the report can read: expected ${EXPECTED}; ${describeFound(v)}`);
   }
   if (bad.length > 0) {
-    throw new UsageError(`${file}: looks like ${kind === 'stress' ? 'a stress run result' : `a${kind === 'explore' ? 'n' : ''} ${kind} result`} but lacks or mistypes: ${bad.slice(0, 6).join('; ')}${bad.length > 6 ? `; and ${bad.length - 6} more` : ''}`);
+    throw new UsageError(`${file}: looks like ${kind === 'stress' ? 'a stress run result' : `a${kind.startsWith('explore') ? 'n' : ''} ${kind} result`} but lacks or mistypes: ${bad.slice(0, 6).join('; ')}${bad.length > 6 ? `; and ${bad.length - 6} more` : ''}`);
   }
   return { kind, data: v } as ReportInput;
 }

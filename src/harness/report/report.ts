@@ -1,6 +1,7 @@
 /**
  * A results file's HTML report: one self-contained page (inline stylesheet and SVG charts, no
- * scripts, no external resources) for a stress run, an explore result or a torture result.
+ * scripts, no external resources) for a stress run, an explore result (the replica's or the
+ * kernel's) or a torture result.
  */
 import { extname, join } from 'node:path';
 import { writeNew } from '../results-file.js';
@@ -8,6 +9,7 @@ import { page } from './html.js';
 import type { ReportInput } from './load.js';
 import { stressPage } from './stress-report.js';
 import { explorePage } from './explore-report.js';
+import { kernelExplorePage } from './kernel-explore-report.js';
 import { torturePage } from './torture-report.js';
 
 export type { ReportInput } from './load.js';
@@ -16,7 +18,13 @@ export { readReportInput, recognise } from './load.js';
 /** The page for a recognised results file. */
 export async function buildReport(input: ReportInput): Promise<string> {
   const { title, body } =
-    input.kind === 'stress' ? await stressPage(input.data) : input.kind === 'explore' ? explorePage(input.data) : await torturePage(input.data);
+    input.kind === 'stress'
+      ? await stressPage(input.data)
+      : input.kind === 'explore'
+        ? explorePage(input.data)
+        : input.kind === 'explore-kernel'
+          ? kernelExplorePage(input.data)
+          : await torturePage(input.data);
   return page(title, body);
 }
 
