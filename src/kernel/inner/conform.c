@@ -283,7 +283,8 @@ static int km_rcu_head_bound(const struct km_ascent *a, unsigned int traced, uns
  * out: {index, last, flags}: bit 0, the state's node bounds hold an RCU callback head's word
  * (pivot-after-dead-check); bit 1, the ascent path's parent words were in flux, bit 2, the
  * cursor came back to a live node it went down through at another slot than the next (rt.c:
- * rt_descent_*; both parent-slot-before-adopt); none when a node of the path was dead at the start. */
+ * rt_descent_*; both parent-slot-before-adopt); bits 0 and 1 not when a node of the path was dead
+ * at the start. */
 KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, unsigned int step,
 		unsigned long limit, unsigned long *out)
 {
@@ -323,13 +324,14 @@ KM_CONFORM_EXPORT(km_cursor_step) void *km_cursor_step(struct ma_state *mas, uns
 	}
 	contradicted = rt_descent_end();
 	km_cursor_out(mas, out);
-	out[2] = km_ascent_had_dead(&ascent) ? 0 :
+	/* A dead node on the start path vetoes the path-based evidence (6.12 re-walks from it), not
+	 * the descent check: that one holds for what the cursor read since its own last root read. */
+	out[2] = contradicted << 2 | (km_ascent_had_dead(&ascent) ? 0 :
 		 /* Forward, mas_next_node takes max from the parent's pivot; back, mas_prev_node takes min. */
 		 (mas->status == ma_active &&
 		  ((step & 1) ? km_rcu_head_bound(&ascent, traced, mas->min - 1, since)
 			      : km_rcu_head_bound(&ascent, traced, mas->max, since))) |
-		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1 |
-		 contradicted << 2;
+		 (km_ascent_in_flux(mas->tree, &ascent) || km_read_nodes_in_flux(mas->tree, traced)) << 1);
 	/* The state the next step starts from, for the walk trace. */
 	rt_trace_mark(KM_TRACE_NODE, (unsigned long)mas->node);
 	rt_trace_mark(KM_TRACE_MIN, mas->min);
