@@ -21,19 +21,13 @@ import type { SimulatedMemory } from '../../../shared-heap/simulated-memory.js';
 import { VersionLog } from '../../version-log.js';
 import { Rng } from '../../rng.js';
 import { ReaderProbe } from '../../../workers/reader-probe.js';
-import type { SectionFinding } from '../../../workers/reader-probe.js';
 import type { Report } from '../../../workers/writer-checks.js';
 import { createKernelMutator } from '../../../workers/kernel/kernel-mutator.js';
 import { KernelWriterChecks } from '../../../workers/kernel/kernel-checks.js';
 import { KernelReadCursor } from '../../../workers/kernel/kernel-read-cursor.js';
 import { WalkTrace } from '../../../workers/kernel/walk-trace.js';
+import { kernelIterationRules, kernelSectionCheck } from '../../../workers/kernel/kernel-reader-rules.js';
 import {
-  EMPTY_AREA_MISS,
-  NEXT_PAST_MAX,
-  PARENT_SLOT_BEFORE_ADOPT,
-  PIVOT_AFTER_DEAD_CHECK,
-  PREV_RANGE_REVERSED,
-  PREV_ROOT_REREAD,
   REWALK_NULL_NODE,
   SLOT_STORE_UNORDERED,
   PIVOT_READ_TWICE,
@@ -315,23 +309,7 @@ class KernelSchedule implements SchedulerView {
     // The runtime's node tracker and walk trace, as on real threads; their reads of node words go
     // through this reader's view like the kernel's own (so they judge what it could see).
     instance.trackNodes(true);
-    const report = new Uint32Array(kernel.memory.buffer, instance.exports.rt_reader_report(), 9);
-    let seen = 0;
-    let deadSlotUses = 0;
-    const sectionCheck = (): SectionFinding | null => {
-      const uses = report[6];
-      if (uses !== deadSlotUses) {
-        deadSlotUses = uses;
-        return {
-          seen: `a call returned after reading the slot at 0x${report[7].toString(16)} (value 0x${report[8].toString(16)}) from a node that was dead at the read, with no re-walk from the root after it`,
-          rule: 'a slot read from a node that is dead is followed by the dead check and a re-walk from the root before it is used',
-        };
-      }
-      const found = report[0] + report[1];
-      if (found === seen) return null;
-      seen = found;
-      return { seen: `node 0x${report[3].toString(16)} was freed under a read-side section that reached it (generation ${report[4]} then ${report[5]})`, rule: 'no node freed while a read-side section that reached it is open' };
-    };
+    const sectionCheck = kernelSectionCheck(instance);
     const cursor = new KernelReadCursor(instance, instance.tree(treeAddress));
     const trace = new WalkTrace(instance);
     const thread: KernelThread = {
@@ -381,14 +359,7 @@ class KernelSchedule implements SchedulerView {
       oldestVisible: () => windows.oldestVisible(mem.view),
       sectionCheck,
       walkTrace: () => trace.lines(),
-      carriedPrevBound: true,
-      stepsBySlot: true,
-      knownEmptyAreaMiss: EMPTY_AREA_MISS.name,
-      knownPrevRootReread: PREV_ROOT_REREAD.name,
-      knownPrevReversed: PREV_RANGE_REVERSED.name,
-      knownPastMax: NEXT_PAST_MAX.name,
-      knownCorruptIteration: (step) =>
-        cursor.flaggedStep < 0 || step < cursor.flaggedStep ? null : cursor.flaggedAs === 1 ? PIVOT_AFTER_DEAD_CHECK.name : PARENT_SLOT_BEFORE_ADOPT.name,
+      ...kernelIterationRules(cursor),
       knownError: (error) => {
         // Cut short (the unlock above reset the instance): counted, not judged.
         if (error instanceof ReaderWaitsForWriter) return WAITED_FOR_WRITER;
