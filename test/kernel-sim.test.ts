@@ -110,6 +110,19 @@ describe('the kernel build under the simulator', () => {
     expect(result.totals.drains).toBeGreaterThan(0);
   }, 120_000);
 
+  it('parent-slot-before-adopt on a step whose start path held a dead node: the descent check counts it (the path veto does not apply to it)', async ({ skip }) => {
+    // The schedule `--seed 77` failed on at 72,194 before the veto stopped covering the descent
+    // check: a step began on a path with a dead node, re-walked, went down through slot 2 of the
+    // new root and came back up to slot 2 (a leaf's parent word not yet adopted, as this reader saw it).
+    const sim = loaded(correct, skip);
+    const result = await exploreKernel(
+      { ...DEFAULT_KERNEL_EXPLORE, seed: 77, bugs: [], schedules: 1, scenarios: ['spanning'], strategy: 'pct', replaySeed: 3694472256 },
+      sim,
+    );
+    expect(result.failure, result.failure ? JSON.stringify(result.failure.violation) : '').toBeUndefined();
+    expect(result.known['parent-slot-before-adopt'], 'counted under the finding, not passed unseen').toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
   it('missing-rmb (weak memory only) is found by a fixed seed, by the result or poison oracles', async ({ skip }) => {
     const sim = loaded(missingRmb, skip);
     const result = await exploreKernel({ ...DEFAULT_KERNEL_EXPLORE, seed: SEED_MISSING_RMB, bugs: ['missing-rmb'], schedules: 300 }, sim);
