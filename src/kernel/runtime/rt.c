@@ -214,9 +214,11 @@ __noreturn void rt_bug(const char *file, int line);
 EXPORT(rt_watchdog_arm) void rt_watchdog_arm(unsigned int budget) { rt_watchdog_left = budget; }
 
 static _Thread_local int rt_tracking;
-static void rt_track(void *v);
-static void rt_dead_slot_note(void *const *p, void *v);
-static void rt_descent_note(void *const *p, void *v);
+static void rt_track(void *v, int enode);
+static int rt_is_enode(unsigned long e);
+static unsigned long rt_slot_holder(void *const *p);
+static void rt_dead_slot_note(void *const *p, void *v, unsigned long holder);
+static void rt_descent_note(void *const *p, unsigned long holder, int enode);
 static void rt_descent_reset(void);
 static void rt_root_read(void *const *p, void *v);
 
@@ -310,9 +312,13 @@ void *rt_rcu_dereference(void *const *p)
 #endif
 	if (rt_tracking) {
 		rt_trace_deref(p, v);
-		rt_dead_slot_note(p, v);
-		rt_descent_note(p, v);
-		rt_track(v);
+		/* Classified once per dereference: the node the slot lies in (0: a root word), and
+		 * whether the value is a node. */
+		unsigned long holder = rt_slot_holder(p);
+		int enode = rt_is_enode((unsigned long)v);
+		rt_dead_slot_note(p, v, holder);
+		rt_descent_note(p, holder, enode);
+		rt_track(v, enode);
 		rt_root_read(p, v);
 	}
 	return v;
@@ -851,11 +857,16 @@ static int rt_is_enode(unsigned long e)
  * not seen here: what 6.12 reads after its checks (kernel-known.ts) never trips this.
  */
 static _Thread_local unsigned int rt_dead_slot_at, rt_dead_slot_value;
-static void rt_dead_slot_note(void *const *p, void *v)
+/* The node a dereferenced word lies in, or 0 for a word outside the node slab (a tree's root word). */
+static unsigned long rt_slot_holder(void *const *p)
 {
 	struct kmem_cache *c = rt_node_cache;
 	unsigned long node = (unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1);
-	if (!c || node <= 4096 || !slab_is_object(c, (void *)node)) {
+	return c && node > 4096 && slab_is_object(c, (void *)node) ? node : 0;
+}
+static void rt_dead_slot_note(void *const *p, void *v, unsigned long node)
+{
+	if (!node) {
 		rt_dead_slot_at = 0; /* the tree's root word: a walk from the root */
 		return;
 	}
@@ -918,17 +929,15 @@ int rt_descent_end(void)
 	rt_descent_on = 0;
 	return rt_descent_contradicted;
 }
-static void rt_descent_note(void *const *p, void *v)
+static void rt_descent_note(void *const *p, unsigned long node, int enode)
 {
-	unsigned long e = (unsigned long)v, node = (unsigned long)p & ~(unsigned long)(RT_NODE_SIZE - 1);
-	struct kmem_cache *c = rt_node_cache;
 	if (!rt_descent_on)
 		return;
-	if (!c || node <= 4096 || !slab_is_object(c, (void *)node)) {
+	if (!node) {
 		rt_descent_n = 0; /* the root word: a walk from the root starts afresh */
 		return;
 	}
-	if (!rt_is_enode(e))
+	if (!enode)
 		return; /* an entry: a leaf's slot */
 	unsigned int at = (unsigned int)((unsigned long)p - node), i;
 	for (i = 0; i < rt_descent_n && rt_descent[i].node != node; i++)
@@ -944,12 +953,12 @@ static void rt_descent_note(void *const *p, void *v)
 	rt_descent[i].at = at;
 }
 
-static void rt_track(void *v)
+static void rt_track(void *v, int enode)
 {
 	unsigned long e = (unsigned long)v;
 	struct kmem_cache *c = rt_node_cache;
 	/* Only nodes (every level's, the root's included) inside a read section. */
-	if (!rt_is_enode(e) || rt_slot < 0 || !rt_readers[rt_slot].nesting)
+	if (!enode || rt_slot < 0 || !rt_readers[rt_slot].nesting)
 		return;
 	unsigned long node = e & ~(unsigned long)(RT_NODE_SIZE - 1);
 	unsigned int *w = (unsigned int *)node;
