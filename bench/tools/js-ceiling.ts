@@ -1,0 +1,168 @@
+// What JS can do at best against the kernel's wasm on a load, measured on the kernel's own nodes:
+// 6.12's mtree_load (mas_start, mtree_lookup_walk, the dead checks) written in JS, reading the
+// kernel tree's nodes in the module's memory, against the module's own km_mtree_load on the same
+// tree, the same indices, alternating CPU-time slices in one process. Same nodes, same words, same
+// reads in the same order: what is left is the cost of each access in JS against wasm.
+//
+//   npm run bench:build
+//   node dist-bench/bench/tools/js-ceiling.js [seconds=4]
+//
+// Rows: the kernel's wasm; the JS port with plain reads (what a JS tree could do with no atomic at
+// all); the JS port with the slot read as one Atomics.load (the replica's rcu_dereference + smp_rmb,
+// ThreadedMemory.derefRmb); and the replica's own load on its own tree of the same ranges.
+// BENCH_RANGES as in the bench (default 1M).
+import { mulberry32, randomIndices, resolveSeed } from '../prng.js';
+import { buildMaple, planCapacity } from '../tree/build.js';
+import { setupKernel } from '../tree/kernel.js';
+import { STRIDE, expectedAt } from '../tree/data.js';
+
+// wasm32 geometry of the 16-slot build: a node is 128 bytes at a 256-byte aligned address;
+// range_64/leaf_64: parent, pivot[15], slot[16] (words 0, 1..15, 16..31); arange_64: parent,
+// pivot[9], slot[10] (words 0, 1..9, 10..19). An enode is the node's address | type << 3 | 4; the
+// root word holds the enode | 2 (xa_mk_node).
+const NODE_MASK = 0xff;
+
+/** 6.12 mtree_load on the module's memory, plain reads. */
+function loadPlain(w: Uint32Array, rootWord: number, index: number): number {
+  retry: for (;;) {
+    const root = w[rootWord];
+    if ((root & 3) !== 2 || root <= 4096) return index === 0 ? root : 0;
+    let next = (root & ~2) >>> 0;
+    let node = (next & ~NODE_MASK) >>> 0;
+    if (((w[node >>> 2] & ~NODE_MASK) >>> 0) === node) continue; // mas_start's dead root
+    for (;;) {
+      node = (next & ~NODE_MASK) >>> 0;
+      const type = (next >>> 3) & 15;
+      const base = node >>> 2;
+      const end = type === 3 ? 9 : 15;
+      let offset = 0;
+      while (offset < end && w[base + 1 + offset] < index) offset++;
+      next = w[base + (type === 3 ? 10 : 16) + offset];
+      if (((w[base] & ~NODE_MASK) >>> 0) === node) continue retry; // ma_dead_node
+      if (type < 2) return next;
+    }
+  }
+}
+
+/** The same with the slot read as the replica's derefRmb (one Atomics.load per level). */
+function loadAtomic(w: Uint32Array, rootWord: number, index: number): number {
+  retry: for (;;) {
+    const root = Atomics.load(w, rootWord);
+    if ((root & 3) !== 2 || root <= 4096) return index === 0 ? root : 0;
+    let next = (root & ~2) >>> 0;
+    let node = (next & ~NODE_MASK) >>> 0;
+    if (((w[node >>> 2] & ~NODE_MASK) >>> 0) === node) continue;
+    for (;;) {
+      node = (next & ~NODE_MASK) >>> 0;
+      const type = (next >>> 3) & 15;
+      const base = node >>> 2;
+      const end = type === 3 ? 9 : 15;
+      let offset = 0;
+      while (offset < end && w[base + 1 + offset] < index) offset++;
+      next = Atomics.load(w, base + (type === 3 ? 10 : 16) + offset);
+      if (((w[base] & ~NODE_MASK) >>> 0) === node) continue retry;
+      if (type < 2) return next;
+    }
+  }
+}
+
+/** The same with the slot read as a wasm i32.atomic.load (a call into a 60-byte module on the same memory). */
+function loadWasmAtomic(w: Uint32Array, ld: (addr: number) => number, rootWord: number, index: number): number {
+  retry: for (;;) {
+    const root = ld(rootWord);
+    if ((root & 3) !== 2 || root <= 4096) return index === 0 ? root : 0;
+    let next = (root & ~2) >>> 0;
+    let node = (next & ~NODE_MASK) >>> 0;
+    if (((w[node >>> 2] & ~NODE_MASK) >>> 0) === node) continue;
+    for (;;) {
+      node = (next & ~NODE_MASK) >>> 0;
+      const type = (next >>> 3) & 15;
+      const base = node >>> 2;
+      const end = type === 3 ? 9 : 15;
+      let offset = 0;
+      while (offset < end && w[base + 1 + offset] < index) offset++;
+      next = ld(base + (type === 3 ? 10 : 16) + offset) >>> 0;
+      if (((w[base] & ~NODE_MASK) >>> 0) === node) continue retry;
+      if (type < 2) return next;
+    }
+  }
+}
+
+// (module (import "env" "mem" (memory 0 65536 shared)) (func (export "ld") (param i32) (result i32)
+//   local.get 0  i32.const 2  i32.shl  i32.atomic.load))
+const LD_MODULE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x02, 0x0f, 0x01,
+  0x03, 0x65, 0x6e, 0x76, 0x03, 0x6d, 0x65, 0x6d, 0x02, 0x03, 0x00, 0x80, 0x80, 0x04, 0x03, 0x02, 0x01, 0x00, 0x07,
+  0x06, 0x01, 0x02, 0x6c, 0x64, 0x00, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x41, 0x02, 0x74, 0xfe, 0x10,
+  0x02, 0x00, 0x0b,
+]);
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+type Batch = (s: number, e: number) => number;
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 4);
+  const n = Number(process.env.BENCH_RANGES ?? 1_000_000);
+  const rng = mulberry32(resolveSeed());
+  const reads = randomIndices(rng, 1 << 20, STRIDE * n);
+  const maple = buildMaple(n, planCapacity(n).capacity).tree;
+  const { peer, info } = await setupKernel(n, () => {});
+  if (peer === null) throw new Error(`kernel peer unavailable: ${info.reason}`);
+  const w = new Uint32Array(peer.kernel.memory.buffer);
+  // struct maple_tree: ma_lock (8 bytes in the shim), ma_flags, ma_root.
+  const rootWord = (peer.mt >>> 2) + 3;
+  const { mt, load } = peer;
+  // lib ES2022 has no WebAssembly declarations (src/kernel/loader.ts).
+  const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: object } } }).WebAssembly;
+  const ld = (new WA.Instance(new WA.Module(LD_MODULE), { env: { mem: peer.kernel.memory } }).exports as { ld: (a: number) => number }).ld;
+  for (let k = 0; k < 4096; k++) {
+    const x = reads[k];
+    const want = load(mt, x) >>> 0;
+    if (loadPlain(w, rootWord, x) >>> 0 !== want || loadAtomic(w, rootWord, x) >>> 0 !== want || loadWasmAtomic(w, ld, rootWord, x) !== want || want !== expectedAt(x, n, 0xffffffff).entry) {
+      throw new Error(`the JS port disagrees with km_mtree_load at index ${x}: the layout assumptions are wrong`);
+    }
+  }
+  const rows: { name: string; batch: Batch; ms: number; ops: number }[] = [
+    { name: 'kernel wasm km_mtree_load', batch: (s, e) => peer.batch('load', () => { let a = 0; for (let k = s; k < e; k++) a += load(mt, reads[k]) >>> 0; return a; }), ms: 0, ops: 0 },
+    { name: 'JS port, plain reads', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadPlain(w, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
+    { name: 'JS port, slot by Atomics.load', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadAtomic(w, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
+    { name: 'JS port, slot by wasm atomic', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadWasmAtomic(w, ld, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
+    { name: 'replica load (own tree)', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += maple.load(reads[k]); return a; }, ms: 0, ops: 0 },
+  ];
+  const BATCH = 1024;
+  let pos = 0;
+  let sink = 0;
+  const slice = (r: (typeof rows)[number], ms: number): void => {
+    let spent = 0;
+    while (spent < ms) {
+      if (pos + BATCH > reads.length) pos = 0;
+      const t0 = cpuMs();
+      sink = (sink + r.batch(pos, pos + BATCH)) | 0;
+      const dt = cpuMs() - t0;
+      spent += dt;
+      r.ms += dt;
+      r.ops += BATCH;
+      pos += BATCH;
+    }
+  };
+  for (const r of rows) slice(r, 300);
+  for (const r of rows) r.ms = r.ops = 0;
+  const slices = Math.max(1, Math.round((seconds * 1000) / 250));
+  for (let i = 0; i < slices; i++) for (const r of rows) slice(r, 250);
+  const kernelNs = (rows[0].ms * 1e6) / rows[0].ops;
+  console.log(`${n.toLocaleString('en-US')} ranges, ${slices} slices of 250 ms CPU time per row`);
+  for (const r of rows) {
+    const ns = (r.ms * 1e6) / r.ops;
+    console.log(`${r.name.padEnd(32)} ${ns.toFixed(1).padStart(7)} ns/op   ${(kernelNs / ns).toFixed(3)}x the kernel's ops/s`);
+  }
+  if (sink === 0.5) console.log(sink);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
