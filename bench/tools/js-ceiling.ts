@@ -88,6 +88,29 @@ function loadWasmAtomic(w: Uint32Array, ld: (addr: number) => number, rootWord: 
   }
 }
 
+/** The Atomics.load port on the replica's own nodes (its layout: node id << 6 words, parent word,
+ * metadata, 15 pivots, slots at word 17; enode = id << 4 | type << 2 | 2; dead = parent names itself). */
+function loadReplicaNodes(w: Uint32Array, index: number): number {
+  retry: for (;;) {
+    const root = Atomics.load(w, 0);
+    if ((root & 3) !== 2) return index === 0 ? root : 0;
+    let id = root >>> 4;
+    if (w[id << 6] >>> 8 === id) continue;
+    let next = root;
+    for (;;) {
+      id = next >>> 4;
+      const type = (next >>> 2) & 3;
+      const base = id << 6;
+      const end = type === 3 ? 9 : 15;
+      let offset = 0;
+      while (offset < end && w[base + 2 + offset] < index) offset++;
+      next = Atomics.load(w, base + (type === 3 ? 11 : 17) + offset);
+      if (w[base] >>> 8 === id) continue retry;
+      if (type < 2) return next;
+    }
+  }
+}
+
 // (module (import "env" "mem" (memory 0 65536 shared)) (func (export "ld") (param i32) (result i32)
 //   local.get 0  i32.const 2  i32.shl  i32.atomic.load))
 const LD_MODULE = new Uint8Array([
@@ -116,6 +139,10 @@ async function main(): Promise<void> {
   // struct maple_tree: ma_lock (8 bytes in the shim), ma_flags, ma_root.
   const rootWord = (peer.mt >>> 2) + 3;
   const { mt, load } = peer;
+  const rw = (maple as unknown as { mem: { words: Uint32Array } }).mem.words;
+  const copyMem = new (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => { buffer: SharedArrayBuffer } } }).WebAssembly.Memory({ initial: Math.ceil(rw.byteLength / 65536), maximum: 65536, shared: true });
+  const rwCopy = new Uint32Array(copyMem.buffer, 0, rw.length);
+  rwCopy.set(rw);
   // lib ES2022 has no WebAssembly declarations (src/kernel/loader.ts).
   const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: object } } }).WebAssembly;
   const ld = (new WA.Instance(new WA.Module(LD_MODULE), { env: { mem: peer.kernel.memory } }).exports as { ld: (a: number) => number }).ld;
@@ -131,6 +158,8 @@ async function main(): Promise<void> {
     { name: 'JS port, plain reads', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadPlain(w, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
     { name: 'JS port, slot by Atomics.load', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadAtomic(w, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
     { name: 'JS port, slot by wasm atomic', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadWasmAtomic(w, ld, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
+    { name: 'JS port on the replica\'s nodes', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadReplicaNodes(rw, reads[k]); return a; }, ms: 0, ops: 0 },
+    { name: 'same, replica nodes copied to wasm mem', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadReplicaNodes(rwCopy, reads[k]); return a; }, ms: 0, ops: 0 },
     { name: 'replica load (own tree)', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += maple.load(reads[k]); return a; }, ms: 0, ops: 0 },
   ];
   const BATCH = 1024;

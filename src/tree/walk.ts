@@ -256,14 +256,14 @@ function corruptSlot(id: number, offset: number, value: number, index: number): 
 
 /**
  * mtree_load with its mtree_lookup_walk: the entry at `index`, and nothing else (no bounds, no
- * state for a next step). The same reads, barriers, checks and switches as mas_start then
- * mtree_range_walk, without the work a load does not need: it keeps no bounds (a leaf's range is
- * not reported), so the pivot scan only finds the slot. A dead node starts the walk again from the
- * root (mas_reset, retry). `mas` gives the memory, the switches and the slab limit and counts the
+ * state for a next step). As 6.12's mtree_load: mas_start, then per level the pivot scan over all
+ * of the node's pivots (no data end is read), the slot, the dead check; no bounds are kept (a
+ * leaf's range is not reported). A dead node starts the walk again from the root (mas_reset,
+ * retry). `mas` gives the memory, the switches and the slab limit and counts the
  * rewalks; it is left at MA_ACTIVE on the leaf (or MA_NONE / MA_ROOT), its bounds untouched.
  *
  * The hottest path of the tree, so node-access.ts's accessors are written out by hand here
- * (dataEnd, pivot, slotForCheck = derefForCheck, deadAfterRmb, deadNode, isNode), each marked:
+ * (slotForCheck = derefForCheck, deadAfterRmb, deadNode, isNode), each marked:
  * in optimized code every call through an imported binding reloads the binding and checks it.
  * The accesses and their kinds are exactly the accessors'.
  */
@@ -308,13 +308,13 @@ export function mtreeLoad(mas: MaState, index: number): number {
           continue retry;
         }
       }
-      // dataEnd (META is word 1; 10 slots in an arange_64 node, type 3, else 16).
-      const slots = type === 3 ? 10 : 16;
-      let end = mem.read(base + 1) & 0xff;
-      if (end >= slots) end = slots - 1;
-      // The first pivot (PIVOTS at word 2) at or above the index: the memory layer's scan, the
-      // same plain reads in the same order as a loop of `read`.
-      const offset = mem.scan(base + 2, end, key);
+      // The first pivot (PIVOTS at word 2) at or above the index among all the node's pivots
+      // (mt_pivots: 9 in an arange_64 node, type 3, else 15), without the data end: as
+      // mtree_lookup_walk scans. A node stores its maximum as the pivot after its last item
+      // when it has the word (writeNode), so the scan stops there at the latest; a full node's
+      // last slot has no pivot and is taken when all 15 are below the index. The memory layer's
+      // scan: the same plain reads in the same order as a loop of `read`.
+      const offset = mem.scan(base + 2, type === 3 ? 9 : 15, key);
       // The slot (slotsBase: 11 for arange_64, else 17), then deadAfterRmb (PARENT is word 0).
       const addr = base + (type === 3 ? 11 : 17) + offset;
       if (!stale && check) {
