@@ -12,79 +12,9 @@
 // process's CPU time instead of wall time (steadier on a shared machine; GC and compiler threads
 // count too).
 import { performance } from 'node:perf_hooks';
-import { mulberry32, permutation, randomIndices, resolveSeed } from '../prng.js';
 import { buildMaple, planCapacity } from '../tree/build.js';
-import { setupKernel, type KernelPeer } from '../tree/kernel.js';
-import type { MapleTreeLike } from '../tree/maple.js';
-import { RANGE_LEN, STRIDE, entryOf, firstOf, freshEntryOf, gapFirstOf, gapLastOf, lastOf } from '../tree/data.js';
-
-type Span = (src: Uint32Array, s: number, e: number) => number;
-interface Task {
-  src: Uint32Array;
-  timed: Span;
-  undo: Span | null;
-}
-
-const TASKS = ['load', 'walk', 'store-rand', 'store-seq', 'erase'];
-const BATCH = 1024;
-
-function mapleTask(task: string, t: MapleTreeLike, n: number, reads: Uint32Array, perm: Uint32Array, seq: Uint32Array): Task {
-  const unstore: Span = (src, s, e) => {
-    for (let k = s; k < e; k++) t.erase(gapFirstOf(src[k]));
-    return 0;
-  };
-  const restore: Span = (src, s, e) => {
-    for (let k = s; k < e; k++) t.store(firstOf(src[k]), lastOf(src[k]), entryOf(src[k]));
-    return 0;
-  };
-  const storeGap: Span = (src, s, e) => {
-    for (let k = s; k < e; k++) t.store(gapFirstOf(src[k]), gapLastOf(src[k]), freshEntryOf(src[k], n));
-    return e - s;
-  };
-  switch (task) {
-    case 'load':
-      return { src: reads, undo: null, timed: (src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += t.load(src[k]); return a; } };
-    case 'walk':
-      return { src: reads, undo: null, timed: (src, s, e) => { let a = 0; for (let k = s; k < e; k++) { const r = t.walk(src[k]); a += r.entry + r.last; } return a; } };
-    case 'store-rand':
-      return { src: perm, timed: storeGap, undo: unstore };
-    case 'store-seq':
-      return { src: seq, timed: storeGap, undo: unstore };
-    default:
-      return { src: perm, undo: restore, timed: (src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += t.erase(firstOf(src[k]) + (src[k] % RANGE_LEN)); return a; } };
-  }
-}
-
-function kernelTask(task: string, kp: KernelPeer, n: number, reads: Uint32Array, perm: Uint32Array, seq: Uint32Array): Task {
-  const { mt, load, walk, walkPtr, walkOut, storeRange, erase } = kp;
-  const inKernel = (span: Span): Span => (src, s, e) => kp.batch(task, () => span(src, s, e));
-  const unstore: Span = inKernel((src, s, e) => {
-    for (let k = s; k < e; k++) erase(mt, gapFirstOf(src[k]));
-    kp.gracePeriods();
-    return 0;
-  });
-  const restore: Span = inKernel((src, s, e) => {
-    for (let k = s; k < e; k++) storeRange(mt, firstOf(src[k]), lastOf(src[k]), entryOf(src[k]));
-    kp.gracePeriods();
-    return 0;
-  });
-  const storeGap: Span = inKernel((src, s, e) => {
-    for (let k = s; k < e; k++) storeRange(mt, gapFirstOf(src[k]), gapLastOf(src[k]), freshEntryOf(src[k], n));
-    return e - s;
-  });
-  switch (task) {
-    case 'load':
-      return { src: reads, undo: null, timed: inKernel((src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += load(mt, src[k]) >>> 0; return a; }) };
-    case 'walk':
-      return { src: reads, undo: null, timed: inKernel((src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += (walk(mt, src[k], walkPtr) >>> 0) + walkOut[1]; return a; }) };
-    case 'store-rand':
-      return { src: perm, timed: storeGap, undo: unstore };
-    case 'store-seq':
-      return { src: seq, timed: storeGap, undo: unstore };
-    default:
-      return { src: perm, undo: restore, timed: inKernel((src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += erase(mt, firstOf(src[k]) + (src[k] % RANGE_LEN)) >>> 0; return a; }) };
-  }
-}
+import { setupKernel } from '../tree/kernel.js';
+import { BATCH, TASKS, kernelTask, mapleTask, taskArrays, type Task } from './op-tasks.js';
 
 /** The process's CPU time in ms: unlike wall time, it stops while another process has the core. */
 function cpuMs(): number {
@@ -120,11 +50,7 @@ async function main(): Promise<void> {
   }
   const seconds = Number(secondsArg);
   const n = Number(process.env.BENCH_RANGES ?? 1_000_000);
-  const rng = mulberry32(resolveSeed());
-  const reads = randomIndices(rng, 1 << 20, STRIDE * n);
-  const perm = permutation(rng, n);
-  const seq = new Uint32Array(n);
-  for (let i = 0; i < n; i++) seq[i] = i;
+  const { reads, perm, seq } = taskArrays(n);
 
   const runs: { name: string; task: Task; cursor: { pos: number }; ms: number; ops: number }[] = [];
   if (which !== 'kernel') {
