@@ -12,8 +12,8 @@
  * mtree_lookup_walk at each level reads pivots until one is >= index, at most mt_pivots[type] =
  * 15 (so offset + 1 of them, or 15: it does not stop at the data end), the slot (rcu_dereference)
  * and ma_dead_node (smp_rmb, the parent word). Node words: 1 + sum over levels (pivots + 2).
- * The replica's mtreeLoad (src/tree/walk.ts) reads the same words plus each node's metadata word
- * (its data end, the scan's bound), and scans at most `end` pivots.
+ * The replica's mtreeLoad (src/tree/walk.ts) scans as mtree_lookup_walk does (no data end, at most
+ * mt_pivots pivots), so it reads exactly the same words.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CountingMemory, countingKernel, countingReplica, fillKernel, type CountingKernel } from '../bench/tools/access-count.js';
@@ -34,15 +34,14 @@ beforeAll(async () => {
 
 /** Node words each tree reads for load(index), counted by hand from the layout above. */
 const CASES: { index: number; kernel: number; replica: number; why: string }[] = [
-  // Root: 75 >= 0 (1 pivot). Leaf node 1: 5 >= 0 (1). Kernel 1 + (1 + 2) + (1 + 2) = 7; replica + 2 meta.
-  { index: 0, kernel: 7, replica: 9, why: 'first slot at both levels' },
+  // Root: 75 >= 0 (1 pivot). Leaf node 1: 5 >= 0 (1). 1 + (1 + 2) + (1 + 2) = 7.
+  { index: 0, kernel: 7, replica: 7, why: 'first slot at both levels' },
   // Leaf node 1: 5 < 6, 9 >= 6 (2 pivots).
-  { index: 6, kernel: 8, replica: 10, why: 'second slot of the first leaf' },
+  { index: 6, kernel: 8, replica: 8, why: 'second slot of the first leaf' },
   // Root: 75 < 100, 125 >= 100 (2). Leaf node 3: 79 85 89 95 99 < 100, 105 (6). 1 + 4 + 8 = 13.
-  { index: 100, kernel: 13, replica: 15, why: 'middle leaf' },
-  // Root: 75, 125, then the third pivot, >= 199 (3); the replica scans end = 2 pivots, both below.
-  // Leaf node 2: all 15 pivots (the kernel reads the unused one too); the replica scans end = 14.
-  // Kernel 1 + (3 + 2) + (15 + 2) = 23; replica 1 + (1 + 2 + 2) + (1 + 14 + 2) = 23.
+  { index: 100, kernel: 13, replica: 13, why: 'middle leaf' },
+  // Root: 75, 125, then the third pivot (the root's maximum), >= 199 (3). Leaf node 2: all 15
+  // pivots (the unused last one too). 1 + (3 + 2) + (15 + 2) = 23.
   { index: 199, kernel: 23, replica: 23, why: 'last slot at both levels' },
 ];
 
