@@ -5,12 +5,14 @@
 // reads in the same order: what is left is the cost of each access in JS against wasm.
 //
 //   npm run bench:build
-//   node dist-bench/bench/tools/js-ceiling.js [seconds=4]
+//   node dist-bench/bench/tools/js-ceiling.js [load|walk] [seconds=4]
 //
-// Rows: the kernel's wasm; the JS port with plain reads (what a JS tree could do with no atomic at
-// all); the JS port with the slot read as one Atomics.load (the replica's rcu_dereference + smp_rmb,
-// ThreadedMemory.derefRmb); and the replica's own load on its own tree of the same ranges.
-// BENCH_RANGES as in the bench (default 1M).
+// Rows (load): the kernel's wasm; the JS port with plain reads (what a JS tree could do with no
+// atomic at all); the JS port with the slot read as one Atomics.load (the replica's rcu_dereference
+// + smp_rmb, ThreadedMemory.derefRmb), or as a wasm i32.atomic.load; that Atomics port on the
+// replica's nodes; and the replica's own load on its own tree of the same ranges. With `walk`:
+// 6.12's mas_walk (mas_start, mtree_range_walk with ma_data_end, the bounds) the same way, against
+// km_mas_walk and the replica's walk. BENCH_RANGES as in the bench (default 1M).
 import { mulberry32, randomIndices, resolveSeed } from '../prng.js';
 import { buildMaple, planCapacity } from '../tree/build.js';
 import { setupKernel } from '../tree/kernel.js';
@@ -111,6 +113,108 @@ function loadReplicaNodes(w: Uint32Array, index: number): number {
   }
 }
 
+/** mas_walk's bounds, set by walkPort (module state, so the port allocates nothing). */
+let walkFirst = 0;
+let walkLast = 0;
+
+/**
+ * 6.12's mas_walk on the module's memory: mas_start (the root, its dead check), then
+ * mtree_range_walk: per level ma_data_end (pivot 14; 0 means the metadata's end, the byte at offset
+ * 124 in the last slot; equal to the node's max means 14; else 15), the pivot scan to the data end
+ * with the bounds, the slot, ma_dead_node. `atomic`: the root and slot reads by Atomics.load. Range
+ * nodes only (the bench's tree has no arange_64). Sets walkFirst/walkLast to the range.
+ */
+function walkPort(w: Uint32Array, b: Uint8Array, rootWord: number, index: number, atomic: boolean): number {
+  retry: for (;;) {
+    const root = atomic ? Atomics.load(w, rootWord) : w[rootWord];
+    if ((root & 3) !== 2 || root <= 4096) {
+      // mas_is_none or mas_is_ptr: the whole range, or the single entry at 0.
+      if (root !== 0 && index === 0) {
+        walkFirst = walkLast = 0;
+        return root;
+      }
+      walkFirst = root === 0 ? 0 : 1;
+      walkLast = 0xffffffff;
+      return 0;
+    }
+    let next = (root & ~2) >>> 0;
+    let node = (next & ~NODE_MASK) >>> 0;
+    if (((w[node >>> 2] & ~NODE_MASK) >>> 0) === node) continue;
+    let min = 0;
+    let max = 0xffffffff;
+    for (;;) {
+      node = (next & ~NODE_MASK) >>> 0;
+      const type = (next >>> 3) & 15;
+      if (type === 3) throw new Error('walkPort: an arange_64 node (the port reads range nodes only)');
+      const base = node >>> 2;
+      const pAt = base + 1;
+      const p14 = w[pAt + 14];
+      const end = p14 === 0 ? b[node + 124] : p14 === max ? 14 : 15;
+      let offset = 0;
+      if (w[pAt] >= index) {
+        max = w[pAt];
+      } else {
+        offset = 1;
+        while (offset < end) {
+          const p = w[pAt + offset];
+          if (p >= index) {
+            max = p;
+            break;
+          }
+          offset++;
+        }
+        min = w[pAt + offset - 1] + 1;
+      }
+      next = atomic ? Atomics.load(w, base + 16 + offset) : w[base + 16 + offset];
+      if (((w[base] & ~NODE_MASK) >>> 0) === node) continue retry;
+      if (type < 2) {
+        walkFirst = min;
+        walkLast = max;
+        return next;
+      }
+    }
+  }
+}
+
+/** The Atomics walk port on the replica's nodes: its data end is the metadata word (word 1). */
+function walkReplicaNodes(w: Uint32Array, index: number): number {
+  retry: for (;;) {
+    const root = Atomics.load(w, 0);
+    if ((root & 3) !== 2) throw new Error('walkReplicaNodes: the root is not a node');
+    let id = root >>> 4;
+    if (w[id << 6] >>> 8 === id) continue;
+    let next = root;
+    let min = 0;
+    let max = 0xffffffff;
+    for (;;) {
+      id = next >>> 4;
+      const type = (next >>> 2) & 3;
+      const base = id << 6;
+      let end = w[base + 1] & 0xff;
+      const slots = type === 3 ? 10 : 16;
+      if (end >= slots) end = slots - 1;
+      let offset = 0;
+      let lo = 0;
+      let hi = 0;
+      while (offset < end) {
+        hi = w[base + 2 + offset];
+        if (hi >= index) break;
+        lo = hi;
+        offset++;
+      }
+      if (offset > 0) min = lo + 1;
+      if (offset < end) max = hi;
+      next = Atomics.load(w, base + (type === 3 ? 11 : 17) + offset);
+      if (w[base] >>> 8 === id) continue retry;
+      if (type < 2) {
+        walkFirst = min;
+        walkLast = max;
+        return next;
+      }
+    }
+  }
+}
+
 // (module (import "env" "mem" (memory 0 65536 shared)) (func (export "ld") (param i32) (result i32)
 //   local.get 0  i32.const 2  i32.shl  i32.atomic.load))
 const LD_MODULE = new Uint8Array([
@@ -128,7 +232,12 @@ function cpuMs(): number {
 type Batch = (s: number, e: number) => number;
 
 async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 4);
+  const op = process.argv[2] ?? 'load';
+  if (op !== 'load' && op !== 'walk') {
+    console.error('usage: js-ceiling [load|walk] [seconds=4]');
+    process.exit(2);
+  }
+  const seconds = Number(process.argv[3] ?? 4);
   const n = Number(process.env.BENCH_RANGES ?? 1_000_000);
   const rng = mulberry32(resolveSeed());
   const reads = randomIndices(rng, 1 << 20, STRIDE * n);
@@ -140,28 +249,53 @@ async function main(): Promise<void> {
   const rootWord = (peer.mt >>> 2) + 3;
   const { mt, load } = peer;
   const rw = (maple as unknown as { mem: { words: Uint32Array } }).mem.words;
-  const copyMem = new (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => { buffer: SharedArrayBuffer } } }).WebAssembly.Memory({ initial: Math.ceil(rw.byteLength / 65536), maximum: 65536, shared: true });
-  const rwCopy = new Uint32Array(copyMem.buffer, 0, rw.length);
-  rwCopy.set(rw);
   // lib ES2022 has no WebAssembly declarations (src/kernel/loader.ts).
   const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: object } } }).WebAssembly;
   const ld = (new WA.Instance(new WA.Module(LD_MODULE), { env: { mem: peer.kernel.memory } }).exports as { ld: (a: number) => number }).ld;
-  for (let k = 0; k < 4096; k++) {
-    const x = reads[k];
-    const want = load(mt, x) >>> 0;
-    if (loadPlain(w, rootWord, x) >>> 0 !== want || loadAtomic(w, rootWord, x) >>> 0 !== want || loadWasmAtomic(w, ld, rootWord, x) !== want || want !== expectedAt(x, n, 0xffffffff).entry) {
-      throw new Error(`the JS port disagrees with km_mtree_load at index ${x}: the layout assumptions are wrong`);
+  const rows: { name: string; batch: Batch; ms: number; ops: number }[] = op === 'load' ? loadRows() : walkRows();
+
+  function loadRows(): typeof rows {
+    for (let k = 0; k < 4096; k++) {
+      const x = reads[k];
+      const want = load(mt, x) >>> 0;
+      if (loadPlain(w, rootWord, x) >>> 0 !== want || loadAtomic(w, rootWord, x) >>> 0 !== want || loadWasmAtomic(w, ld, rootWord, x) !== want || loadReplicaNodes(rw, x) !== want || want !== expectedAt(x, n, 0xffffffff).entry) {
+        throw new Error(`a JS port disagrees with km_mtree_load at index ${x}: the layout assumptions are wrong`);
+      }
     }
+    return [
+      { name: 'kernel wasm km_mtree_load', batch: (s, e) => peer!.batch('load', () => { let a = 0; for (let k = s; k < e; k++) a += load(mt, reads[k]) >>> 0; return a; }), ms: 0, ops: 0 },
+      { name: 'JS port, plain reads', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadPlain(w, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
+      { name: 'JS port, slot by Atomics.load', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadAtomic(w, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
+      { name: 'JS port, slot by wasm atomic', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadWasmAtomic(w, ld, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
+      { name: "Atomics port, replica's nodes", batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadReplicaNodes(rw, reads[k]); return a; }, ms: 0, ops: 0 },
+      { name: 'replica load (own tree)', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += maple.load(reads[k]); return a; }, ms: 0, ops: 0 },
+    ];
   }
-  const rows: { name: string; batch: Batch; ms: number; ops: number }[] = [
-    { name: 'kernel wasm km_mtree_load', batch: (s, e) => peer.batch('load', () => { let a = 0; for (let k = s; k < e; k++) a += load(mt, reads[k]) >>> 0; return a; }), ms: 0, ops: 0 },
-    { name: 'JS port, plain reads', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadPlain(w, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
-    { name: 'JS port, slot by Atomics.load', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadAtomic(w, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
-    { name: 'JS port, slot by wasm atomic', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadWasmAtomic(w, ld, rootWord, reads[k]); return a; }, ms: 0, ops: 0 },
-    { name: 'JS port on the replica\'s nodes', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadReplicaNodes(rw, reads[k]); return a; }, ms: 0, ops: 0 },
-    { name: 'same, replica nodes copied to wasm mem', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += loadReplicaNodes(rwCopy, reads[k]); return a; }, ms: 0, ops: 0 },
-    { name: 'replica load (own tree)', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += maple.load(reads[k]); return a; }, ms: 0, ops: 0 },
-  ];
+
+  function walkRows(): typeof rows {
+    const { walk, walkPtr, walkOut } = peer!;
+    const b = new Uint8Array(peer!.kernel.memory.buffer);
+    for (let k = 0; k < 4096; k++) {
+      const x = reads[k];
+      const want = walk(mt, x, walkPtr) >>> 0;
+      const first = walkOut[0];
+      const last = walkOut[1];
+      const model = expectedAt(x, n, 0xffffffff);
+      for (const atomic of [false, true]) {
+        const got = walkPort(w, b, rootWord, x, atomic) >>> 0;
+        if (got !== want || walkFirst !== first || walkLast !== last || want !== model.entry || first !== model.first || last !== model.last || walkReplicaNodes(rw, x) !== want || walkFirst !== first || walkLast !== last) {
+          throw new Error(`the JS port of mas_walk disagrees with km_mas_walk at index ${x}: [${walkFirst}, ${walkLast}] ${got}, kernel [${first}, ${last}] ${want}`);
+        }
+      }
+    }
+    return [
+      { name: 'kernel wasm km_mas_walk', batch: (s, e) => peer!.batch('walk', () => { let a = 0; for (let k = s; k < e; k++) a += (walk(mt, reads[k], walkPtr) >>> 0) + walkOut[1]; return a; }), ms: 0, ops: 0 },
+      { name: 'JS port, plain reads', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += walkPort(w, b, rootWord, reads[k], false) + walkLast; return a; }, ms: 0, ops: 0 },
+      { name: 'JS port, slot by Atomics.load', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += walkPort(w, b, rootWord, reads[k], true) + walkLast; return a; }, ms: 0, ops: 0 },
+      { name: "Atomics port, replica's nodes", batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += walkReplicaNodes(rw, reads[k]) + walkLast; return a; }, ms: 0, ops: 0 },
+      { name: 'replica walk (own tree)', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) { const r = maple.walk(reads[k]); a += r.entry + r.last; } return a; }, ms: 0, ops: 0 },
+    ];
+  }
   const BATCH = 1024;
   let pos = 0;
   let sink = 0;
@@ -183,7 +317,7 @@ async function main(): Promise<void> {
   const slices = Math.max(1, Math.round((seconds * 1000) / 250));
   for (let i = 0; i < slices; i++) for (const r of rows) slice(r, 250);
   const kernelNs = (rows[0].ms * 1e6) / rows[0].ops;
-  console.log(`${n.toLocaleString('en-US')} ranges, ${slices} slices of 250 ms CPU time per row`);
+  console.log(`${op}, ${n.toLocaleString('en-US')} ranges, ${slices} slices of 250 ms CPU time per row`);
   for (const r of rows) {
     const ns = (r.ms * 1e6) / r.ops;
     console.log(`${r.name.padEnd(32)} ${ns.toFixed(1).padStart(7)} ns/op   ${(kernelNs / ns).toFixed(3)}x the kernel's ops/s`);
