@@ -317,6 +317,36 @@ describe('a kernel explorer result (kind explore-kernel)', () => {
     expect(clean).toContain('No violations.');
     expect(clean).toContain('none (the correct build)');
   });
+
+  it('a torture result with kernel simulator cells: the failing one drawn with its schedule and replay, the clean one in the table', async () => {
+    const failed = kernelExplored(true);
+    const passed = kernelExplored(false);
+    const cell = (id: string, r: KernelExploreResult, over: Partial<TortureResultShape['cells'][number]>): TortureResultShape['cells'][number] => ({
+      id, mode: 'simulator', workload: r.config.scenarios.join(','), readers: 2, seed: r.config.seed, budgetMs: 5000, elapsedMs: r.elapsedMs, status: 'passed',
+      readerOps: r.totals.readerOps, writerOps: r.totals.writerOps, schedules: r.schedulesRun, violations: [], violationCount: 0, replay: 'npm run explore -- --tree kernel --seed 11',
+      index: 0, tree: 'kernel', kernel: { version: '6.12.118', sourceHash: 'ab'.repeat(32), buildHash: r.build.buildHash }, result: r, ...over,
+    });
+    const t: TortureResultShape = {
+      schema: 1, kind: 'torture', runId: 'torture-2026-12-03T07-00-00-000Z-7', elapsedMs: 10_000, startedAt: '2026-12-03T07:00:00.000Z', rerun: 'npm run torture -- --tree kernel',
+      config: { budgetMs: 10_000, seed: 7, shard: { index: 1, count: 1 }, catalog: false, out: 'results/', trees: 'kernel' }, stoppedBy: 'budget',
+      cells: [
+        cell('kernel-sim/churn/r2', passed, { workload: 'churn' }),
+        cell('kernel-sim/destroy/r2', failed, { workload: 'destroy', status: 'failed', violations: [failed.failure!.violation], violationCount: 1,
+          replay: 'npm run explore -- --tree kernel --bug missing-rmb --scenario destroy --strategy random --replay-seed 3462593261' }),
+      ],
+      summary: { cells: 2, passed: 1, failed: 1, skipped: 0, violations: 1 },
+      tool: { name: 'maple-torture', version: '0.1.0', node: process.version },
+    };
+    const page = await buildReport(recognise(JSON.parse(JSON.stringify(t)), 't.json'));
+    expectSelfContained(page);
+    expect(page).toContain('>Failing cells and cells with violations (1)</h2>');
+    expect(page).toContain('Cell kernel-sim/destroy/r2 (failed)');
+    expect(page).toContain('Failure at schedule 56</h4>');
+    expect(page).toContain('schedule seed 3462593261, after 1.20 s');
+    expect(page).toContain('npm run explore -- --tree kernel --bug missing-rmb --scenario destroy --strategy random --replay-seed 3462593261');
+    expect(page).toContain('kernel-sim/churn/r2');
+    expect(page).not.toContain(HOSTILE);
+  });
 });
 
 describe('CLIs', () => {

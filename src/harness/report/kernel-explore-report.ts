@@ -1,5 +1,5 @@
 /** The report of a kernel explorer run (`npm run explore -- --tree kernel`, kind 'explore-kernel'). */
-import type { KernelExploreResult } from '../sim/kernel/kernel-explore.js';
+import type { KernelExploreConfig, KernelExploreFailure, KernelExploreResult } from '../sim/kernel/kernel-explore.js';
 import { kernelReplayCommand } from '../sim/kernel/kernel-explore.js';
 import { badge, configTable, fields, heading, html, num, seconds, table } from './html.js';
 import type { Html } from './html.js';
@@ -36,14 +36,17 @@ export function kernelExploreSections(r: KernelExploreResult, level: number): Ht
     [0, 1, 2, 3, 4, 5, 6],
   ));
   if (r.failure) {
-    const f = r.failure;
-    parts.push(heading(level, `Failure at schedule ${f.schedule}`));
-    parts.push(html`<p>Scenario <strong>${f.spec.scenario}</strong>, strategy ${f.spec.strategy}, schedule seed ${f.spec.seed}.</p>`);
-    parts.push(violationSection(f.violation, { title: 'Violation', level: level + 1, replay: kernelReplayCommand(r.config, f.spec) }));
+    parts.push(kernelFailureSection(r.config, r.failure, level));
   } else {
     parts.push(html`<p>No violations.</p>`);
   }
   return html`${parts}`;
+}
+
+/** A kernel exploration's failure: where it happened, the violation, the command that replays its schedule (also a torture cell's). */
+export function kernelFailureSection(config: KernelExploreConfig, f: KernelExploreFailure, level: number): Html {
+  return html`${heading(level, `Failure at schedule ${f.schedule}`)}<p>Scenario <strong>${f.spec.scenario}</strong>, strategy ${f.spec.strategy}, schedule seed ${f.spec.seed}, after ${num(f.seconds, 2)} s.</p>${
+    violationSection(f.violation, { title: 'Violation', level: level + 1, replay: kernelReplayCommand(config, f.spec) })}`;
 }
 
 export function kernelExplorePage(r: KernelExploreResult): { title: string; body: Html } {

@@ -5,12 +5,14 @@
  */
 import type { RunResult } from '../types.js';
 import type { ExploreResult } from '../sim/explore.js';
+import type { KernelExploreResult } from '../sim/kernel/kernel-explore.js';
 import { barChart, chartFigure } from './charts.js';
 import type { BarRow } from './charts.js';
 import { badge, command, configTable, fields, heading, html, num, seconds, table } from './html.js';
 import type { Html, Part } from './html.js';
-import { exploreProblems, looksLikeStress, stressProblems } from './load.js';
+import { exploreProblems, kernelExploreProblems, looksLikeStress, stressProblems } from './load.js';
 import { failureSections } from './explore-report.js';
+import { kernelFailureSection } from './kernel-explore-report.js';
 import { stressCharts, stressSections } from './stress-report.js';
 import type { TortureCellShape, TortureResultShape } from './torture-shape.js';
 import { violationList } from './violations.js';
@@ -27,6 +29,12 @@ function stressResult(cell: TortureCellShape): RunResult | null {
 function exploreResult(cell: TortureCellShape): ExploreResult | null {
   const r = cell.result as { kind?: unknown } | undefined;
   return r?.kind === 'explore' && exploreProblems(r).length === 0 ? (cell.result as ExploreResult) : null;
+}
+
+/** A kernel simulator cell's exploration, when it failed (its failure is drawn in full). */
+function kernelFailure(cell: TortureCellShape): KernelExploreResult | null {
+  const r = cell.result as { kind?: unknown; failure?: unknown } | undefined;
+  return r?.kind === 'explore-kernel' && r.failure !== undefined && kernelExploreProblems(r).length === 0 ? (cell.result as KernelExploreResult) : null;
 }
 
 /** An element id for a cell (ids are free text: keep letters, digits, '-' and '_'). */
@@ -135,7 +143,10 @@ async function cellDetail(c: TortureCellShape, level: number, full: boolean): Pr
   parts.push(html`<p>${c.mode} mode, workload ${c.workload}, ${c.readers} readers, seed ${c.seed}${c.bug ? `, bug ${c.bug}` : ''}${c.stoppedBy ? `, stopped by ${c.stoppedBy}` : ''}, ${seconds(c.elapsedMs)} of ${seconds(c.budgetMs)}.</p>`);
   if (c.replay) parts.push(html`<p>Rerun / replay:</p>${command(c.replay)}`);
   if (c.error) parts.push(html`<p><strong>Internal error:</strong></p><pre class="cmd"><code>${c.error}</code></pre>`);
-  if (full) {
+  const kernelFailed = kernelFailure(c);
+  if (full && kernelFailed?.failure) {
+    parts.push(kernelFailureSection(kernelFailed.config, kernelFailed.failure, level + 1));
+  } else if (full) {
     if (c.violations.length > 0 || violationCount(c) > 0) {
       const how = c.mode === 'threads' ? { rerun: c.replay } : { replay: c.replay };
       parts.push(violationList(c.violations, { ...how, level: level + 1 }));

@@ -1,9 +1,12 @@
 /** Command-line parsing for `npm run torture`: every flag checked, errors say what is wrong. */
 import { UsageError, parseDuration, parseFlags, parseInteger } from '../cli-args.js';
 import { SCENARIOS } from '../sim/scenarios.js';
+import { KERNEL_SCENARIOS } from '../sim/kernel/kernel-scenarios.js';
 import { WORKLOADS } from '../types.js';
 import type { TortureTrees } from './matrix.js';
-import { CATALOG_CAP_MS, SIMULATOR_FLOOR_MS, SIMULATOR_READERS, THREADS_FLOOR_MS, THREAD_READERS, formatBudget } from './matrix.js';
+import {
+  CATALOG_CAP_MS, CATALOG_OWN_CAPS_MS, KERNEL_SIMULATOR_FLOOR_MS, KERNEL_SIMULATOR_READERS, SIMULATOR_FLOOR_MS, SIMULATOR_READERS, THREADS_FLOOR_MS, THREAD_READERS, formatBudget,
+} from './matrix.js';
 
 export const DEFAULT_BUDGET_MS = 10 * 60_000;
 
@@ -17,8 +20,12 @@ OUT/torture-<id>.xml:
                               scenarios ${SCENARIOS.join(', ')}; readers ${SIMULATOR_READERS.join(', ')}
   kernel/<workload>/r<N>      (--tree kernel or both) real threads on the kernel's own
                               lib/maple_tree.c built to wasm (npm run stress -- --tree kernel)
-Each cell gets budget / cells (at least ${formatBudget(THREADS_FLOOR_MS)} if threads cells run, else ${formatBudget(SIMULATOR_FLOOR_MS)}) and a seed
-derived from the master seed, the shard and the cell, so shards never repeat each other's work.
+  kernel-sim/<scenario>/r<N>  (--tree kernel or both) the kernel's own code under the weak-memory
+                              simulator on one scenario (npm run explore -- --tree kernel),
+                              scenarios ${KERNEL_SCENARIOS.filter((k) => !(SCENARIOS as readonly string[]).includes(k)).map((k) => `${k} and `).join('')}the six above; readers ${KERNEL_SIMULATOR_READERS.join(', ')}
+Each cell gets budget / cells (at least ${formatBudget(KERNEL_SIMULATOR_FLOOR_MS)} if kernel-sim cells run, else ${formatBudget(THREADS_FLOOR_MS)} if threads
+cells run, else ${formatBudget(SIMULATOR_FLOOR_MS)}) and a seed derived from the master seed, the shard and the cell,
+so shards never repeat each other's work.
 
 Options:
   --budget TIME       total time over all cells: 10m (default), 90s, 1h
@@ -31,7 +38,10 @@ Options:
                       (threads bugs: its catalog workload, 2 readers; simulator bugs: every
                       scenario), each for min(${formatBudget(CATALOG_CAP_MS)}, budget / bugs); cells are catalog/<bug>,
                       and kernel-catalog/<bug> with --tree kernel (weak-memory-only entries
-                      are listed as skipped here: npm run explore -- --tree kernel --bug NAME)
+                      under the kernel explorer, on the scenarios that expose them; entries
+                      this kernel's code masks are listed as skipped). A bug measured to need
+                      longer has its own cap and takes cap / ${formatBudget(CATALOG_CAP_MS)} shares of the budget:
+                      ${Object.entries(CATALOG_OWN_CAPS_MS).map(([id, ms]) => `${id} ${formatBudget(ms)}`).join(', ')}
   --tree WHICH        replica (default), kernel, or both
   --kernel-src DIR    with the kernel tree: your kernel source tree or a Debian package name
                       (default: Debian's linux-source-6.12, fetched)

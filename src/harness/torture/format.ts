@@ -22,6 +22,11 @@ export function violationLines(v: Violation): string[] {
   return lines;
 }
 
+/** 'replay' for a command that repeats a run exactly (a replay token, a kernel schedule's seed), else 'rerun'. */
+export function replayLabel(command: string): 'replay' | 'rerun' {
+  return / --replay(-seed)? /.test(command) ? 'replay' : 'rerun';
+}
+
 /** One line: what a failing cell found (for a JUnit message). */
 export function failureHeadline(cell: TortureCell): string {
   if (cell.status === 'error') return `internal failure: ${(cell.error ?? 'unknown').split('\n')[0]}`;
@@ -48,7 +53,7 @@ export function cellReport(cell: TortureCell): string {
       lines.push(`  ${i + 1}. ${head}`, ...rest.map((l) => `   ${l}`));
     });
   }
-  lines.push(`  ${cell.replay.includes(' --replay ') ? 'replay' : 'rerun'}:    ${cell.replay}`);
+  lines.push(`  ${replayLabel(cell.replay)}:    ${cell.replay}`);
   return lines.join('\n');
 }
 
@@ -124,11 +129,12 @@ export function catalogTable(scores: readonly CatalogScore[]): string {
 
 /**
  * The kind that caught the bug, and the catalog's kind when this run's first violation was another
- * (which kind comes first can depend on timing: README, "Torture runs and CI").
+ * (which kind comes first can depend on timing: README, "Torture runs and CI"). The kernel
+ * catalog names no kind (its `expected` is prose), so a kernel bug shows its kind alone.
  */
 function caughtAs(s: CatalogScore): string {
   if (s.violationKind === undefined) return '-';
-  const expected = findBug(s.bug)?.kind;
+  const expected = s.tree === 'kernel' ? undefined : findBug(s.bug)?.kind;
   return expected === undefined || expected === s.violationKind ? s.violationKind : `${s.violationKind} (catalog: ${expected})`;
 }
 

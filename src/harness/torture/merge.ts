@@ -62,18 +62,23 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The catalog scores of every shard, per bug: detected only if every run detected it. */
+/**
+ * The catalog scores of every shard, per bug and tree (the replica's missing-wmb and the kernel's
+ * are two bugs): detected only if every run detected it.
+ */
 export function mergeCatalog(lists: ReadonlyArray<readonly CatalogScore[]>): CatalogScore[] {
   const byBug = new Map<string, CatalogScore[]>();
   for (const list of lists) {
     for (const s of list) {
-      const all = byBug.get(s.bug) ?? [];
+      const key = `${s.tree ?? 'replica'}/${s.bug}`;
+      const all = byBug.get(key) ?? [];
       all.push(s);
-      byBug.set(s.bug, all);
+      byBug.set(key, all);
     }
   }
   const out: CatalogScore[] = [];
-  for (const [bug, scores] of byBug) {
+  for (const scores of byBug.values()) {
+    const bug = scores[0].bug;
     const runs = scores.reduce((n, s) => n + (s.runs ?? 1), 0);
     const detections = scores.reduce((n, s) => n + (s.detections ?? (s.detected ? 1 : 0)), 0);
     const times = scores.filter((s) => s.detected && s.secondsToDetect !== undefined).map((s) => s.secondsToDetect!);
@@ -81,6 +86,7 @@ export function mergeCatalog(lists: ReadonlyArray<readonly CatalogScore[]>): Cat
     const merged: CatalogScore = {
       bug,
       mode: scores[0].mode,
+      ...(scores[0].tree !== undefined ? { tree: scores[0].tree } : {}),
       workload: scores[0].workload,
       detected: detections === runs,
       budgetMs: Math.max(...scores.map((s) => s.budgetMs)),

@@ -9,6 +9,7 @@ import { formatStatus, humanRate } from '../status.js';
 import type { StatusSample } from '../status.js';
 import { TORTURE_HELP, parseTortureCli, tortureCommand } from './args.js';
 import { budgetText, formatBudget, planCells } from './matrix.js';
+import type { PlannedCell } from './matrix.js';
 import { catalogTable, cellEndLine, cellReport, cellStartLine, markdownSummary, summaryTable, totalsLine } from './format.js';
 import { appendStepSummary, writeResultPair } from './files.js';
 import { toJUnit } from './junit.js';
@@ -17,6 +18,12 @@ import { exitCodeOf, runTorture } from './torture.js';
 const log = (line: string): void => {
   process.stderr.write(line + '\n');
 };
+
+/** The cells whose budget differs from the first's (catalog bugs with their own cap). */
+function ownBudgets(cells: readonly PlannedCell[]): string {
+  const other = cells.filter((c) => c.budgetMs !== cells[0].budgetMs && c.skipReason === undefined);
+  return other.length > 0 ? ` (${other.map((c) => `${c.id} ${budgetText(c.budgetMs)}`).join(', ')})` : '';
+}
 
 async function main(argv: string[]): Promise<number> {
   let options;
@@ -39,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const threads = cells.filter((c) => c.mode === 'threads').length;
   const what = options.catalog ? `the catalog: ${cells.length} bugs` : `${cells.length} cells (${threads} threads, ${cells.length - threads} simulator)`;
   log(`maple-torture torture: seed ${options.seed}${options.seedChosen ? ' (chosen)' : ''}, shard ${options.shard.index}/${options.shard.count}, ` +
-    `budget ${formatBudget(options.budgetMs)} over ${what}, ${budgetText(cells[0].budgetMs)} each`);
+    `budget ${formatBudget(options.budgetMs)} over ${what}, ${budgetText(cells[0].budgetMs)} each${ownBudgets(cells)}`);
   log(`rerun: ${rerun}`);
 
   const tty = process.stderr.isTTY === true;
@@ -95,6 +102,10 @@ async function main(argv: string[]): Promise<number> {
           const line = formatStatus(s, prev, cell.budgetMs);
           prev = s;
           live(line, s.ms);
+        },
+        onLog: (line) => {
+          if (tty) process.stderr.write('\r\x1b[2K');
+          log(`  ${line}`);
         },
         onExploreProgress: (cell, p) => {
           live(`${(p.ms / 1000).toFixed(1)}s/${(cell.budgetMs / 1000).toFixed(0)}s  ${p.schedules} schedules, ${humanRate(p.schedules / Math.max(p.ms / 1000, 0.001))}/s, no violation`, p.ms);

@@ -1,7 +1,8 @@
 /**
  * Runs the torture cells one after another: a threads cell is one stress run (runStress) on the
  * correct build (or with its catalog bug), a simulator cell one exploration (exploreAsync) of one
- * scenario (or every scenario, for a catalog bug) for the cell's budget. Builds the
+ * scenario (or every scenario, for a catalog bug) for the cell's budget, and a kernel simulator
+ * cell one exploration of the kernel's own code (exploreKernel) on its scenario(s). Builds the
  * TortureResult, including the catalog score with --catalog.
  */
 import { parseCli, rerunCommand } from '../cli-args.js';
@@ -13,6 +14,11 @@ import type { ExploreConfig, ExploreProgress, ExploreResult } from '../sim/explo
 import { exploreCommand } from '../sim/explore-args.js';
 import { SCENARIOS } from '../sim/scenarios.js';
 import type { ScenarioName } from '../sim/scenarios.js';
+import { DEFAULT_KERNEL_EXPLORE, exploreKernel, kernelReplayCommand } from '../sim/kernel/kernel-explore.js';
+import type { KernelExploreConfig, KernelExploreResult } from '../sim/kernel/kernel-explore.js';
+import { kernelExploreCommand } from '../sim/kernel/kernel-explore-cli.js';
+import type { KernelScenarioName } from '../sim/kernel/kernel-scenarios.js';
+import { KernelSimBuilds } from './kernel-sim-builds.js';
 import type { PlannedCell, TortureTrees } from './matrix.js';
 import type { CatalogScore, TortureCell, TortureResult } from './types.js';
 import { toolVersion } from './version.js';
@@ -28,6 +34,8 @@ export interface TortureHooks {
   onCellEnd?: (cell: TortureCell, position: number, total: number) => void;
   onThreadsStatus?: (cell: PlannedCell, sample: StatusSample) => void;
   onExploreProgress?: (cell: PlannedCell, progress: ExploreProgress) => void;
+  /** What loading a kernel simulator build has to say (a build made, a module instrumented). */
+  onLog?: (line: string) => void;
   /** Aborted: finish the current cell, skip the rest. */
   stop?: AbortSignal;
   /** Aborted: stop the current cell too (its partial result is kept). */
@@ -71,6 +79,32 @@ export function simulatorConfig(cell: PlannedCell): ExploreConfig {
   };
 }
 
+/**
+ * The kernel explorer's run of a kernel simulator cell: its defaults, the cell's scenario (a
+ * catalog entry: its scenarios, or all of them), readers, seed and bug, until the time limit.
+ */
+export function kernelSimulatorConfig(cell: PlannedCell, kernelSrc?: string): KernelExploreConfig {
+  return {
+    ...DEFAULT_KERNEL_EXPLORE,
+    scenarios: cell.workload === 'all' ? [...DEFAULT_KERNEL_EXPLORE.scenarios] : (cell.workload.split(',') as KernelScenarioName[]),
+    bugs: cell.bug !== undefined ? [cell.bug] : [],
+    seed: cell.seed,
+    readers: cell.readers,
+    schedules: SIMULATOR_SCHEDULES,
+    timeLimitMs: cell.budgetMs,
+    ...(kernelSrc !== undefined ? { kernelSrc } : {}),
+  };
+}
+
+function isKernelSimulator(cell: Pick<PlannedCell, 'mode' | 'tree'>): boolean {
+  return cell.mode === 'simulator' && cell.tree === 'kernel';
+}
+
+function rerunOf(cell: PlannedCell, kernelSrc?: string): string {
+  if (cell.mode === 'threads') return rerunCommand(threadsConfig(cell, kernelSrc));
+  return isKernelSimulator(cell) ? kernelExploreCommand(kernelSimulatorConfig(cell, kernelSrc)) : exploreCommand(simulatorConfig(cell));
+}
+
 function baseCell(cell: PlannedCell, kernelSrc?: string): TortureCell {
   const out: TortureCell = {
     id: cell.id,
@@ -84,7 +118,7 @@ function baseCell(cell: PlannedCell, kernelSrc?: string): TortureCell {
     readerOps: 0,
     writerOps: 0,
     violations: [],
-    replay: cell.mode === 'threads' ? rerunCommand(threadsConfig(cell, kernelSrc)) : exploreCommand(simulatorConfig(cell)),
+    replay: rerunOf(cell, kernelSrc),
     index: cell.index,
   };
   if (cell.tree !== undefined) out.tree = cell.tree;
@@ -153,14 +187,56 @@ async function runSimulatorCell(cell: PlannedCell, hooks: TortureHooks): Promise
   return out;
 }
 
+/**
+ * A kernel simulator cell: the run's build with the cell's bug (loaded once per run, not per
+ * cell; its loading counts in wallMs, not elapsedMs), explored until the time limit, Ctrl-C or
+ * the first violation. No shrinking: a failure's replay is the one-schedule `--replay-seed` command.
+ */
+async function runKernelSimulatorCell(cell: PlannedCell, hooks: TortureHooks, builds: KernelSimBuilds, kernelSrc?: string): Promise<TortureCell> {
+  const out = baseCell(cell, kernelSrc);
+  const config = kernelSimulatorConfig(cell, kernelSrc);
+  const loaded = await builds.get(config.bugs);
+  const result: KernelExploreResult = await exploreKernel(config, loaded, {
+    signal: hooks.abort,
+    progressEveryMs: 500,
+    onProgress: (schedules, ms, steps) => hooks.onExploreProgress?.(cell, { schedules, ms, steps }),
+  });
+  out.elapsedMs = result.elapsedMs;
+  out.readerOps = result.totals.readerOps;
+  out.writerOps = result.totals.writerOps;
+  out.schedules = result.schedulesRun;
+  out.stoppedBy = result.stoppedBy;
+  if (result.failure) {
+    out.violations = [result.failure.violation];
+    out.violationCount = 1;
+    out.replay = kernelReplayCommand(config, result.failure.spec);
+  } else {
+    out.violationCount = 0;
+  }
+  out.status = verdict(cell, result.failure !== undefined, result.stoppedBy === 'signal');
+  out.result = result;
+  out.kernel = { version: loaded.info.version, sourceHash: loaded.info.sourceHash ?? '', buildHash: loaded.info.buildHash };
+  if (Object.keys(result.known).length > 0) out.known = result.known;
+  return out;
+}
+
+/** What the cells of one run share: the kernel source, and the kernel simulator builds loaded so far. */
+export interface CellContext {
+  kernelSrc?: string;
+  kernelSims?: KernelSimBuilds;
+}
+
 /** One cell; an exception of the harness makes it an 'error' cell, not the end of the run. */
-export async function runCell(cell: PlannedCell, hooks: TortureHooks = {}, kernelSrc?: string): Promise<TortureCell> {
+export async function runCell(cell: PlannedCell, hooks: TortureHooks = {}, context: CellContext = {}): Promise<TortureCell> {
   const t0 = performance.now();
+  const { kernelSrc } = context;
   let out: TortureCell;
-  // A cell that is only listed (a weak-memory-only kernel bug) is skipped with its reason.
+  // A cell that is only listed (a kernel bug this kernel's code hides) is skipped with its reason.
   if (cell.skipReason !== undefined) return baseCell(cell, kernelSrc);
   try {
-    out = cell.mode === 'threads' ? await runThreadsCell(cell, hooks, kernelSrc) : await runSimulatorCell(cell, hooks);
+    if (cell.mode === 'threads') out = await runThreadsCell(cell, hooks, kernelSrc);
+    else if (isKernelSimulator(cell)) out = await runKernelSimulatorCell(cell, hooks, context.kernelSims ?? new KernelSimBuilds(kernelSrc, hooks.onLog), kernelSrc);
+    else out = await runSimulatorCell(cell, hooks);
   } catch (error) {
     out = baseCell(cell, kernelSrc);
     out.status = 'error';
@@ -182,10 +258,14 @@ export function scoreOf(cell: TortureCell): CatalogScore {
     seed: cell.seed,
     replay: cell.replay,
   };
+  if (cell.tree === 'kernel') score.tree = 'kernel';
   if (score.detected) {
     const v = cell.violations[0];
     if (v) score.violationKind = v.kind;
-    if (cell.mode === 'simulator') {
+    if (isKernelSimulator(cell)) {
+      const r = cell.result as KernelExploreResult | undefined;
+      score.secondsToDetect = r?.failure?.seconds ?? cell.elapsedMs / 1000;
+    } else if (cell.mode === 'simulator') {
       const r = cell.result as ExploreResult | undefined;
       score.secondsToDetect = r?.secondsToDetect ?? cell.elapsedMs / 1000;
     } else {
@@ -206,17 +286,18 @@ export async function runTorture(run: TortureRun, hooks: TortureHooks = {}): Pro
   const startedAt = new Date();
   const t0 = performance.now();
   const cells: TortureCell[] = [];
+  const context: CellContext = { kernelSims: new KernelSimBuilds(run.kernelSrc, hooks.onLog), ...(run.kernelSrc !== undefined ? { kernelSrc: run.kernelSrc } : {}) };
   let stopped = false;
   for (let i = 0; i < run.cells.length; i++) {
     const planned = run.cells[i];
     if (hooks.stop?.aborted || hooks.abort?.aborted) {
       stopped = true;
-      const skipped = baseCell(planned);
+      const skipped = baseCell(planned, run.kernelSrc);
       cells.push(skipped);
       continue;
     }
     hooks.onCellStart?.(planned, i + 1, run.cells.length);
-    const cell = await runCell(planned, hooks, run.kernelSrc);
+    const cell = await runCell(planned, hooks, context);
     cells.push(cell);
     hooks.onCellEnd?.(cell, i + 1, run.cells.length);
   }
@@ -243,7 +324,8 @@ export async function runTorture(run: TortureRun, hooks: TortureHooks = {}): Pro
     summary: summarize(cells),
   };
   if (run.filters.length > 0) result.config.cells = run.filters;
-  if (run.catalog) result.catalog = cells.map(scoreOf);
+  // The score is of the bugs tried: an entry this kernel's code masks is only listed (a skipped cell).
+  if (run.catalog) result.catalog = cells.filter((c) => c.skipReason === undefined).map(scoreOf);
   return result;
 }
 

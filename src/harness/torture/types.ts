@@ -11,7 +11,7 @@ export interface TortureCell {
   /** 'threads/random/r2', 'simulator/churn/r1'; 'catalog/<bug>' for a catalog run. */
   id: string;
   mode: TortureMode;
-  /** The stress workload (threads) or explorer scenario (simulator). */
+  /** The stress workload (threads) or explorer scenario (simulator; a catalog bug: its scenarios, or 'all'). */
   workload: string;
   readers: number;
   /** The cell's own seed (derived from the master seed, the shard and the cell index). */
@@ -29,10 +29,11 @@ export interface TortureCell {
   violations: Violation[];
   /**
    * The command that reruns the cell: the stress rerun command for a threads cell; for a failing
-   * simulator cell `npm run explore -- --replay <shrunk token>`; the explore command otherwise.
+   * simulator cell `npm run explore -- --replay <shrunk token>` (a kernel simulator cell: the
+   * `--replay-seed` command of its failing schedule); the explore command otherwise.
    */
   replay: string;
-  /** The cell's full RunResult (threads) or ExploreResult (simulator); absent when skipped. */
+  /** The cell's full RunResult (threads), ExploreResult (simulator) or KernelExploreResult (kernel simulator); absent when skipped. */
   result?: unknown;
   /** Wall-clock time of the whole cell, thread start-up, final checks and shrinking included. */
   wallMs?: number;
@@ -63,6 +64,8 @@ export interface TortureCell {
 export interface CatalogScore {
   bug: string;
   mode: TortureMode;
+  /** Kernel catalog bugs (absent: the replica's catalog). */
+  tree?: 'kernel';
   workload: string;
   detected: boolean;
   /** Threads: elapsed time of the run that stopped by violation; simulator: the explorer's secondsToDetect. */

@@ -67,7 +67,7 @@ export interface KernelExploreResult {
   runId: string;
   startedAt: string;
   config: KernelExploreConfig;
-  build: { wasmPath: string; buildHash: string; version: string; mutations: string[]; instrumented: Omit<InstrumentedKernel, 'cached'> };
+  build: { wasmPath: string; buildHash: string; version: string; mutations: string[]; instrumented: Omit<InstrumentedKernel, 'cached'>; sourceHash?: string };
   elapsedMs: number;
   stoppedBy: 'schedules' | 'violation' | 'time' | 'signal';
   schedulesRun: number;
@@ -97,7 +97,7 @@ export async function loadKernelSim(bugs: string[], kernelSrc: string | undefine
   const { cached: _cached, ...rest } = instrumented;
   return {
     build: { module: compileKernel(instrumented.wasmPath), signedLoadSites: new Set(instrumented.signedLoadSites) },
-    info: { wasmPath: built.wasmPath, buildHash: built.buildHash, version: built.version, mutations: built.mutations, instrumented: rest },
+    info: { wasmPath: built.wasmPath, buildHash: built.buildHash, version: built.version, mutations: built.mutations, instrumented: rest, sourceHash: built.sourceHash },
   };
 }
 
@@ -118,7 +118,8 @@ export function kernelScheduleSpec(config: KernelExploreConfig, index: number): 
 }
 
 export interface KernelExploreOptions {
-  onProgress?: (schedules: number, ms: number) => void;
+  /** Schedules run, milliseconds since the start, simulated accesses so far. */
+  onProgress?: (schedules: number, ms: number, steps: number) => void;
   progressEveryMs?: number;
   signal?: AbortSignal;
 }
@@ -163,7 +164,7 @@ export async function exploreKernel(config: KernelExploreConfig, loaded: LoadedK
     const now = Date.now();
     if (options.onProgress && now - lastProgress >= (options.progressEveryMs ?? 1000)) {
       lastProgress = now;
-      options.onProgress(run + 1, now - t0);
+      options.onProgress(run + 1, now - t0, totals.steps);
       // Let signal handlers run.
       await new Promise((resolve) => setImmediate(resolve));
     }
