@@ -5,8 +5,6 @@
  * implementation (the weak-memory simulator) can give each kind exactly its LKMM meaning while the
  * tree code stays the same. This file holds the contract and the real-thread implementation.
  */
-import { wasmAtomicsOf } from './wasm-atomics.js';
-
 /**
  * The pivot scan as the `read` calls it stands for, one access each: for memories that must see
  * every word (the checked and the simulated ones), where ThreadedMemory reads the array directly.
@@ -15,14 +13,6 @@ export function scanByReads(mem: Memory, addr: number, count: number, key: numbe
   let i = 0;
   while (i < count && mem.read(addr + i) < key) i++;
   return i;
-}
-
-function noLoad(): number {
-  throw new Error('ThreadedMemory: no wasm accessors for this buffer');
-}
-
-function noStore(): void {
-  throw new Error('ThreadedMemory: no wasm accessors for this buffer');
 }
 
 export interface Memory {
@@ -68,38 +58,16 @@ export interface BarrierCounts {
 
 /**
  * Real threads: plain accesses are plain typed-array accesses, publish and dereference are
- * sequentially consistent accesses, barriers are `Atomics` ops on a thread-private fence word (they
- * are compiler and hardware fences in V8; a private word keeps them from bouncing a shared cache
- * line). The SeqCst accesses are the wasm instructions of wasm-atomics.ts when the buffer is a
- * registered wasm memory's (a slab's node buffer), else `Atomics.load`/`Atomics.store`: the same
- * access either way, the wasm call being the cheaper one in V8.
+ * `Atomics` ops, barriers are `Atomics` ops on a thread-private fence word (they are compiler and
+ * hardware fences in V8; a private word keeps them from bouncing a shared cache line).
  */
 export class ThreadedMemory implements Memory {
   readonly words: Uint32Array;
   private readonly fence = new Int32Array(new SharedArrayBuffer(64));
   readonly counts: BarrierCounts = { wmb: 0, rmb: 0, mb: 0, publish: 0 };
-  /** Whether ld/st are the buffer's wasm accessors (else they are never called). */
-  private readonly wasm: boolean;
-  private readonly ld: (word: number) => number;
-  private readonly st: (word: number, value: number) => void;
 
   constructor(buffer: SharedArrayBuffer) {
     this.words = new Uint32Array(buffer);
-    const atomics = wasmAtomicsOf(buffer);
-    this.wasm = atomics !== undefined;
-    this.ld = atomics?.ld ?? noLoad;
-    this.st = atomics?.st ?? noStore;
-  }
-
-  /** rcu_dereference's and loadAtomic's SeqCst load. */
-  private seqCstLoad(addr: number): number {
-    return this.wasm ? this.ld(addr) >>> 0 : Atomics.load(this.words, addr);
-  }
-
-  /** rcu_assign_pointer's and storeAtomic's SeqCst store. */
-  private seqCstStore(addr: number, value: number): void {
-    if (this.wasm) this.st(addr, value);
-    else Atomics.store(this.words, addr, value);
   }
 
   read(addr: number): number {
@@ -139,12 +107,11 @@ export class ThreadedMemory implements Memory {
   }
 
   deref(addr: number): number {
-    return this.seqCstLoad(addr);
+    return Atomics.load(this.words, addr);
   }
 
   /**
-   * deref then rmb, as the one SeqCst load that deref already is (`Atomics.load`, or the same
-   * access as wasm's `i32.atomic.load`: wasm-atomics.ts). Why that load is also the
+   * deref then rmb, as the one `Atomics.load` that deref already is. Why that load is also the
    * smp_rmb (the reader's plain loads before it, the node's pivots and data end, may not be
    * satisfied after its plain loads after it, the dead check's parent word):
    *
@@ -162,7 +129,7 @@ export class ThreadedMemory implements Memory {
    *   loads before it: the fence word's `ldar` did not order the pivot reads before the parent
    *   word either (that is the guidelines' fence, V8 emits less), so nothing got weaker there.
    * - The rcu_dereference half is unchanged: the load is the same SeqCst load deref is, so a
-   *   child published with a SeqCst store (publish) and read here synchronizes-with that store
+   *   child published with `Atomics.store` (publish) and read here synchronizes-with that store
    *   (the JS model's own happens-before, not an address dependency).
    *
    * The earlier implementation issued a second `Atomics.load`, of a private fence word, for the
@@ -170,20 +137,20 @@ export class ThreadedMemory implements Memory {
    * accesses (SimulatedMemory.derefRmb), so what it explores does not change.
    */
   derefRmb(addr: number): number {
-    return this.seqCstLoad(addr);
+    return Atomics.load(this.words, addr);
   }
 
   publish(addr: number, value: number): void {
     this.counts.publish++;
-    this.seqCstStore(addr, value);
+    Atomics.store(this.words, addr, value);
   }
 
   loadAtomic(addr: number): number {
-    return this.seqCstLoad(addr);
+    return Atomics.load(this.words, addr);
   }
 
   storeAtomic(addr: number, value: number): void {
-    this.seqCstStore(addr, value);
+    Atomics.store(this.words, addr, value);
   }
 
   wmb(): void {

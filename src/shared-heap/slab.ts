@@ -1,6 +1,5 @@
 /**
- * The slab: fixed 256-byte nodes (64 32-bit words) in one shared buffer (a shared wasm memory's,
- * so that the memory layer's atomics are wasm instructions: wasm-atomics.ts), node 0 reserved as
+ * The slab: fixed 256-byte nodes (64 32-bit words) in one SharedArrayBuffer, node 0 reserved as
  * NULL (its words hold the tree header instead). Allocation and free belong to the writer thread;
  * the counters and per-node generation words live in a second buffer so other threads (the
  * harness) can read them.
@@ -8,8 +7,6 @@
  * Generation words sit outside the node's kernel-layout words: the free path's overlay cannot
  * touch them, so the harness can judge a read independently of the tree's own dead checks.
  */
-import { createNodeBuffer, registerNodeMemory, type SharedWasmMemory } from './wasm-atomics.js';
-
 export const NODE_WORDS = 64;
 export const NODE_BYTES = NODE_WORDS * 4;
 /** Hard ceiling: node ids must fit the 24 bits a parent word gives them. */
@@ -52,11 +49,6 @@ export class SlabExhaustedError extends Error {
 export interface SlabBuffers {
   nodes: SharedArrayBuffer;
   control: SharedArrayBuffer;
-  /**
-   * The shared wasm memory whose buffer `nodes` is, when the slab has one (wasm-atomics.ts): a
-   * thread that attaches instantiates the memory layer's atomic accesses on it.
-   */
-  nodeMemory?: SharedWasmMemory;
 }
 
 export interface SlabStats {
@@ -83,11 +75,6 @@ export class Slab {
   private readonly states: Uint8Array;
 
   private constructor(buffers: SlabBuffers) {
-    if (buffers.nodeMemory !== undefined) {
-      // On another thread: the memory's own buffer is the node buffer (the same bytes).
-      registerNodeMemory(buffers.nodeMemory);
-      buffers = { ...buffers, nodes: buffers.nodeMemory.buffer };
-    }
     this.buffers = buffers;
     this.control = new Int32Array(buffers.control, 0, HEADER_WORDS);
     this.capacity = this.control[CAPACITY];
@@ -103,13 +90,13 @@ export class Slab {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
       throw new RangeError(`capacity must be an integer in [1, ${MAX_CAPACITY}] nodes, got ${capacity}`);
     }
-    const { buffer: nodes, memory: nodeMemory } = createNodeBuffer(nodeBuffer ? (capacity + 1) * NODE_BYTES : 0);
+    const nodes = new SharedArrayBuffer(nodeBuffer ? (capacity + 1) * NODE_BYTES : 0);
     const control = new SharedArrayBuffer((HEADER_WORDS + 3 * capacity + 2) * 4 + ((capacity + 4) & ~3));
     const words = new Int32Array(control, 0, HEADER_WORDS);
     words[CAPACITY] = capacity;
     words[FREE] = capacity;
     words[FREE_TOP] = capacity;
-    const slab = new Slab(nodeMemory === undefined ? { nodes, control } : { nodes, control, nodeMemory });
+    const slab = new Slab({ nodes, control });
     // Pop order hands out low ids first, which keeps dumps readable.
     for (let i = 0; i < capacity; i++) slab.freeStack[i] = capacity - i;
     return slab;
