@@ -9,11 +9,11 @@
  * Needs the kernel build (see test/kernel-build.test.ts): skips locally without it, FAILS under CI=true.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kernelModuleOrSkip } from './support/kernel-module.js';
+import { kernelModuleOrSkip, loadKernelSimOrError } from './support/kernel-module.js';
 import { KernelInstance, MT_FLAGS_USE_RCU, createKernelMemory } from '../src/kernel/loader.js';
 import { KernelSimMemory, simWords } from '../src/kernel/sim/kernel-sim-memory.js';
 import { SimWorld } from '../src/shared-heap/simulated-memory.js';
-import { DEFAULT_KERNEL_EXPLORE, exploreKernel, loadKernelSim } from '../src/harness/sim/kernel/kernel-explore.js';
+import { DEFAULT_KERNEL_EXPLORE, exploreKernel } from '../src/harness/sim/kernel/kernel-explore.js';
 import type { LoadedKernelSim } from '../src/harness/sim/kernel/kernel-explore.js';
 import { parseKernelExploreCli } from '../src/harness/sim/kernel/kernel-explore-cli.js';
 import { destroyWorkload, kernelScenarioShape } from '../src/harness/sim/kernel/kernel-scenarios.js';
@@ -23,15 +23,8 @@ let correct: LoadedKernelSim | Error;
 let missingRmb: LoadedKernelSim | Error;
 
 beforeAll(async () => {
-  const load = async (bugs: string[]): Promise<LoadedKernelSim | Error> => {
-    try {
-      return await loadKernelSim(bugs, undefined, () => {});
-    } catch (error) {
-      return error as Error;
-    }
-  };
-  correct = await load([]);
-  missingRmb = await load(['missing-rmb']);
+  correct = await loadKernelSimOrError([]);
+  missingRmb = await loadKernelSimOrError(['missing-rmb']);
 }, 300_000);
 
 function loaded(which: LoadedKernelSim | Error, skip: (note?: string) => void): LoadedKernelSim {

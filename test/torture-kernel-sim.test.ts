@@ -9,13 +9,11 @@
  * FAIL under CI=true.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../src/harness/cli-args.js';
 import { KERNEL_CATALOG } from '../src/harness/kernel-catalog.js';
 import { WORKLOADS } from '../src/harness/types.js';
 import { SCENARIOS } from '../src/harness/sim/scenarios.js';
 import { scheduleSeed } from '../src/harness/sim/explore.js';
 import { KERNEL_SCENARIOS } from '../src/harness/sim/kernel/kernel-scenarios.js';
-import { loadKernelSim } from '../src/harness/sim/kernel/kernel-explore.js';
 import type { KernelExploreResult, LoadedKernelSim } from '../src/harness/sim/kernel/kernel-explore.js';
 import { parseKernelExploreCli } from '../src/harness/sim/kernel/kernel-explore-cli.js';
 import {
@@ -35,18 +33,8 @@ import type { TortureRun } from '../src/harness/torture/torture.js';
 import { KernelSimBuilds } from '../src/harness/torture/kernel-sim-builds.js';
 import { mergeCatalog } from '../src/harness/torture/merge.js';
 import { catalogTable } from '../src/harness/torture/format.js';
-import { kernelModuleOrSkip } from './support/kernel-module.js';
-
-function usageError(fn: () => unknown): UsageError {
-  let caught: unknown = null;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(UsageError);
-  return caught as UsageError;
-}
+import { kernelModuleOrSkip, loadKernelSimOrError } from './support/kernel-module.js';
+import { usageError } from './support/usage-error.js';
 
 const shard = { index: 1, count: 1 };
 
@@ -152,15 +140,8 @@ describe('kernel simulator cells on the kernel build', () => {
 
   // Built (or found in the cache) here, so that a cell's 'error' in the runs below is the harness's.
   beforeAll(async () => {
-    const load = async (bugs: string[]): Promise<LoadedKernelSim | Error> => {
-      try {
-        return await loadKernelSim(bugs, undefined, () => {});
-      } catch (error) {
-        return error as Error;
-      }
-    };
-    correct = await load([]);
-    missingWmb = await load(['missing-wmb']);
+    correct = await loadKernelSimOrError([]);
+    missingWmb = await loadKernelSimOrError(['missing-wmb']);
   }, 300_000);
 
   const needBuild = (which: LoadedKernelSim | Error, skip: (note?: string) => void): void => {

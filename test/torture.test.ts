@@ -10,7 +10,6 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../src/harness/cli-args.js';
 import { CATALOG, findBug } from '../src/harness/catalog.js';
 import { WORKLOADS } from '../src/harness/types.js';
 import type { Violation } from '../src/harness/types.js';
@@ -34,19 +33,9 @@ import { catalogTable, markdownTable, summaryTable } from '../src/harness/tortur
 import { exitCodeOf, scoreOf } from '../src/harness/torture/torture.js';
 import { summarize } from '../src/harness/torture/summary.js';
 import type { CatalogScore, TortureCell, TortureResult } from '../src/harness/torture/types.js';
+import { usageError } from './support/usage-error.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-function usageError(fn: () => unknown): UsageError {
-  let caught: unknown = null;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(UsageError);
-  return caught as UsageError;
-}
 
 // ---------------------------------------------------------------------------------------------
 // A strict little XML parser: enough of XML 1.0 to prove the JUnit output well-formed.

@@ -38,7 +38,7 @@ import { NODE_WORDS } from '../../src/shared-heap/slab.js';
 import { MapleTree } from '../../src/tree/maple-tree.js';
 import { planCapacity } from '../tree/build.js';
 import { entryOf, firstOf, lastOf } from '../tree/data.js';
-import type { KernelPeer } from '../tree/kernel.js';
+import { kernelPeerOf, type KernelPeer } from '../tree/kernel.js';
 import { BATCH, TASKS, kernelTask, mapleTask, taskArrays, type Task } from './op-tasks.js';
 
 /** Accesses counted over a span of operations (all in words, sub-word kernel accesses apart). */
@@ -493,22 +493,7 @@ export async function countingKernel(log: (line: string) => void = () => {}): Pr
   counter.stackTop = Number(kernel.exports.__stack_pointer.value);
   const tree = kernel.newTree(0);
   counter.setTree(tree.address);
-  const x = kernel.exports;
-  const { ptr } = kernel.scratchWords();
-  const peer: KernelPeer = {
-    kernel,
-    tree,
-    mt: tree.address,
-    load: x.km_mtree_load,
-    walk: x.km_mas_walk,
-    walkPtr: ptr,
-    walkOut: new Uint32Array(kernel.memory.buffer, ptr, 2),
-    storeRange: x.km_mtree_store_range,
-    erase: x.km_mtree_erase,
-    gracePeriods: () => kernel.rcuBarrier(),
-    batch: (what, fn) => kernel.call(what, fn),
-  };
-  return { peer, counter, wasmPath: instrumented.wasmPath };
+  return { peer: kernelPeerOf(kernel, tree), counter, wasmPath: instrumented.wasmPath };
 }
 
 /** Fills the counting kernel's tree with ranges 0..n-1 (counting off). */

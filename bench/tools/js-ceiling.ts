@@ -12,7 +12,9 @@
 // + smp_rmb, ThreadedMemory.derefRmb), or as a wasm i32.atomic.load; that Atomics port on the
 // replica's nodes; and the replica's own load on its own tree of the same ranges. With `walk`:
 // 6.12's mas_walk (mas_start, mtree_range_walk with ma_data_end, the bounds) the same way, against
-// km_mas_walk and the replica's walk. BENCH_RANGES as in the bench (default 1M).
+// km_mas_walk and the replica's walk. BENCH_RANGES as in the bench (default 1M). The load's
+// variants are written out as separate functions on purpose: a flag tested in the loop would be
+// part of what is measured.
 import { mulberry32, randomIndices, resolveSeed } from '../prng.js';
 import { buildMaple, planCapacity } from '../tree/build.js';
 import { setupKernel } from '../tree/kernel.js';

@@ -36,6 +36,26 @@ export interface KernelPeer {
   batch: <T>(what: string, fn: () => T) => T;
 }
 
+/** The exports the tasks call, bound for `tree` on `kernel`. */
+export function kernelPeerOf(kernel: KernelInstance, tree: KernelTree): KernelPeer {
+  const x = kernel.exports;
+  const { ptr } = kernel.scratchWords();
+  return {
+    kernel,
+    tree,
+    mt: tree.address,
+    load: x.km_mtree_load,
+    walk: x.km_mas_walk,
+    walkPtr: ptr,
+    // The scratch words lie low in memory: a view on today's buffer stays valid when it grows.
+    walkOut: new Uint32Array(kernel.memory.buffer, ptr, 2),
+    storeRange: x.km_mtree_store_range,
+    erase: x.km_mtree_erase,
+    gracePeriods: () => kernel.rcuBarrier(),
+    batch: (what, fn) => kernel.call(what, fn),
+  };
+}
+
 export interface KernelInfo {
   available: boolean;
   /** Why the kernel rows are n/a (toolchain or source missing, build failed, too many ranges). */
@@ -152,22 +172,7 @@ export async function setupKernel(n: number, log: (line: string) => void): Promi
     info.slabBytesPerRange = (info.slabAfterBuild.live * info.slabAfterBuild.objectSize) / n; // slab objects: 256 B, as the replica's nodes
     info.memoryBytes = kernel.memory.buffer.byteLength;
 
-    const x = kernel.exports;
-    const { ptr } = kernel.scratchWords();
-    const peer: KernelPeer = {
-      kernel,
-      tree,
-      mt: tree.address,
-      load: x.km_mtree_load,
-      walk: x.km_mas_walk,
-      walkPtr: ptr,
-      // The scratch words lie low in memory: a view on today's buffer stays valid when it grows.
-      walkOut: new Uint32Array(kernel.memory.buffer, ptr, 2),
-      storeRange: x.km_mtree_store_range,
-      erase: x.km_mtree_erase,
-      gracePeriods: () => kernel.rcuBarrier(),
-      batch: (what, fn) => kernel.call(what, fn),
-    };
+    const peer = kernelPeerOf(kernel, tree);
     info.available = true;
     return { peer, info };
   } catch (e) {

@@ -3,6 +3,7 @@
  * FAILS under CI=true (the README's commands must do all the set-up on a fresh machine).
  */
 import type { WasmModule } from '../../src/kernel/loader.js';
+import { loadKernelSim, type LoadedKernelSim } from '../../src/harness/sim/kernel/kernel-explore.js';
 
 export function kernelModuleOrSkip(which: WasmModule | Error, skip: (note?: string) => void): WasmModule {
   if (which instanceof Error) {
@@ -12,4 +13,13 @@ export function kernelModuleOrSkip(which: WasmModule | Error, skip: (note?: stri
     throw which;
   }
   return which;
+}
+
+/** The kernel simulator build with `bugs`, or why it could not be had (for kernelModuleOrSkip). */
+export async function loadKernelSimOrError(bugs: string[]): Promise<LoadedKernelSim | Error> {
+  try {
+    return await loadKernelSim(bugs, undefined, () => {});
+  } catch (error) {
+    return error as Error;
+  }
 }
