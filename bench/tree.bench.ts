@@ -24,6 +24,7 @@ import type { RangeValue } from './tree/btree.js';
 import { NODE_BYTES, diffKinds, writeKinds } from './tree/maple.js';
 import { settle } from './tree/settle.js';
 import { checkKernel, emptyKernelInfo, setupKernel, type KernelInfo, type KernelPeer } from './tree/kernel.js';
+import { checkKernelJs } from './tree/kernel-js.js';
 import { makeWorkloads, sink, type WorkloadContext } from './tree/workloads.js';
 import { summarize } from './summary.js';
 import { bytesRatio, speedRatio } from './ratios.js';
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
   for (const p of checks[0].problems) log(`  ! ${p}`);
   const kernelProblems: string[] = [];
   if (kernel !== null) {
-    const kp = checkKernel('after build', kernel, N, reads, 20000);
+    const kp = [...checkKernel('after build', kernel, N, reads, 20000), ...checkKernelJs(kernel, reads, N, 4096)];
     kernelProblems.push(...kp);
     log(`kernel check after build: ${kp.length === 0 ? 'ok' : 'FAILED'}`);
     for (const p of kp) log(`  ! ${p}`);
@@ -258,6 +259,10 @@ async function main(): Promise<void> {
     speedRatio(rows, 'maple load / btree lookup', 'maple load', 'btree lookup', 2),
     vsKernel('maple load / kernel load', 'maple load', 'kernel load', 1),
     vsKernel('maple walk / kernel walk', 'maple walk', 'kernel walk', 1),
+    vsKernel('kernel load in JS / kernel load', 'kernel load in JS', 'kernel load', null),
+    vsKernel('maple load / kernel load in JS', 'maple load', 'kernel load in JS', null),
+    vsKernel('kernel walk in JS / kernel walk', 'kernel walk in JS', 'kernel walk', null),
+    vsKernel('maple walk / kernel walk in JS', 'maple walk', 'kernel walk in JS', null),
     vsKernel('maple store rand / kernel store rand', 'maple store rand', 'kernel store rand', 1),
     vsKernel('maple store seq / kernel store seq', 'maple store seq', 'kernel store seq', 1),
     vsKernel('maple overwrite / kernel overwrite', 'maple overwrite', 'kernel overwrite', 1),

@@ -18,57 +18,8 @@
 import { mulberry32, randomIndices, resolveSeed } from '../prng.js';
 import { buildMaple, planCapacity } from '../tree/build.js';
 import { setupKernel } from '../tree/kernel.js';
-import { STRIDE, expectedAt } from '../tree/data.js';
-
-// wasm32 geometry of the 16-slot build: a node is 128 bytes at a 256-byte aligned address;
-// range_64/leaf_64: parent, pivot[15], slot[16] (words 0, 1..15, 16..31); arange_64: parent,
-// pivot[9], slot[10] (words 0, 1..9, 10..19). An enode is the node's address | type << 3 | 4; the
-// root word holds the enode | 2 (xa_mk_node).
-const NODE_MASK = 0xff;
-
-/** 6.12 mtree_load on the module's memory, plain reads. */
-function loadPlain(w: Uint32Array, rootWord: number, index: number): number {
-  retry: for (;;) {
-    const root = w[rootWord];
-    if ((root & 3) !== 2 || root <= 4096) return index === 0 ? root : 0;
-    let next = (root & ~2) >>> 0;
-    let node = (next & ~NODE_MASK) >>> 0;
-    if (((w[node >>> 2] & ~NODE_MASK) >>> 0) === node) continue; // mas_start's dead root
-    for (;;) {
-      node = (next & ~NODE_MASK) >>> 0;
-      const type = (next >>> 3) & 15;
-      const base = node >>> 2;
-      const end = type === 3 ? 9 : 15;
-      let offset = 0;
-      while (offset < end && w[base + 1 + offset] < index) offset++;
-      next = w[base + (type === 3 ? 10 : 16) + offset];
-      if (((w[base] & ~NODE_MASK) >>> 0) === node) continue retry; // ma_dead_node
-      if (type < 2) return next;
-    }
-  }
-}
-
-/** The same with the slot read as the replica's derefRmb (one Atomics.load per level). */
-function loadAtomic(w: Uint32Array, rootWord: number, index: number): number {
-  retry: for (;;) {
-    const root = Atomics.load(w, rootWord);
-    if ((root & 3) !== 2 || root <= 4096) return index === 0 ? root : 0;
-    let next = (root & ~2) >>> 0;
-    let node = (next & ~NODE_MASK) >>> 0;
-    if (((w[node >>> 2] & ~NODE_MASK) >>> 0) === node) continue;
-    for (;;) {
-      node = (next & ~NODE_MASK) >>> 0;
-      const type = (next >>> 3) & 15;
-      const base = node >>> 2;
-      const end = type === 3 ? 9 : 15;
-      let offset = 0;
-      while (offset < end && w[base + 1 + offset] < index) offset++;
-      next = Atomics.load(w, base + (type === 3 ? 10 : 16) + offset);
-      if (((w[base] & ~NODE_MASK) >>> 0) === node) continue retry;
-      if (type < 2) return next;
-    }
-  }
-}
+import { STRIDE } from '../tree/data.js';
+import { NODE_MASK, checkKernelJs, loadAtomic, loadPlain, rootWordOf, walkLast, walkPort } from '../tree/kernel-js.js';
 
 /** The same with the slot read as a wasm i32.atomic.load (a call into a 60-byte module on the same memory). */
 function loadWasmAtomic(w: Uint32Array, ld: (addr: number) => number, rootWord: number, index: number): number {
@@ -115,68 +66,9 @@ function loadReplicaNodes(w: Uint32Array, index: number): number {
   }
 }
 
-/** mas_walk's bounds, set by walkPort (module state, so the port allocates nothing). */
-let walkFirst = 0;
-let walkLast = 0;
-
-/**
- * 6.12's mas_walk on the module's memory: mas_start (the root, its dead check), then
- * mtree_range_walk: per level ma_data_end (pivot 14; 0 means the metadata's end, the byte at offset
- * 124 in the last slot; equal to the node's max means 14; else 15), the pivot scan to the data end
- * with the bounds, the slot, ma_dead_node. `atomic`: the root and slot reads by Atomics.load. Range
- * nodes only (the bench's tree has no arange_64). Sets walkFirst/walkLast to the range.
- */
-function walkPort(w: Uint32Array, b: Uint8Array, rootWord: number, index: number, atomic: boolean): number {
-  retry: for (;;) {
-    const root = atomic ? Atomics.load(w, rootWord) : w[rootWord];
-    if ((root & 3) !== 2 || root <= 4096) {
-      // mas_is_none or mas_is_ptr: the whole range, or the single entry at 0.
-      if (root !== 0 && index === 0) {
-        walkFirst = walkLast = 0;
-        return root;
-      }
-      walkFirst = root === 0 ? 0 : 1;
-      walkLast = 0xffffffff;
-      return 0;
-    }
-    let next = (root & ~2) >>> 0;
-    let node = (next & ~NODE_MASK) >>> 0;
-    if (((w[node >>> 2] & ~NODE_MASK) >>> 0) === node) continue;
-    let min = 0;
-    let max = 0xffffffff;
-    for (;;) {
-      node = (next & ~NODE_MASK) >>> 0;
-      const type = (next >>> 3) & 15;
-      if (type === 3) throw new Error('walkPort: an arange_64 node (the port reads range nodes only)');
-      const base = node >>> 2;
-      const pAt = base + 1;
-      const p14 = w[pAt + 14];
-      const end = p14 === 0 ? b[node + 124] : p14 === max ? 14 : 15;
-      let offset = 0;
-      if (w[pAt] >= index) {
-        max = w[pAt];
-      } else {
-        offset = 1;
-        while (offset < end) {
-          const p = w[pAt + offset];
-          if (p >= index) {
-            max = p;
-            break;
-          }
-          offset++;
-        }
-        min = w[pAt + offset - 1] + 1;
-      }
-      next = atomic ? Atomics.load(w, base + 16 + offset) : w[base + 16 + offset];
-      if (((w[base] & ~NODE_MASK) >>> 0) === node) continue retry;
-      if (type < 2) {
-        walkFirst = min;
-        walkLast = max;
-        return next;
-      }
-    }
-  }
-}
+/** walkReplicaNodes's bounds (module state, as kernel-js.ts's walkPort keeps its own). */
+let replicaFirst = 0;
+let replicaLast = 0;
 
 /** The Atomics walk port on the replica's nodes: its data end is the metadata word (word 1). */
 function walkReplicaNodes(w: Uint32Array, index: number): number {
@@ -209,8 +101,8 @@ function walkReplicaNodes(w: Uint32Array, index: number): number {
       next = Atomics.load(w, base + (type === 3 ? 11 : 17) + offset);
       if (w[base] >>> 8 === id) continue retry;
       if (type < 2) {
-        walkFirst = min;
-        walkLast = max;
+        replicaFirst = min;
+        replicaLast = max;
         return next;
       }
     }
@@ -247,8 +139,10 @@ async function main(): Promise<void> {
   const { peer, info } = await setupKernel(n, () => {});
   if (peer === null) throw new Error(`kernel peer unavailable: ${info.reason}`);
   const w = new Uint32Array(peer.kernel.memory.buffer);
-  // struct maple_tree: ma_lock (8 bytes in the shim), ma_flags, ma_root.
-  const rootWord = (peer.mt >>> 2) + 3;
+  const rootWord = rootWordOf(peer);
+  // The kernel ports against km_mtree_load, km_mas_walk and the data (kernel-js.ts).
+  const problems = checkKernelJs(peer, reads, n, 4096);
+  if (problems.length > 0) throw new Error(`the JS ports are wrong (the layout assumptions?): ${problems.join('; ')}`);
   const { mt, load } = peer;
   const rw = (maple as unknown as { mem: { words: Uint32Array } }).mem.words;
   // lib ES2022 has no WebAssembly declarations (src/kernel/loader.ts).
@@ -260,7 +154,7 @@ async function main(): Promise<void> {
     for (let k = 0; k < 4096; k++) {
       const x = reads[k];
       const want = load(mt, x) >>> 0;
-      if (loadPlain(w, rootWord, x) >>> 0 !== want || loadAtomic(w, rootWord, x) >>> 0 !== want || loadWasmAtomic(w, ld, rootWord, x) !== want || loadReplicaNodes(rw, x) !== want || want !== expectedAt(x, n, 0xffffffff).entry) {
+      if (loadWasmAtomic(w, ld, rootWord, x) !== want || loadReplicaNodes(rw, x) !== want) {
         throw new Error(`a JS port disagrees with km_mtree_load at index ${x}: the layout assumptions are wrong`);
       }
     }
@@ -280,21 +174,15 @@ async function main(): Promise<void> {
     for (let k = 0; k < 4096; k++) {
       const x = reads[k];
       const want = walk(mt, x, walkPtr) >>> 0;
-      const first = walkOut[0];
-      const last = walkOut[1];
-      const model = expectedAt(x, n, 0xffffffff);
-      for (const atomic of [false, true]) {
-        const got = walkPort(w, b, rootWord, x, atomic) >>> 0;
-        if (got !== want || walkFirst !== first || walkLast !== last || want !== model.entry || first !== model.first || last !== model.last || walkReplicaNodes(rw, x) !== want || walkFirst !== first || walkLast !== last) {
-          throw new Error(`the JS port of mas_walk disagrees with km_mas_walk at index ${x}: [${walkFirst}, ${walkLast}] ${got}, kernel [${first}, ${last}] ${want}`);
-        }
+      if (walkReplicaNodes(rw, x) !== want || replicaFirst !== walkOut[0] || replicaLast !== walkOut[1]) {
+        throw new Error(`the replica-node port of mas_walk disagrees with km_mas_walk at index ${x}: [${replicaFirst}, ${replicaLast}], kernel [${walkOut[0]}, ${walkOut[1]}]`);
       }
     }
     return [
       { name: 'kernel wasm km_mas_walk', batch: (s, e) => peer!.batch('walk', () => { let a = 0; for (let k = s; k < e; k++) a += (walk(mt, reads[k], walkPtr) >>> 0) + walkOut[1]; return a; }), ms: 0, ops: 0 },
       { name: 'JS port, plain reads', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += walkPort(w, b, rootWord, reads[k], false) + walkLast; return a; }, ms: 0, ops: 0 },
       { name: 'JS port, slot by Atomics.load', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += walkPort(w, b, rootWord, reads[k], true) + walkLast; return a; }, ms: 0, ops: 0 },
-      { name: "Atomics port, replica's nodes", batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += walkReplicaNodes(rw, reads[k]) + walkLast; return a; }, ms: 0, ops: 0 },
+      { name: "Atomics port, replica's nodes", batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) a += walkReplicaNodes(rw, reads[k]) + replicaLast; return a; }, ms: 0, ops: 0 },
       { name: 'replica walk (own tree)', batch: (s, e) => { let a = 0; for (let k = s; k < e; k++) { const r = maple.walk(reads[k]); a += r.entry + r.last; } return a; }, ms: 0, ops: 0 },
     ];
   }

@@ -22,6 +22,7 @@ import type { FnReturnedObject } from 'tinybench';
 import { MAX_INDEX, type MapleTreeLike } from './maple.js';
 import { btreeErase, btreeLookup, btreeStore, scratchPair, type RangeBTree, type RangeValue } from './btree.js';
 import type { KernelPeer } from './kernel.js';
+import { loadAtomic, rootWordOf, walkLast, walkPort } from './kernel-js.js';
 import { altEntryOf, entryOf, firstOf, freshEntryOf, gapFirstOf, gapLastOf, lastOf, RANGE_LEN } from './data.js';
 
 export type Unit = 'op' | 'range';
@@ -242,6 +243,19 @@ export function makeWorkloads(ctx: WorkloadContext): Workload[] {
             }
             return 0;
           })),
+          // 6.12's mtree_load and mas_walk written in JS on the kernel's nodes, with one
+          // Atomics.load per level as a JS reader needs (kernel-js.ts): no wasm call, so not in a
+          // kernel.call. What a JS tree can reach at the kernel's algorithm (README, round 4).
+          loadJs: ((w: Uint32Array, rootWord: number): Span => (src, s, e) => {
+            let acc = 0;
+            for (let k = s; k < e; k++) acc += loadAtomic(w, rootWord, src[k]);
+            return acc;
+          })(new Uint32Array(kp.kernel.memory.buffer), rootWordOf(kp)),
+          walkJs: ((w: Uint32Array, b: Uint8Array, rootWord: number): Span => (src, s, e) => {
+            let acc = 0;
+            for (let k = s; k < e; k++) acc += walkPort(w, b, rootWord, src[k], true) + walkLast;
+            return acc;
+          })(new Uint32Array(kp.kernel.memory.buffer), new Uint8Array(kp.kernel.memory.buffer), rootWordOf(kp)),
           erase: inKernel('erase', (src, s, e) => {
             let acc = 0;
             for (let k = s; k < e; k++) {
@@ -298,8 +312,10 @@ export function makeWorkloads(ctx: WorkloadContext): Workload[] {
   const reads_: Workload[] = [
     { name: 'maple load', unit: 'op', description: 'tree.load(random index in [0, 10N)), fresh tree', fn: batched(ctx, reads, mapleLoad) },
     ...kernelTask({ name: 'kernel load', unit: 'op', description: 'km_mtree_load(random index): mtree_load, fresh tree' }, (k) => batched(ctx, reads, k.load)),
+    ...kernelTask({ name: 'kernel load in JS', unit: 'op', description: "6.12's mtree_load in JS on the kernel's nodes, an Atomics.load per level (the JS ceiling)" }, (k) => batched(ctx, reads, k.loadJs)),
     { name: 'maple walk', unit: 'op', description: 'tree.walk(random index): range incl. NULL, fresh tree', fn: batched(ctx, reads, mapleWalk) },
     ...kernelTask({ name: 'kernel walk', unit: 'op', description: 'km_mas_walk(random index): mas_walk under rcu_read_lock, {first,last} via memory' }, (k) => batched(ctx, reads, k.walk)),
+    ...kernelTask({ name: 'kernel walk in JS', unit: 'op', description: "6.12's mas_walk in JS on the kernel's nodes, an Atomics.load per level (the JS ceiling)" }, (k) => batched(ctx, reads, k.walkJs)),
     { name: 'btree lookup', unit: 'op', description: 'getPairOrNextLower(index) + last >= index, fresh tree', fn: batched(ctx, reads, btLookup) },
     { name: 'maple iterate', unit: 'range', description: 'cursor.find(MAX_INDEX) loop over all N ranges, fresh tree; per range', fn: mapleIterate },
     { name: 'btree iterate', unit: 'range', description: 'BTree.forEach over all N ranges, fresh tree; per range', fn: btIterate },
