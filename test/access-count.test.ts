@@ -16,7 +16,8 @@
  * mt_pivots pivots), so it reads exactly the same words.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CountingMemory, countingKernel, countingReplica, fillKernel, type CountingKernel } from '../bench/tools/access-count.js';
+import { CountingMemory, countingReplica } from '../bench/tools/access-count.js';
+import { countingKernel, fillKernel, type CountingKernel } from '../bench/tools/access-count-kernel.js';
 import { ThreadedMemory } from '../src/shared-heap/memory.js';
 import { kernelModuleOrSkip } from './support/kernel-module.js';
 
