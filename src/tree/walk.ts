@@ -25,9 +25,11 @@
  * dead check (node-access.ts).
  *
  * Where this code departs from 6.12, and why:
- * - Layout (node-access.ts: the pivot at the data end is not stored): the bounds of the last used
- *   slot come from the max the walk carried, and a descent through several levels tracks the
- *   bounds of each node it passes (the kernel reads them from a stored pivot).
+ * - Layout (node-access.ts: the data end is always in the metadata word): the range walks take
+ *   the bounds of the last used slot from the max the walk carried, not from the pivot stored
+ *   after the last item, and a descent through several levels tracks the bounds of each node it
+ *   passes (the kernel reads them from that pivot). mtreeLoad keeps no bounds and scans as
+ *   mtree_lookup_walk does, stopping at that stored pivot.
  * - mas_ascend follows parent words with rcu_dereference (node-access.ts parentRef): the kernel's
  *   plain load is ordered by its address dependency, which a plain read here would not model.
  * - mas_prev_node: the kernel reads the parent's pivot for the new leaf's min after that parent's
