@@ -12,7 +12,8 @@
 // + smp_rmb, ThreadedMemory.derefRmb), or as a wasm i32.atomic.load; that Atomics port on the
 // replica's nodes; and the replica's own load on its own tree of the same ranges. With `walk`:
 // 6.12's mas_walk (mas_start, mtree_range_walk with ma_data_end, the bounds) the same way, against
-// km_mas_walk and the replica's walk. BENCH_RANGES as in the bench (default 1M). The load's
+// km_mas_walk and the replica's walk. BENCH_RANGES as in the bench (default 1M); BENCH_SEQUENTIAL=1
+// walks to the gaps in order (hot nodes) instead of random indices. The load's
 // variants are written out as separate functions on purpose: a flag tested in the loop would be
 // part of what is measured.
 import { mulberry32, randomIndices, resolveSeed } from '../prng.js';
@@ -134,7 +135,8 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[3] ?? 4);
   const n = Number(process.env.BENCH_RANGES ?? 1_000_000);
   const rng = mulberry32(resolveSeed());
-  const reads = randomIndices(rng, 1 << 20, STRIDE * n);
+  // BENCH_SEQUENTIAL=1: the gaps 10i + 6 in order (a hot path, as store seq walks) instead of random indices.
+  const reads = process.env.BENCH_SEQUENTIAL === '1' ? Uint32Array.from({ length: Math.min(n, 1 << 20) }, (_, i) => STRIDE * i + 6) : randomIndices(rng, 1 << 20, STRIDE * n);
   const maple = buildMaple(n, planCapacity(n).capacity).tree;
   const { peer, info } = await setupKernel(n, () => {});
   if (peer === null) throw new Error(`kernel peer unavailable: ${info.reason}`);

@@ -44,6 +44,11 @@ import {
   slotsAt,
 } from './layout.js';
 
+// TreeWriter.lookup writes the layout's numbers as literals (see there).
+if (HDR_ROOT !== 0 || nodeBase(1) !== 64 || META !== 1 || PIVOTS !== 2 || slotsAt(LEAF_64) !== 17 || slotsAt(3) !== 11 || LEAF_64 !== 1 || MAX_HEIGHT !== 32 || MAX_INDEX !== 0xffffffff) {
+  throw new Error('writer: the literals of lookup no longer match layout.ts / path.ts');
+}
+
 export { WriteStats } from './write-stats.js';
 
 export class TreeWriter {
@@ -94,38 +99,44 @@ export class TreeWriter {
     return this.mem.read(HDR_HEIGHT);
   }
 
-  /** Entry at index, setting lkFirst/lkLast to its range (the writer holds the lock). */
+  /**
+   * Entry at index, setting lkFirst/lkLast to its range (the writer holds the lock). Per level: the
+   * data end, the pivots below index (one pivot scan), the pivots around the slot taken, then that
+   * slot; the bounds stay in locals (no path is recorded): only the leaf's are kept. The layout's
+   * numbers are literals, as in walk.ts's mtreeLoad and WrState.walkDown (checked below the
+   * imports): HDR_ROOT 0, a node's base id << 6, META 1, PIVOTS 2, the slots at 11 (arange_64) or
+   * 17, LEAF_64 1, MAX_HEIGHT 32. In optimized code every use of an imported binding is a load and
+   * a check; written out, a lookup over hot nodes took about two thirds of the time.
+   */
   lookup(index: number): number {
     const mem = this.mem;
-    const root = mem.read(HDR_ROOT);
-    if (!isNode(root)) {
+    const root = mem.read(0);
+    if ((root & 3) !== 2) {
+      // isNode: the root holds no node.
       if (root !== 0 && index === 0) {
         this.lkFirst = this.lkLast = 0;
         return root;
       }
       this.lkFirst = root === 0 ? 0 : 1;
-      this.lkLast = MAX_INDEX;
+      this.lkLast = 0xffffffff;
       return 0;
     }
-    // Down to the leaf holding index. Per level: the data end, the pivots below index (one pivot
-    // scan), the pivots around the slot taken, then that slot. The bounds stay in locals (no path
-    // is recorded): only the leaf's are kept.
     let enode = root;
     let min = 0;
-    let max = MAX_INDEX;
+    let max = 0xffffffff;
     for (let d = 0; ; d++) {
       const type = (enode >>> 2) & 3;
-      const base = nodeBase(enode >>> 4);
-      const end = mem.read(base + META) & 0xff;
-      const offset = mem.scan(base + PIVOTS, end, index);
-      if (offset > 0) min = mem.read(base + PIVOTS + offset - 1) + 1;
-      if (offset < end) max = mem.read(base + PIVOTS + offset);
-      if (type === LEAF_64 || d === MAX_HEIGHT - 1) {
+      const base = (enode >>> 4) << 6;
+      const end = mem.read(base + 1) & 0xff;
+      const offset = mem.scan(base + 2, end, index);
+      if (offset > 0) min = mem.read(base + 1 + offset) + 1;
+      if (offset < end) max = mem.read(base + 2 + offset);
+      if (type === 1 || d === 31) {
         this.lkFirst = min;
         this.lkLast = max;
-        return mem.read(base + slotsAt(LEAF_64) + offset);
+        return mem.read(base + 17 + offset);
       }
-      enode = mem.read(base + slotsAt(type) + offset);
+      enode = mem.read(base + (type === 3 ? 11 : 17) + offset);
     }
   }
 
