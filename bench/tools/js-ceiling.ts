@@ -20,6 +20,7 @@ import { mulberry32, randomIndices, resolveSeed } from '../prng.js';
 import { buildMaple, planCapacity } from '../tree/build.js';
 import { setupKernel } from '../tree/kernel.js';
 import { STRIDE } from '../tree/data.js';
+import { cpuMs } from './op-tasks.js';
 import { NODE_MASK, checkKernelJs, loadAtomic, loadPlain, rootWordOf, walkLast, walkPort } from '../tree/kernel-js.js';
 
 /** The same with the slot read as a wasm i32.atomic.load (a call into a 60-byte module on the same memory). */
@@ -118,11 +119,6 @@ const LD_MODULE = new Uint8Array([
   0x06, 0x01, 0x02, 0x6c, 0x64, 0x00, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x41, 0x02, 0x74, 0xfe, 0x10,
   0x02, 0x00, 0x0b,
 ]);
-
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
 
 type Batch = (s: number, e: number) => number;
 

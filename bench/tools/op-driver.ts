@@ -14,13 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildMaple, planCapacity } from '../tree/build.js';
 import { setupKernel } from '../tree/kernel.js';
-import { BATCH, TASKS, kernelTask, mapleTask, taskArrays, type Task } from './op-tasks.js';
-
-/** The process's CPU time in ms: unlike wall time, it stops while another process has the core. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
+import { BATCH, TASKS, cpuMs, kernelTask, mapleTask, taskArrays, type Task } from './op-tasks.js';
 
 /** Runs batches of `task` for `ms` of timed work (CPU time with BENCH_CPU_TIME=1); returns [timed ms, ops]. */
 function run(task: Task, cursor: { pos: number }, ms: number): [number, number] {
