@@ -102,20 +102,21 @@ describe('the kernel catalog\'s weak-memory entries as cells', () => {
     expect(byName('overlay-before-death')).toMatchObject({ mode: 'simulator', workload: 'destroy', capMs: 90_000 });
     expect(cells.filter((c) => c.skipReason !== undefined).map((c) => c.bug)).toEqual(['dead-root', 'end-read-after-dead-check']);
     for (const c of cells) expect(c.index).toBe(KERNEL_CATALOG_INDEX_BASE + KERNEL_CATALOG.findIndex((e) => e.name === c.bug));
-    expect(cells.filter((c) => c.capMs !== undefined).map((c) => c.bug)).toEqual(['overlay-before-death']);
+    expect(cells.filter((c) => c.capMs !== undefined).map((c) => [c.bug, c.capMs])).toEqual([['overlay-before-death', 90_000], ['spanning-store-duplicate', 60_000]]);
   });
 
-  it('the budget: 30 s shares, three for overlay-before-death (its own 90 s cap), within the total', () => {
+  it('the budget: 30 s shares, three for overlay-before-death (its own 90 s cap) and two for spanning-store-duplicate (60 s), within the total', () => {
     const plan = (budgetMs: number) => planCells({ budgetMs, seed: 1, shard, catalog: true, cells: [], trees: 'kernel' });
     const run = (cells: PlannedCell[]) => cells.filter((c) => c.skipReason === undefined);
     const small = plan(180_000);
     expect(run(small)).toHaveLength(15);
-    // 14 bugs at one share and one at three: 17 shares.
-    expect(catalogBudget(180_000, small)).toBe(10_588);
-    for (const c of run(small)) expect(c.budgetMs, c.id).toBe(c.bug === 'overlay-before-death' ? 31_764 : 10_588);
+    // 13 bugs at one share, one at three and one at two: 18 shares.
+    expect(catalogBudget(180_000, small)).toBe(10_000);
+    const own = (c: PlannedCell, overlay: number, spanning: number, rest: number): number => (c.bug === 'overlay-before-death' ? overlay : c.bug === 'spanning-store-duplicate' ? spanning : rest);
+    for (const c of run(small)) expect(c.budgetMs, c.id).toBe(own(c, 30_000, 20_000, 10_000));
     expect(run(small).reduce((n, c) => n + c.budgetMs, 0)).toBeLessThanOrEqual(180_000);
     const large = plan(600_000);
-    for (const c of run(large)) expect(c.budgetMs, c.id).toBe(c.bug === 'overlay-before-death' ? 90_000 : CATALOG_CAP_MS);
+    for (const c of run(large)) expect(c.budgetMs, c.id).toBe(own(c, 90_000, 60_000, CATALOG_CAP_MS));
     // Alone, it takes its own cap, not the common one.
     expect(planCells({ budgetMs: 600_000, seed: 1, shard, catalog: true, cells: ['kernel-catalog/overlay-before-death'], trees: 'kernel' })[0].budgetMs).toBe(90_000);
     // The replica's catalog is split as before: every bug one share.
