@@ -309,6 +309,31 @@ describe('disallowed shapes are reported at the store, with its trace', () => {
     ]);
   });
 
+  it("the fast path's memo of the node stored to last lapses when the node dies or is linked", () => {
+    // Each store right after the last one to the same node: only the generation and link() can
+    // tell the policy that what held for the node's words a moment ago holds no more.
+    const p = policed();
+    filled(p);
+    const { tree } = p;
+    const id = tree.slab.alloc();
+    p.op(() => {
+      tree.mem.write(nodeBase(id) + PIVOTS, 7);
+      tree.slab.noteDeath(id);
+      tree.mem.wmb();
+      writeOverlay(tree.mem, id, LEAF_64, 16);
+    });
+    expect(p.findings.map((f) => f.seen)).toEqual([
+      `plain store of ${POISON} (free-path poison) to pivot 0 of node ${id}: the overlay goes over a node that died without its dead mark (its parent word never named itself)`,
+    ]);
+    const leaf = tree.slab.alloc();
+    p.op(() => {
+      tree.mem.write(nodeBase(leaf) + PIVOTS, 7);
+      tree.mem.publish(HDR_ROOT, mkEnode(leaf, LEAF_64));
+      tree.mem.write(nodeBase(leaf) + META, mkMeta(1, 0));
+    });
+    expect(p.findings[1].seen).toMatch(new RegExp(`to the metadata of node ${leaf}: .*\\(the node was linked in this operation: written after it was published\\)$`));
+  });
+
   it('one finding per operation, at most eight per run; every one is counted', () => {
     const p = policed();
     const { leaf } = filled(p);

@@ -104,6 +104,7 @@ export interface InPlaceCounts {
 
 // generation % 3 (slab.ts): 0 free, 1 live, 2 dead.
 const NODE_SHIFT = Math.log2(NODE_WORDS);
+if (NODE_SHIFT !== 6) throw new Error('write-policy: the fast path assumes 64-word nodes');
 // Fast-path masks: bit w - 1 for word w (words 1 to 32, every word a node uses but its parent word).
 /** A new node: all of them. */
 const NEW_PASS = -1;
@@ -138,6 +139,13 @@ export class WritePolicy implements StorePolicy {
    */
   private readonly passGen: Int32Array;
   private readonly passMask: Int32Array;
+  /**
+   * The memo's entry for the node stored to last, in fields: a write builds a node word after
+   * word, and a field costs less than the two array loads (with their bounds checks) at every store.
+   */
+  private lastId = -1;
+  private lastGen = 0;
+  private lastMask = 0;
   /** Its type, from the reference it was linked through. */
   private readonly types: Uint8Array;
   /** The live generation at its dead mark, and the write barriers counted then. */
@@ -179,10 +187,20 @@ export class WritePolicy implements StorePolicy {
     // The fast path, small enough to inline into the writer: a word already judged free to store
     // at the node's present generation (most stores: every data word of every node a write
     // builds, and the overlay), while no in-place leaf store is pending.
-    const id = addr >>> NODE_SHIFT;
-    const bit = (addr & (NODE_WORDS - 1)) - 1;
+    const id = addr >>> 6;
+    const bit = (addr & 63) - 1;
     const gen = this.generations[id];
-    if ((bit & -32) === 0 && this.passGen[id] === gen && ((this.passMask[id] >>> bit) & 1) !== 0 && this.leaf === 0) return;
+    if (id === this.lastId && gen === this.lastGen && (bit & -32) === 0 && ((this.lastMask >>> bit) & 1) !== 0 && this.leaf === 0) return;
+    this.memoOrJudge(addr, id, bit, value, how, gen);
+  }
+
+  private memoOrJudge(addr: number, id: number, bit: number, value: number, how: number, gen: number): void {
+    if ((bit & -32) === 0 && this.passGen[id] === gen && ((this.passMask[id] >>> bit) & 1) !== 0 && this.leaf === 0) {
+      this.lastId = id;
+      this.lastGen = gen;
+      this.lastMask = this.passMask[id];
+      return;
+    }
     this.judge(addr, id, value, how, gen);
   }
 
@@ -255,6 +273,9 @@ export class WritePolicy implements StorePolicy {
   private pass(id: number, gen: number, mask: number): void {
     this.passGen[id] = gen;
     this.passMask[id] = mask;
+    this.lastId = id;
+    this.lastGen = gen;
+    this.lastMask = mask;
   }
 
   private leafStore(id: number, word: number, value: number, how: number, gen: number): void {
@@ -335,6 +356,7 @@ export class WritePolicy implements StorePolicy {
     const type = (enode >>> 2) & 3;
     this.linkedGen[id] = gen;
     this.passGen[id] = 0;
+    if (this.lastId === id) this.lastId = -1;
     this.linkedOp[id] = this.slab.clock;
     this.types[id] = type;
     if (type === LEAF_64) return;
