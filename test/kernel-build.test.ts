@@ -7,6 +7,7 @@
  * @yowasp/clang toolchain. Without them the tests skip locally and FAIL under CI=true.
  * Cold (fetch about 13 s + one build about 8 s each) versus warm (cache hit, well under a second).
  */
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../src/kernel/build.js';
 import type { BuildResult, Slots } from '../src/kernel/build.js';
@@ -19,7 +20,7 @@ import { PACKAGE_NAME } from '../src/kernel/source.js';
 const CI = process.env.CI === 'true';
 const EEXIST = -17;
 
-const builds = new Map<Slots | 'selftest' | 'bench', BuildResult | Error>();
+const builds = new Map<Slots | 'selftest' | 'bench' | 'bench-wasm', BuildResult | Error>();
 
 beforeAll(async () => {
   for (const slots of [16, 32] as const) {
@@ -39,10 +40,15 @@ beforeAll(async () => {
   } catch (error) {
     builds.set('bench', error as Error);
   }
+  try {
+    builds.set('bench-wasm', await buildKernel({ slots: 16, bench: true, benchModel: 'wasm' }));
+  } catch (error) {
+    builds.set('bench-wasm', error as Error);
+  }
 }, 300_000);
 
 /** The build, or skip (locally) / fail (CI) with the reason. */
-function built(slots: Slots | 'selftest' | 'bench', skip: (note?: string) => void): BuildResult {
+function built(slots: Slots | 'selftest' | 'bench' | 'bench-wasm', skip: (note?: string) => void): BuildResult {
   const result = builds.get(slots);
   if (result instanceof Error || result === undefined) {
     const reason = `kernel build unavailable: ${result?.message ?? 'not attempted'}`;
@@ -379,11 +385,16 @@ describe('the kernel\'s own test module (lib/test_maple_tree.c) as a self-check,
 });
 
 describe('the benchmark flavour (bench/tree.bench.ts\'s kernel peer), 16 slots', () => {
-  it('is its own build; same answers; nothing counted, no mt_validate', async ({ skip }) => {
-    const result = built('bench', skip);
+  it.for([
+    ['bench', 'x86-64', /maple-16-bench\.wasm$/],
+    ['bench-wasm', 'wasm', /maple-16-bench-wasm\.wasm$/],
+  ] as const)('%s is its own build (%s memory model); same answers; nothing counted, no mt_validate', async ([name, model, path], { skip }) => {
+    const result = built(name, skip);
     expect(result.bench).toBe(true);
-    expect(result.wasmPath).toMatch(/maple-16-bench\.wasm$/);
+    expect(result.benchModel).toBe(model);
+    expect(result.wasmPath).toMatch(path);
     expect(result.buildHash).not.toBe(built(16, skip).buildHash);
+    if (name === 'bench-wasm') expect(result.buildHash).not.toBe(built('bench', skip).buildHash);
     const kernel = await KernelInstance.create(compileKernel(result.wasmPath), createKernelMemory());
     expect(kernel.geometry().rangeSlots).toBe(16);
     expect(typeof (kernel.exports as { km_mt_validate?: unknown }).km_mt_validate).toBe('undefined');
@@ -410,7 +421,27 @@ describe('the benchmark flavour (bench/tree.bench.ts\'s kernel peer), 16 slots',
     expect(slab.rcuInvoked).toBe(slab.rcuQueued);
   });
 
-  it('refuses bench together with selfTest', async () => {
+  it('refuses bench together with selfTest, a memory model without bench, and an unknown model', async () => {
     await expect(buildKernel({ slots: 32, selfTest: true, bench: true })).rejects.toThrow(/exclude each other/);
+    await expect(buildKernel({ slots: 16, benchModel: 'wasm' })).rejects.toThrow(/benchModel needs bench/);
+    await expect(buildKernel({ slots: 16, bench: true, benchModel: 'arm64' as 'wasm' })).rejects.toThrow(/unknown memory model 'arm64'/);
+  });
+
+  it("the wasm memory model's flavour makes rcu_dereference, rcu_assign_pointer and the barriers atomic accesses", async ({ skip }) => {
+    // Counted in the modules' text: the x86-64 flavour keeps only the runtime's own atomics.
+    const binaryen = ((await import('binaryen')) as { default: { readBinary(b: Uint8Array): { emitText(): string; dispose(): void } } }).default;
+    const count = (name: 'bench' | 'bench-wasm', op: RegExp): number => {
+      const module = binaryen.readBinary(readFileSync(built(name, skip).wasmPath));
+      try {
+        return module.emitText().match(op)?.length ?? 0;
+      } finally {
+        module.dispose();
+      }
+    };
+    // 6.12: 26 and 28 in the x86-64 flavour, 66 and 57 in the wasm one.
+    const load = /i32\.atomic\.load\b(?!\d)/g;
+    const store = /i32\.atomic\.store\b(?!\d)/g;
+    expect(count('bench-wasm', load)).toBeGreaterThan(count('bench', load) + 25);
+    expect(count('bench-wasm', store)).toBeGreaterThan(count('bench', store) + 20);
   });
 });

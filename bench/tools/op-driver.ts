@@ -6,14 +6,17 @@
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof dist-bench/bench/tools/op-driver.js store-rand maple 6
 //   node dist-bench/bench/tools/cpuprofile-top.js /tmp/prof/CPU.*.cpuprofile 25
 //
-// Arguments: task (load | walk | store-rand | store-seq | erase), tree (maple | kernel | both),
-// seconds per tree (default 4). BENCH_RANGES and BENCH_SEED as in the bench. Prints ns per op for
+// Arguments: task (load | walk | store-rand | store-seq | erase), tree (maple | kernel | both |
+// kernel-wasm | all; `kernel` is the bench's peer, the benchmark flavour with x86-64's barriers,
+// `kernel-wasm` the same code under the wasm memory model, `all` the three), seconds per tree
+// (default 4). BENCH_RANGES and BENCH_SEED as in the bench. Prints ns per op for
 // each tree and, with `both`, the replica/kernel ratio of ops/s. BENCH_CPU_TIME=1 times by the
 // process's CPU time instead of wall time (steadier on a shared machine; GC and compiler threads
 // count too).
 import { performance } from 'node:perf_hooks';
 import { buildMaple, planCapacity } from '../tree/build.js';
 import { setupKernel } from '../tree/kernel.js';
+import type { BenchModel } from '../../src/kernel/build.js';
 import { BATCH, TASKS, cpuMs, kernelTask, mapleTask, taskArrays, type Task } from './op-tasks.js';
 
 /** Runs batches of `task` for `ms` of timed work (CPU time with BENCH_CPU_TIME=1); returns [timed ms, ops]. */
@@ -38,8 +41,8 @@ function run(task: Task, cursor: { pos: number }, ms: number): [number, number] 
 
 async function main(): Promise<void> {
   const [task = 'load', which = 'both', secondsArg = '4'] = process.argv.slice(2);
-  if (!TASKS.includes(task) || !['maple', 'kernel', 'both'].includes(which)) {
-    console.error(`usage: op-driver <${TASKS.join('|')}> <maple|kernel|both> [seconds]`);
+  if (!TASKS.includes(task) || !['maple', 'kernel', 'both', 'kernel-wasm', 'all'].includes(which)) {
+    console.error(`usage: op-driver <${TASKS.join('|')}> <maple|kernel|both|kernel-wasm|all> [seconds]`);
     process.exit(2);
   }
   const seconds = Number(secondsArg);
@@ -47,14 +50,17 @@ async function main(): Promise<void> {
   const { reads, perm, seq } = taskArrays(n);
 
   const runs: { name: string; task: Task; cursor: { pos: number }; ms: number; ops: number }[] = [];
-  if (which !== 'kernel') {
+  if (which === 'maple' || which === 'both' || which === 'all') {
     const maple = buildMaple(n, planCapacity(n).capacity).tree;
     runs.push({ name: 'maple', task: mapleTask(task, maple, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 });
   }
-  if (which !== 'maple') {
-    const { peer, info } = await setupKernel(n, () => {});
+  const kernels: Array<[string, BenchModel]> = [];
+  if (which === 'kernel' || which === 'both' || which === 'all') kernels.push(['kernel', 'x86-64']);
+  if (which === 'kernel-wasm' || which === 'all') kernels.push(['kernel-wasm', 'wasm']);
+  for (const [name, model] of kernels) {
+    const { peer, info } = await setupKernel(n, () => {}, model);
     if (peer === null) throw new Error(`kernel peer unavailable: ${info.reason}`);
-    runs.push({ name: 'kernel', task: kernelTask(task, peer, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 });
+    runs.push({ name, task: kernelTask(task, peer, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 });
   }
   // Warm up, then alternate 250 ms slices so both trees see the same machine load.
   for (const r of runs) run(r.task, r.cursor, 300);
@@ -67,7 +73,10 @@ async function main(): Promise<void> {
     }
   }
   for (const r of runs) console.log(`${task} ${r.name}: ${((r.ms * 1e6) / r.ops).toFixed(1)} ns/op over ${r.ops} ops`);
-  if (runs.length === 2) console.log(`${task} maple/kernel ops/s: ${((runs[1].ms / runs[1].ops) / (runs[0].ms / runs[0].ops)).toFixed(3)}x`);
+  const nsPerOp = (r: (typeof runs)[number]): number => r.ms / r.ops;
+  if (runs[0].name === 'maple') {
+    for (const r of runs.slice(1)) console.log(`${task} maple/${r.name} ops/s: ${(nsPerOp(r) / nsPerOp(runs[0])).toFixed(3)}x`);
+  }
 }
 
 main().catch((e) => {

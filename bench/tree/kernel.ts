@@ -9,7 +9,7 @@
 // any deferred free) only come back to the slab when runRcuCallbacks() runs, which the write tasks
 // do after each batch's untimed undo.
 import { performance } from 'node:perf_hooks';
-import { MAX_MEMORY_BYTES, buildKernel } from '../../src/kernel/build.js';
+import { MAX_MEMORY_BYTES, buildKernel, type BenchModel } from '../../src/kernel/build.js';
 import { KernelInstance, compileKernel, createKernelMemory, type KernelTree, type SlabStats } from '../../src/kernel/loader.js';
 import { entryOf, expectedAt, firstOf, lastOf } from './data.js';
 
@@ -97,12 +97,15 @@ function fill(tree: KernelTree, n: number): string | null {
 }
 
 /** The info block before anything is known (also the whole of it when the peer is left out). */
-export function emptyKernelInfo(n: number, reason: string | null = null): KernelInfo {
+export function emptyKernelInfo(n: number, reason: string | null = null, model: BenchModel = 'x86-64'): KernelInfo {
   return {
     available: false,
     reason,
     source: 'lib/maple_tree.c',
-    flavour: 'bench (x86-64 barriers, uncounted, no slab poison, no CONFIG_DEBUG_MAPLE_TREE)',
+    flavour:
+      model === 'wasm'
+        ? 'bench, wasm memory model (rcu_dereference and rcu_assign_pointer SeqCst, barriers atomic accesses, as the replica; uncounted, no slab poison, no CONFIG_DEBUG_MAPLE_TREE)'
+        : 'bench (x86-64 barriers, uncounted, no slab poison, no CONFIG_DEBUG_MAPLE_TREE)',
     version: null,
     sourceHash: null,
     buildHash: null,
@@ -124,13 +127,14 @@ export function emptyKernelInfo(n: number, reason: string | null = null): Kernel
 }
 
 /**
- * Builds (or takes from .cache/kernel) the benchmark flavour and a tree of n ranges. Never throws:
- * whatever fails becomes `reason`, and the kernel rows are n/a.
+ * Builds (or takes from .cache/kernel) the benchmark flavour under `model` (x86-64's barriers, or
+ * the wasm memory model's: src/kernel/build.ts) and a tree of n ranges. Never throws: whatever
+ * fails becomes `reason`, and the kernel rows are n/a.
  */
-export async function setupKernel(n: number, log: (line: string) => void): Promise<{ peer: KernelPeer | null; info: KernelInfo }> {
-  const info = emptyKernelInfo(n);
+export async function setupKernel(n: number, log: (line: string) => void, model: BenchModel = 'x86-64'): Promise<{ peer: KernelPeer | null; info: KernelInfo }> {
+  const info = emptyKernelInfo(n, null, model);
   try {
-    const built = await buildKernel({ slots: 16, bench: true, log });
+    const built = await buildKernel({ slots: 16, bench: true, benchModel: model, log });
     Object.assign(info, {
       version: built.version,
       sourceHash: built.sourceHash,

@@ -69,6 +69,15 @@ export interface BuildOptions {
    */
   bench?: boolean;
   /**
+   * The benchmark flavour's memory model (only with bench). 'x86-64' (default): the barriers and
+   * RCU primitives as an x86-64 kernel has them. 'wasm' (`maple-<slots>-bench-wasm.wasm`): as the
+   * wasm memory model, which is JavaScript's, needs them, mapped as the replica's real-thread
+   * memory layer maps them (rcu_dereference a SeqCst load, rcu_assign_pointer a SeqCst store, the
+   * barriers atomic accesses of a fence word; shim/kshim.h): the kernel's code on the terms a
+   * reader and writer in JS must meet.
+   */
+  benchModel?: BenchModel;
+  /**
    * The simulator's flavour (`maple-<slots>-sim.wasm`, its own cache key): -DRT_SIM, where the
    * barriers and RCU primitives call the host's simulator (imports of module `sim`, rt.c), built
    * without bulk-memory-opt so that no memory.copy/memory.fill escapes the instrument-memory pass
@@ -85,11 +94,16 @@ export interface BuildOptions {
   log?: (line: string) => void;
 }
 
+export type BenchModel = 'x86-64' | 'wasm';
+export const BENCH_MODELS: readonly BenchModel[] = ['x86-64', 'wasm'];
+
 export interface BuildResult {
   wasmPath: string;
   slots: Slots;
   selfTest: boolean;
   bench: boolean;
+  /** The benchmark flavour's memory model; null when not the benchmark flavour. */
+  benchModel: BenchModel | null;
   sim: boolean;
   version: string;
   origin: KernelSource['origin'];
@@ -109,7 +123,7 @@ export function mutationTag(mutations: readonly Mutation[]): string {
   return `-m${createHash('sha256').update(JSON.stringify(mutations)).digest('hex').slice(0, 8)}`;
 }
 
-export function compileFlags(slots: Slots, bench = false, sim = false): string[] {
+export function compileFlags(slots: Slots, bench = false, sim = false, benchModel: BenchModel = 'x86-64'): string[] {
   return [
     '--target=wasm32',
     '-O2',
@@ -123,7 +137,7 @@ export function compileFlags(slots: Slots, bench = false, sim = false): string[]
     '-mbulk-memory',
     '-mmutable-globals',
     '-I.',
-    ...(bench ? ['-DRT_BENCH'] : ['-DCONFIG_DEBUG_MAPLE_TREE']),
+    ...(bench ? ['-DRT_BENCH', ...(benchModel === 'wasm' ? ['-DRT_BENCH_WASM'] : [])] : ['-DCONFIG_DEBUG_MAPLE_TREE']),
     // memory.copy/memory.fill would bypass the simulator: copies become calls to rt.c's loops.
     ...(sim ? ['-DRT_SIM', '-mno-bulk-memory-opt'] : []),
     '-Wno-unused',
@@ -188,6 +202,9 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   const sim = options.sim ?? false;
   if (sim && (bench || selfTest)) throw new Error('kernel build: the simulator flavour is neither the benchmark nor the self-check build');
   if (bench && selfTest) throw new Error('kernel build: the benchmark flavour has no self-check (bench and selfTest exclude each other)');
+  const benchModel = options.benchModel ?? 'x86-64';
+  if (!BENCH_MODELS.includes(benchModel)) throw new Error(`kernel build: unknown memory model '${String(benchModel)}' (one of ${BENCH_MODELS.join(', ')})`);
+  if (options.benchModel !== undefined && !bench) throw new Error('kernel build: a memory model is chosen only for the benchmark flavour (benchModel needs bench)');
   const log = options.log ?? (() => {});
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const source = findKernelSource({ kernelSrc: options.kernelSrc, cacheDir, log });
@@ -205,7 +222,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     if (!existsSync(path)) throw new KernelSourceError(`${source.dir} has no lib/test_maple_tree.c (the kernel's test module)`);
     testModule = readFileSync(path, 'utf8');
   }
-  const cflags = [...compileFlags(slots, bench, sim), ...featureFlags(kernelFiles['include/linux/maple_tree.h'])];
+  const cflags = [...compileFlags(slots, bench, sim, benchModel), ...featureFlags(kernelFiles['include/linux/maple_tree.h'])];
   const lflags = linkFlags();
   const version = clangVersion();
 
@@ -228,7 +245,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     .digest('hex')
     .slice(0, 16);
   const outDir = join(cacheDir, key);
-  const flavour = selfTest ? '-selftest' : bench ? '-bench' : sim ? '-sim' : '';
+  const flavour = selfTest ? '-selftest' : bench ? (benchModel === 'wasm' ? '-bench-wasm' : '-bench') : sim ? '-sim' : '';
   const stem = `maple-${slots}${flavour}${mutationTag(mutations)}`;
   const wasmPath = join(outDir, `${stem}.wasm`);
   const result = (cached: boolean, buildMs: number): BuildResult => ({
@@ -236,6 +253,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
     slots,
     selfTest,
     bench,
+    benchModel: bench ? benchModel : null,
     sim,
     version: source.version,
     origin: source.origin,
@@ -281,7 +299,7 @@ export async function buildKernel(options: BuildOptions = {}): Promise<BuildResu
   }
 
   const mutated = mutations.length > 0 ? `, mutations ${mutations.map((mutation) => mutation.name).join(' ')}` : '';
-  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}${bench ? ', benchmark flavour' : ''}${sim ? ', simulator flavour' : ''}${mutated}) with ${CLANG_PACKAGE} ${version}`);
+  log(`kernel build: compiling ${units.join(', ')} (${slots} slots${selfTest ? ', self-test' : ''}${bench ? `, benchmark flavour (${benchModel} memory model)` : ''}${sim ? ', simulator flavour' : ''}${mutated}) with ${CLANG_PACKAGE} ${version}`);
   const output: string[] = [];
   const decoder = new TextDecoder();
   const collect = (bytes: Uint8Array | null): void => {

@@ -118,7 +118,28 @@ int memcmp(const void *a, const void *b, size_t n);
 /* ---- memory access ------------------------------------------------- */
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) do { *(volatile __typeof__(x) *)&(x) = (v); } while (0)
-#ifdef RT_BENCH
+#if defined(RT_BENCH) && defined(RT_BENCH_WASM)
+/*
+ * The benchmark flavour under the wasm memory model (buildKernel({ bench: true,
+ * benchModel: 'wasm' })), which is JavaScript's: a plain load gets no ordering
+ * from an address dependency and there is no compiler-only barrier, so each
+ * primitive is an atomic access, mapped as the replica's real-thread memory
+ * layer maps it (ThreadedMemory, src/shared-heap/memory.ts): smp_wmb a SeqCst
+ * store to a fence word, smp_rmb a SeqCst load of it, smp_mb an atomic add;
+ * rcu_dereference a SeqCst load, rcu_assign_pointer a SeqCst store (below).
+ * Nothing counted, as in the x86-64 flavour.
+ */
+static int rt_bench_fence __attribute__((unused));
+#define smp_mb() ((void)__atomic_fetch_add(&rt_bench_fence, 0, __ATOMIC_SEQ_CST))
+#define smp_wmb() __atomic_store_n(&rt_bench_fence, 0, __ATOMIC_SEQ_CST)
+#define smp_rmb() ((void)__atomic_load_n(&rt_bench_fence, __ATOMIC_SEQ_CST))
+#define mb() smp_mb()
+#define wmb() smp_wmb()
+#define rmb() smp_rmb()
+#define smp_mb__after_atomic() smp_mb()
+#define smp_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define smp_load_acquire(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#elif defined(RT_BENCH)
 /*
  * The benchmark flavour (buildKernel({ bench: true })): barriers as an x86-64
  * kernel has them (TSO: smp_rmb/smp_wmb are compiler barriers, smp_mb a full
@@ -162,7 +183,11 @@ void rcu_barrier(void);
 void synchronize_rcu(void);
 #define rcu_read_lock() rt_rcu_read_lock()
 #define rcu_read_unlock() rt_rcu_read_unlock()
-#ifdef RT_BENCH
+#if defined(RT_BENCH) && defined(RT_BENCH_WASM)
+/* The wasm memory model: a SeqCst load and a SeqCst store (Atomics.load, Atomics.store). */
+#define rcu_dereference_raw(p) __atomic_load_n(&(p), __ATOMIC_SEQ_CST)
+#define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (__typeof__(p))(v), __ATOMIC_SEQ_CST)
+#elif defined(RT_BENCH)
 /* x86-64: READ_ONCE, and a compiler barrier before a plain store. */
 #define rcu_dereference_raw(p) READ_ONCE(p)
 #define rcu_assign_pointer(p, v) do { barrier(); WRITE_ONCE(p, (__typeof__(p))(v)); } while (0)
