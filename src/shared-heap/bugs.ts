@@ -5,7 +5,7 @@
  * The catalog (names, commits, descriptions, detection modes) is src/harness/catalog.ts.
  */
 export const Bug = {
-  /** Patch 1: each read path's dead check comes before a node's reads (data end, pivots, slot), not after (src/tree/walk.ts, empty-area.ts). */
+  /** Patch 1: each read path's dead check comes before a node's reads (data end, pivots, slot), not after (src/tree/walk.ts, step.ts, empty-area.ts). */
   STALE_PIVOTS: 1 << 0,
   /** Patch 2: mas_start does not check the root for death, and the walk trusts the node it started from (src/tree/walk.ts). */
   DEAD_ROOT: 1 << 1,

@@ -1,8 +1,9 @@
 /**
  * The cursor: the public face of the kernel's ma_state API (mas_walk, mas_find, mas_next, ...).
- * The read paths themselves are in walk.ts, one function per kernel function, working on the
- * cursor's MaState (passed explicitly, one per cursor, reused: no read allocates). This file holds
- * the setup each API call does before it takes a read path (mas_find_setup, mas_next_setup, ...).
+ * The read paths themselves are in walk.ts (the descent) and step.ts (the steps between leaves
+ * and ranges), one function per kernel function, working on the cursor's MaState (passed
+ * explicitly, one per cursor, reused: no read allocates). This file holds the setup each API call
+ * does before it takes a read path (mas_find_setup, mas_next_setup, ...).
  */
 import type { Memory } from '../shared-heap/memory.js';
 import { findEmptyArea } from './empty-area.js';
@@ -17,11 +18,10 @@ import {
   MA_START,
   MA_UNDERFLOW,
   MaState,
-  masNextSlot,
-  masPrevSlot,
   masSet,
   masWalk,
 } from './walk.js';
+import { masNextSlot, masPrevSlot } from './step.js';
 
 export { TreeCorruptionError } from './walk.js';
 
