@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { buildKernel } from '../src/kernel/build.js';
 import type { BuildResult } from '../src/kernel/build.js';
 import { KernelInstance, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU, compileKernel, createKernelMemory } from '../src/kernel/loader.js';
-import type { KernelTree } from '../src/kernel/loader.js';
+import type { KernelTree } from '../src/kernel/kernel-tree.js';
 import { MapleTree } from '../src/tree/maple-tree.js';
 import { diffShapes, replicaShape } from '../src/tree/shape.js';
 import { Rng } from '../src/harness/rng.js';

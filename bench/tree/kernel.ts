@@ -10,7 +10,8 @@
 // do after each batch's untimed undo.
 import { performance } from 'node:perf_hooks';
 import { MAX_MEMORY_BYTES, buildKernel, type BenchModel } from '../../src/kernel/build.js';
-import { KernelInstance, compileKernel, createKernelMemory, type KernelTree, type SlabStats } from '../../src/kernel/loader.js';
+import { KernelInstance, compileKernel, createKernelMemory, type SlabStats } from '../../src/kernel/loader.js';
+import type { KernelTree } from '../../src/kernel/kernel-tree.js';
 import { entryOf, expectedAt, firstOf, lastOf } from './data.js';
 
 /** The kernel tree's largest index (wasm32: unsigned long is 32 bits), as the replica's MAX_INDEX. */

@@ -15,7 +15,8 @@
  * or a half-run grace period: the next reset starts a fresh instance on a fresh memory.
  */
 import { KernelInstance, KernelTrap, MT_FLAGS_ALLOC_RANGE, MT_FLAGS_USE_RCU, createKernelMemory } from '../../kernel/loader.js';
-import type { KernelCursor, KernelTree, WasmModule } from '../../kernel/loader.js';
+import type { WasmModule } from '../../kernel/loader.js';
+import type { KernelCursor, KernelTree } from '../../kernel/kernel-tree.js';
 import type { TreeShape } from '../../tree/shape.js';
 import { CURSORS, isWrite } from './script.js';
 import type { Op, TreeFlags } from './script.js';

@@ -5,7 +5,8 @@
  * kernel's own mt_validate, exact slab and call_rcu accounting against the nodes still in the tree).
  */
 import { KernelTrap } from '../../kernel/loader.js';
-import type { KernelInstance, KernelTree, RuntimeCounters } from '../../kernel/loader.js';
+import type { KernelInstance, RuntimeCounters } from '../../kernel/loader.js';
+import type { KernelTree } from '../../kernel/kernel-tree.js';
 import type { Report, TreeShapeSummary } from '../writer-checks.js';
 import { KernelApiError } from './kernel-mutator.js';
 

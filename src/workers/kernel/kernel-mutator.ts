@@ -5,7 +5,8 @@
  * Mutator does. The writer holds the tree's lock inside each call; grace periods run every few
  * writes (the runtime's rt_rcu_run_callbacks waits for the readers, then frees).
  */
-import type { KernelCursor, KernelInstance, KernelTree } from '../../kernel/loader.js';
+import type { KernelInstance } from '../../kernel/loader.js';
+import type { KernelCursor, KernelTree } from '../../kernel/kernel-tree.js';
 import type { Range } from '../../tree/maple-tree.js';
 import { MAX_INDEX } from '../../tree/layout.js';
 import type { VersionLog } from '../../harness/version-log.js';

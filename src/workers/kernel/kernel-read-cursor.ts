@@ -5,7 +5,7 @@
  * hot path. A trap resets the instance and comes out as a KernelTrap naming the kernel function.
  */
 import { KernelInstance } from '../../kernel/loader.js';
-import type { KernelTree } from '../../kernel/loader.js';
+import type { KernelTree } from '../../kernel/kernel-tree.js';
 import type { ReadCursor, ReadSection } from '../reader-probe.js';
 
 const STEP_FIND = 0;
