@@ -29,7 +29,7 @@ import {
 import { toJUnit, xmlEscape } from '../src/harness/torture/junit.js';
 import { MergeInputError, asTortureResult, mergeCatalog, mergeTorture, parseTortureFile } from '../src/harness/torture/merge.js';
 import { InputPathError, collectTortureFiles, writeResultPair } from '../src/harness/torture/files.js';
-import { catalogTable, markdownTable, summaryTable } from '../src/harness/torture/format.js';
+import { catalogTable, cellEndLine, markdownTable, summaryTable } from '../src/harness/torture/format.js';
 import { exitCodeOf, scoreOf } from '../src/harness/torture/torture.js';
 import { summarize } from '../src/harness/torture/summary.js';
 import type { CatalogScore, TortureCell, TortureResult } from '../src/harness/torture/types.js';
@@ -411,6 +411,17 @@ describe('JUnit XML', () => {
     expect(f.attrs.type).toBe('missed');
     expect(f.attrs.message).toContain('missed: missing-rmb was not detected');
     expect(f.text).toContain('rerun:    npm run explore -- --seed 5 --bug missing-rmb');
+  });
+
+  it("a simulator cell's time to detect is the explorer's, not the shrink after it", () => {
+    // catalog/plain-publish, seed 15: found in the first schedule after 6 ms, then shrunk for 12.5 s.
+    const sim = cell({ id: 'catalog/plain-publish', bug: 'plain-publish', mode: 'simulator', workload: 'all', status: 'passed', violations: [violation()], violationCount: 1, elapsedMs: 12_538, schedules: 1, readerOps: 11, result: { secondsToDetect: 0.006 } });
+    const kernelSim = cell({ id: 'catalog/overlay-before-death', bug: 'overlay-before-death', mode: 'simulator', workload: 'destroy', status: 'passed', violations: [violation()], violationCount: 1, elapsedMs: 6_100, schedules: 40, result: { failure: { seconds: 4.35 } } });
+    const threads = cell({ id: 'catalog/stale-pivots', bug: 'stale-pivots', workload: 'churn', status: 'passed', violations: [violation()], violationCount: 1, elapsedMs: 90, wallMs: 400 });
+    expect([sim, kernelSim, threads].map((c) => scoreOf(c).secondsToDetect)).toEqual([0.006, 4.35, 0.09]);
+    expect(cellEndLine(sim, 13, 16)).toBe('[13/16] catalog/plain-publish: detected (stale-read) after 0.0 s (12.5 s with the shrink), 1 schedules, 11 reader ops');
+    expect(cellEndLine(kernelSim, 2, 3)).toMatch(/^\[2\/3\] catalog\/overlay-before-death: detected \(stale-read\) after 4\.3 s \(6\.1 s with the shrink\), /);
+    expect(cellEndLine(threads, 1, 16)).toMatch(/^\[ 1\/16\] catalog\/stale-pivots: detected \(stale-read\) after 0\.1 s \(0\.4 s with start-up and checks\), /);
   });
 });
 

@@ -83,14 +83,35 @@ export function cellStartLine(cell: PlannedCell, position: number, total: number
   return `[${String(position).padStart(w)}/${total}] ${cell.id}: seed ${cell.seed}, ${budgetText(cell.budgetMs)}${cell.bug !== undefined ? `, bug ${cell.bug}` : ''}`;
 }
 
+/**
+ * Time to the first violation of a cell that caught its bug. A simulator cell's elapsed time also
+ * holds the shrinking of the failing schedule (seconds, against milliseconds to find it), so its
+ * explorer's own figure is taken: the replica explorer's secondsToDetect, the kernel explorer's
+ * failure.seconds.
+ */
+export function secondsToDetect(cell: TortureCell): number {
+  if (cell.mode === 'simulator') {
+    const r = cell.result as { secondsToDetect?: number; failure?: { seconds?: number } } | undefined;
+    const s = r?.secondsToDetect ?? r?.failure?.seconds;
+    if (s !== undefined) return s;
+  }
+  return cell.elapsedMs / 1000;
+}
+
 export function cellEndLine(cell: TortureCell, position: number, total: number): string {
   const w = String(total).length;
   const extra = cell.mode === 'threads' ? `, re-walks ${cell.rewalks ?? 0}` : `, ${humanRate(cell.readerOps)} reader ops`;
-  const wall = cell.wallMs !== undefined && cell.wallMs - cell.elapsedMs >= 300 ? ` (${seconds(cell.wallMs)} with start-up and checks)` : '';
+  let after = seconds(cell.elapsedMs);
+  if (cell.wallMs !== undefined && cell.wallMs - cell.elapsedMs >= 300) after += ` (${seconds(cell.wallMs)} with start-up and checks)`;
+  if (cell.mode === 'simulator' && cell.bug !== undefined && cell.status === 'passed') {
+    // Detected: when, then the cell's elapsed time, which holds the shrink of the failing schedule.
+    const detectMs = secondsToDetect(cell) * 1000;
+    if (cell.elapsedMs - detectMs >= 300) after = `${seconds(detectMs)} (${seconds(cell.elapsedMs)} with the shrink)`;
+  }
   if (cell.skipReason !== undefined) return `[${String(position).padStart(w)}/${total}] ${cell.id}: skipped: ${cell.skipReason}`;
   const known = Object.entries(cell.known ?? {}).map(([name, n]) => `, known finding ${name} x${n}`).join('');
   const kernel = cell.kernel !== undefined ? ` [kernel ${cell.kernel.version}, sha256 ${cell.kernel.sourceHash.slice(0, 12)}]` : '';
-  return `[${String(position).padStart(w)}/${total}] ${cell.id}: ${verdictText(cell)} after ${seconds(cell.elapsedMs)}${wall}, ${opsText(cell)}${extra}${known}${kernel}`;
+  return `[${String(position).padStart(w)}/${total}] ${cell.id}: ${verdictText(cell)} after ${after}, ${opsText(cell)}${extra}${known}${kernel}`;
 }
 
 /** A markdown table, columns padded so it also reads as plain text. */

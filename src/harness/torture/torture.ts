@@ -23,6 +23,7 @@ import type { PlannedCell, TortureTrees } from './matrix.js';
 import type { CatalogScore, TortureCell, TortureResult } from './types.js';
 import { toolVersion } from './version.js';
 import { summarize } from './summary.js';
+import { secondsToDetect } from './format.js';
 
 /** Violations kept in a cell (the full list stays in its result). */
 export const CELL_VIOLATIONS = 5;
@@ -262,15 +263,7 @@ export function scoreOf(cell: TortureCell): CatalogScore {
   if (score.detected) {
     const v = cell.violations[0];
     if (v) score.violationKind = v.kind;
-    if (isKernelSimulator(cell)) {
-      const r = cell.result as KernelExploreResult | undefined;
-      score.secondsToDetect = r?.failure?.seconds ?? cell.elapsedMs / 1000;
-    } else if (cell.mode === 'simulator') {
-      const r = cell.result as ExploreResult | undefined;
-      score.secondsToDetect = r?.secondsToDetect ?? cell.elapsedMs / 1000;
-    } else {
-      score.secondsToDetect = cell.elapsedMs / 1000;
-    }
+    score.secondsToDetect = secondsToDetect(cell);
   }
   return score;
 }
