@@ -415,13 +415,19 @@ describe('JUnit XML', () => {
 
   it("a simulator cell's time to detect is the explorer's, not the shrink after it", () => {
     // catalog/plain-publish, seed 15: found in the first schedule after 6 ms, then shrunk for 12.5 s.
-    const sim = cell({ id: 'catalog/plain-publish', bug: 'plain-publish', mode: 'simulator', workload: 'all', status: 'passed', violations: [violation()], violationCount: 1, elapsedMs: 12_538, schedules: 1, readerOps: 11, result: { secondsToDetect: 0.006 } });
-    const kernelSim = cell({ id: 'catalog/overlay-before-death', bug: 'overlay-before-death', mode: 'simulator', workload: 'destroy', status: 'passed', violations: [violation()], violationCount: 1, elapsedMs: 6_100, schedules: 40, result: { failure: { seconds: 4.35 } } });
+    const sim = cell({ id: 'catalog/plain-publish', bug: 'plain-publish', mode: 'simulator', workload: 'all', status: 'passed', violations: [violation()], violationCount: 1, elapsedMs: 12_538, wallMs: 13_100, schedules: 1, readerOps: 11, result: { secondsToDetect: 0.006 } });
+    // The kernel explorer does not shrink: its failure.seconds is the cell's elapsed time (seed 16).
+    const kernelSim = cell({ id: 'catalog/overlay-before-death', bug: 'overlay-before-death', mode: 'simulator', workload: 'destroy', status: 'passed', violations: [violation()], violationCount: 1, elapsedMs: 1_637, schedules: 40, result: { failure: { seconds: 1.637 } } });
     const threads = cell({ id: 'catalog/stale-pivots', bug: 'stale-pivots', workload: 'churn', status: 'passed', violations: [violation()], violationCount: 1, elapsedMs: 90, wallMs: 400 });
-    expect([sim, kernelSim, threads].map((c) => scoreOf(c).secondsToDetect)).toEqual([0.006, 4.35, 0.09]);
-    expect(cellEndLine(sim, 13, 16)).toBe('[13/16] catalog/plain-publish: detected (stale-read) after 0.0 s (12.5 s with the shrink), 1 schedules, 11 reader ops');
-    expect(cellEndLine(kernelSim, 2, 3)).toMatch(/^\[2\/3\] catalog\/overlay-before-death: detected \(stale-read\) after 4\.3 s \(6\.1 s with the shrink\), /);
+    expect([sim, kernelSim, threads].map((c) => scoreOf(c).secondsToDetect)).toEqual([0.006, 1.637, 0.09]);
+    expect(cellEndLine(sim, 13, 16)).toBe('[13/16] catalog/plain-publish: detected (stale-read) after 0.01 s (12.5 s with the shrink, 13.1 s with start-up and checks), 1 schedules, 11 reader ops');
+    expect(cellEndLine(kernelSim, 2, 3)).toMatch(/^\[2\/3\] catalog\/overlay-before-death: detected \(stale-read\) after 1\.6 s \(\d+\.\d s with start-up and checks\), /);
+    expect(cellEndLine(kernelSim, 2, 3)).not.toContain('shrink');
     expect(cellEndLine(threads, 1, 16)).toMatch(/^\[ 1\/16\] catalog\/stale-pivots: detected \(stale-read\) after 0\.1 s \(0\.4 s with start-up and checks\), /);
+    // The JUnit report says the same as the table.
+    const junit = toJUnit(result([sim], {}, { catalog: true }));
+    expect(junit).toContain('detected after 0.01 s as stale-read');
+    expect(junit).not.toContain('detected after 12.54 s');
   });
 });
 

@@ -84,10 +84,10 @@ export function cellStartLine(cell: PlannedCell, position: number, total: number
 }
 
 /**
- * Time to the first violation of a cell that caught its bug. A simulator cell's elapsed time also
- * holds the shrinking of the failing schedule (seconds, against milliseconds to find it), so its
- * explorer's own figure is taken: the replica explorer's secondsToDetect, the kernel explorer's
- * failure.seconds.
+ * Time to the first violation of a cell that caught its bug. A replica simulator cell's elapsed
+ * time also holds the shrinking of the failing schedule (seconds, against milliseconds to find
+ * it), so the explorer's own secondsToDetect is taken; the kernel explorer does not shrink, and
+ * its failure.seconds is its elapsed time at the failure.
  */
 export function secondsToDetect(cell: TortureCell): number {
   if (cell.mode === 'simulator') {
@@ -102,12 +102,17 @@ export function cellEndLine(cell: TortureCell, position: number, total: number):
   const w = String(total).length;
   const extra = cell.mode === 'threads' ? `, re-walks ${cell.rewalks ?? 0}` : `, ${humanRate(cell.readerOps)} reader ops`;
   let after = seconds(cell.elapsedMs);
-  if (cell.wallMs !== undefined && cell.wallMs - cell.elapsedMs >= 300) after += ` (${seconds(cell.wallMs)} with start-up and checks)`;
+  const notes: string[] = [];
   if (cell.mode === 'simulator' && cell.bug !== undefined && cell.status === 'passed') {
-    // Detected: when, then the cell's elapsed time, which holds the shrink of the failing schedule.
+    // Detected: when (as the score has it), then the cell's elapsed time, which holds the shrink.
     const detectMs = secondsToDetect(cell) * 1000;
-    if (cell.elapsedMs - detectMs >= 300) after = `${seconds(detectMs)} (${seconds(cell.elapsedMs)} with the shrink)`;
+    if (cell.elapsedMs - detectMs >= 300) {
+      after = `${(detectMs / 1000).toFixed(2)} s`;
+      notes.push(`${seconds(cell.elapsedMs)} with the shrink`);
+    }
   }
+  if (cell.wallMs !== undefined && cell.wallMs - cell.elapsedMs >= 300) notes.push(`${seconds(cell.wallMs)} with start-up and checks`);
+  if (notes.length > 0) after += ` (${notes.join(', ')})`;
   if (cell.skipReason !== undefined) return `[${String(position).padStart(w)}/${total}] ${cell.id}: skipped: ${cell.skipReason}`;
   const known = Object.entries(cell.known ?? {}).map(([name, n]) => `, known finding ${name} x${n}`).join('');
   const kernel = cell.kernel !== undefined ? ` [kernel ${cell.kernel.version}, sha256 ${cell.kernel.sourceHash.slice(0, 12)}]` : '';

@@ -7,7 +7,7 @@
  * cell cut by Ctrl-C <skipped/>.
  */
 import { hostname } from 'node:os';
-import { cellReport, failureHeadline, opsText, replayLabel } from './format.js';
+import { cellReport, failureHeadline, opsText, replayLabel, secondsToDetect } from './format.js';
 import type { TortureCell, TortureResult } from './types.js';
 
 /** Characters XML 1.0 forbids (controls other than tab, newline, return; U+FFFE/F; lone surrogates). */
@@ -59,7 +59,7 @@ function testcase(cell: TortureCell, result: TortureResult, indent: string): str
     ];
     if (cell.bug !== undefined && cell.status === 'passed') {
       const v = cell.violations[0];
-      out.push(`detected after ${(cell.elapsedMs / 1000).toFixed(2)} s${v ? ` as ${v.kind} in ${v.thread}: ${v.op}` : ''}`);
+      out.push(`detected after ${secondsToDetect(cell).toFixed(2)} s${v ? ` as ${v.kind} in ${v.thread}: ${v.op}` : ''}`);
     }
     out.push(`${replayLabel(cell.replay)}: ${cell.replay}`);
     inner.push(`${pad}<system-out>${xmlEscape(out.join('\n'))}</system-out>`);
