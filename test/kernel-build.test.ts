@@ -430,14 +430,19 @@ describe('the benchmark flavour (bench/tree.bench.ts\'s kernel peer), 16 slots',
   it("the wasm memory model's flavour makes rcu_dereference, rcu_assign_pointer and the barriers atomic accesses", async ({ skip }) => {
     // Counted in the modules' text: the x86-64 flavour keeps only the runtime's own atomics.
     const binaryen = ((await import('binaryen')) as { default: { readBinary(b: Uint8Array): { emitText(): string; dispose(): void } } }).default;
-    const count = (name: 'bench' | 'bench-wasm', op: RegExp): number => {
-      const module = binaryen.readBinary(readFileSync(built(name, skip).wasmPath));
-      try {
-        return module.emitText().match(op)?.length ?? 0;
-      } finally {
-        module.dispose();
+    const texts = new Map<string, string>();
+    const text = (name: 'bench' | 'bench-wasm'): string => {
+      if (!texts.has(name)) {
+        const module = binaryen.readBinary(readFileSync(built(name, skip).wasmPath));
+        try {
+          texts.set(name, module.emitText());
+        } finally {
+          module.dispose();
+        }
       }
+      return texts.get(name)!;
     };
+    const count = (name: 'bench' | 'bench-wasm', op: RegExp): number => text(name).match(op)?.length ?? 0;
     // 6.12: 26 and 28 in the x86-64 flavour, 66 and 57 in the wasm one.
     const load = /i32\.atomic\.load\b(?!\d)/g;
     const store = /i32\.atomic\.store\b(?!\d)/g;

@@ -1,6 +1,6 @@
 // A small driver for profiling one operation of the tree bench without tinybench around it: the
-// same 1M ranges, index arrays and undo as bench/tree/workloads.ts, one task on one tree (or both,
-// alternating slices), timed by hand. Meant for `node --cpu-prof`:
+// same 1M ranges, index arrays and undo as bench/tree/workloads.ts, one task on one tree (or
+// several, alternating slices), timed by hand. Meant for `node --cpu-prof`:
 //
 //   npm run bench:build
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof dist-bench/bench/tools/op-driver.js store-rand maple 6
@@ -9,8 +9,9 @@
 // Arguments: task (load | walk | store-rand | store-seq | erase), tree (maple | kernel | both |
 // kernel-wasm | all; `kernel` is the bench's peer, the benchmark flavour with x86-64's barriers,
 // `kernel-wasm` the same code under the wasm memory model, `all` the three), seconds per tree
-// (default 4). BENCH_RANGES and BENCH_SEED as in the bench. Prints ns per op for
-// each tree and, with `both`, the replica/kernel ratio of ops/s. BENCH_CPU_TIME=1 times by the
+// (default 4). BENCH_RANGES and BENCH_SEED as in the bench. Prints ns per op for each tree, the
+// replica's ops/s relative to each kernel, and with `all` the x86-64 kernel's relative to the
+// wasm one. BENCH_CPU_TIME=1 times by the
 // process's CPU time instead of wall time (steadier on a shared machine; GC and compiler threads
 // count too).
 import { performance } from 'node:perf_hooks';
@@ -77,6 +78,9 @@ async function main(): Promise<void> {
   if (runs[0].name === 'maple') {
     for (const r of runs.slice(1)) console.log(`${task} maple/${r.name} ops/s: ${(nsPerOp(r) / nsPerOp(runs[0])).toFixed(3)}x`);
   }
+  const x86 = runs.find((r) => r.name === 'kernel');
+  const wasm = runs.find((r) => r.name === 'kernel-wasm');
+  if (x86 !== undefined && wasm !== undefined) console.log(`${task} kernel/kernel-wasm ops/s: ${(nsPerOp(wasm) / nsPerOp(x86)).toFixed(3)}x`);
 }
 
 main().catch((e) => {

@@ -122,14 +122,16 @@ int memcmp(const void *a, const void *b, size_t n);
 /*
  * The benchmark flavour under the wasm memory model (buildKernel({ bench: true,
  * benchModel: 'wasm' })), which is JavaScript's: a plain load gets no ordering
- * from an address dependency and there is no compiler-only barrier, so each
- * primitive is an atomic access, mapped as the replica's real-thread memory
- * layer maps it (ThreadedMemory, src/shared-heap/memory.ts): smp_wmb a SeqCst
- * store to a fence word, smp_rmb a SeqCst load of it, smp_mb an atomic add;
- * rcu_dereference a SeqCst load, rcu_assign_pointer a SeqCst store (below).
- * Nothing counted, as in the x86-64 flavour.
+ * from an address dependency and there is no compiler-only barrier, so the
+ * barriers, rcu_dereference and rcu_assign_pointer are atomic accesses, mapped
+ * as the replica's real-thread memory layer maps them (ThreadedMemory,
+ * src/shared-heap/memory.ts): smp_wmb a SeqCst store to a thread's fence word,
+ * smp_rmb a SeqCst load of it, smp_mb an atomic add; rcu_dereference a SeqCst
+ * load, rcu_assign_pointer a SeqCst store (below). rcu_dereference_protected,
+ * rcu_access_pointer and RCU_INIT_POINTER stay plain, as they are on every
+ * architecture. Nothing counted, as in the x86-64 flavour.
  */
-static int rt_bench_fence __attribute__((unused));
+static _Thread_local int rt_bench_fence __attribute__((unused)); /* per thread, as ThreadedMemory's */
 #define smp_mb() ((void)__atomic_fetch_add(&rt_bench_fence, 0, __ATOMIC_SEQ_CST))
 #define smp_wmb() __atomic_store_n(&rt_bench_fence, 0, __ATOMIC_SEQ_CST)
 #define smp_rmb() ((void)__atomic_load_n(&rt_bench_fence, __ATOMIC_SEQ_CST))
