@@ -245,7 +245,7 @@ export function makeWorkloads(ctx: WorkloadContext): Workload[] {
           })),
           // 6.12's mtree_load and mas_walk written in JS on the kernel's nodes, with one
           // Atomics.load per level as a JS reader needs (kernel-js.ts): no wasm call, so not in a
-          // kernel.call. What a JS tree can reach at the kernel's algorithm (README, round 4).
+          // kernel.call. What a JS tree can reach at the kernel's algorithm (docs/benchmarks.md, round 4).
           loadJs: ((w: Uint32Array, rootWord: number): Span => (src, s, e) => {
             let acc = 0;
             for (let k = s; k < e; k++) acc += loadAtomic(w, rootWord, src[k]);

@@ -79,7 +79,7 @@ export class ThreadedMemory implements Memory {
     // a loop's interrupt check makes TurboFan check the array's map and reload its length and
     // data pointer for every word, and its one exit branch is mispredicted at every level; written
     // out, the checks are made once per scan and each position has its own branch. About 5% off a
-    // load or a write walk (README, "Benchmarks"). The loop after it keeps the meaning for any
+    // load or a write walk (docs/benchmarks.md, round 3). The loop after it keeps the meaning for any
     // count.
     const w = this.words;
     if (count <= 0 || w[addr] >= key) return 0;
