@@ -45,7 +45,7 @@ export function formatRatio(r: Ratio): string {
   let verdict = r.pass === null ? (r.na !== undefined ? `(${r.na})` : r.target === null ? '' : 'MISS (not measured)') : r.pass ? 'PASS' : 'MISS';
   if (r.contended && r.pass !== null) verdict += ' (contended: rerun on an idle machine)';
   const median = r.medianValue === undefined ? '' : `median ${r.medianValue === null ? 'n/a' : shown(r.medianValue) + 'x'}`;
-  return `${r.label.padEnd(44)} ${value.padStart(8)}  ${median.padEnd(14)}  ${target.padEnd(16)} ${verdict}`.trimEnd();
+  return `${r.label.padEnd(52)} ${value.padStart(8)}  ${median.padEnd(14)}  ${target.padEnd(16)} ${verdict}`.trimEnd();
 }
 
 /** Maple tree shape after each maple task, and the kinds of write each write task caused. */

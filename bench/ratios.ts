@@ -58,3 +58,20 @@ export function bytesRatio(label: string, formula: string, value: number | null,
   const op = target === null ? null : '<=';
   return { label, formula, value, unit: 'bytes', target, op, pass: judge(value, target, op) };
 }
+
+/** The replica against the kernel from a paired measurement (tree/paired.ts): both trees in alternating CPU-time slices. */
+export function pairedRatio(label: string, r: { ratio: number; medianRatio: number; slicePairs: number; cpuShare: number }, target: number | null): Ratio {
+  const op = target === null ? null : '>=';
+  return {
+    label,
+    formula: `ops/s(maple) / ops/s(kernel) in ${r.slicePairs} pairs of alternating 250 ms CPU-time slices (tree/paired.ts); median: of the pairs' ratios`,
+    value: r.ratio,
+    unit: 'x',
+    target,
+    op,
+    pass: judge(r.ratio, target, op),
+    medianValue: r.medianRatio,
+    contended: r.cpuShare < CONTENDED_CPU_SHARE,
+  };
+}
+

@@ -44,10 +44,12 @@ const num = (x: number, digits = 2): string => (Math.abs(x) >= 100 ? x.toFixed(0
 function targetsOf(name: string, data: Record<string, unknown>): Target[] {
   const out: Target[] = [];
   if (name === 'tree') {
-    for (const r of (data.ratios ?? []) as Array<{ label: string; value: number | null; unit: string; target?: number | null; op?: string; pass?: boolean | null; medianValue?: number | null; na?: string }>) {
+    for (const r of (data.ratios ?? []) as Array<{ label: string; formula?: string; value: number | null; unit: string; target?: number | null; op?: string; pass?: boolean | null; medianValue?: number | null; na?: string }>) {
       if (r.target == null) continue;
       const unit = r.unit === 'x' ? 'x' : ` ${r.unit}`;
-      const median = r.medianValue != null ? ` (median batch ${num(r.medianValue)}${unit})` : '';
+      // Paired ratios (tree/paired.ts) take the median of their slice pairs, the others of the batches.
+      const of = r.formula?.includes('slices') ? 'median slice pair' : 'median batch';
+      const median = r.medianValue != null ? ` (${of} ${num(r.medianValue)}${unit})` : '';
       const measured = r.value === null ? `n/a${r.na !== undefined ? ` (${r.na})` : ''}` : `${num(r.value)}${unit}${median}`;
       out.push({ benchmark: name, label: r.label, target: `${r.op} ${r.target}${unit}`, measured, met: r.pass ?? null });
     }

@@ -9,6 +9,8 @@
 //   BENCH_DEADLINE_S   abort remaining tasks after this many seconds since start (default 300)
 //   BENCH_KERNEL       0: leave out the kernel peer (its rows show n/a)
 //   BENCH_TASKS        regular expression: run only the tasks whose name matches (e.g. 'load|lookup')
+//   BENCH_PAIRED_MS    CPU time per tree per operation of the paired replica/kernel ratios (default
+//                      2000; 0: none, and the >= 1x targets are judged from the tinybench rows)
 //
 // Exit status: 0 even if a target is missed (MISS is a result, not a failure); 1 if a correctness
 // check failed or a task threw.
@@ -26,8 +28,9 @@ import { settle } from './tree/settle.js';
 import { checkKernel, emptyKernelInfo, setupKernel, type KernelInfo, type KernelPeer } from './tree/kernel.js';
 import { checkKernelJs } from './tree/kernel-js.js';
 import { makeWorkloads, sink, type WorkloadContext } from './tree/workloads.js';
+import { PAIRED_OPS, measurePaired, type PairedResult } from './tree/paired.js';
 import { summarize } from './summary.js';
-import { bytesRatio, speedRatio } from './ratios.js';
+import { bytesRatio, pairedRatio, speedRatio } from './ratios.js';
 import { formatMapleDetails, formatRatio, formatTable } from './format.js';
 import { machineInfo, writeResultsFile } from './results.js';
 
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
   const N = envInt('BENCH_RANGES', 1_000_000, 16);
   const TIME_MS = envInt('BENCH_TIME_MS', 4000, 1);
   const DEADLINE_S = envInt('BENCH_DEADLINE_S', 300, 1);
+  const PAIRED_MS = envInt('BENCH_PAIRED_MS', 2000, 0);
   const BATCH = 1024;
   const READS = 1 << 20;
   const WARMUP_MS = 300;
@@ -229,6 +233,17 @@ async function main(): Promise<void> {
   }
   const benchMs = performance.now() - benchStarted;
 
+  // The >= 1x targets, measured side by side (tree/paired.ts): after every tinybench task, on the
+  // trees as those left them.
+  let paired: PairedResult[] = [];
+  const pairedOps = PAIRED_OPS.filter((o) => taskFilter === null || taskFilter.test(`maple ${o.row}`));
+  if (kernel !== null && PAIRED_MS > 0 && pairedOps.length > 0 && !controller.signal.aborted) {
+    const pairedStarted = performance.now();
+    progress(`paired replica/kernel ratios: ${pairedOps.map((o) => o.row).join(', ')}, ${PAIRED_MS} ms of CPU time per tree each`);
+    paired = measurePaired(maple, kernel, N, { reads, perm, seq }, PAIRED_MS, pairedOps, progress);
+    progress(`paired ratios: ${fmtMs(performance.now() - pairedStarted)}`);
+  }
+
   const rows = workloads.map((w) => {
     const task = bench.getTask(w.name);
     if (task === undefined) throw new Error(`task ${w.name} missing`);
@@ -255,18 +270,26 @@ async function main(): Promise<void> {
     if (kernelNa !== undefined) r.na = kernelNa;
     return r;
   };
+  // A target row: from the paired measurement when there is one, the tinybench rows' ratio then
+  // listed after it without the target.
+  const targetVsKernel = (op: string) => {
+    const label = `maple ${op} / kernel ${op}`;
+    const p = paired.find((r) => r.op === op);
+    if (p === undefined) return [vsKernel(label, `maple ${op}`, `kernel ${op}`, 1)];
+    return [pairedRatio(label, p, 1), vsKernel(`${label}, tinybench rows`, `maple ${op}`, `kernel ${op}`, null)];
+  };
   const ratios = [
     speedRatio(rows, 'maple load / btree lookup', 'maple load', 'btree lookup', 2),
-    vsKernel('maple load / kernel load', 'maple load', 'kernel load', 1),
-    vsKernel('maple walk / kernel walk', 'maple walk', 'kernel walk', 1),
+    ...targetVsKernel('load'),
+    ...targetVsKernel('walk'),
     vsKernel('kernel load in JS / kernel load', 'kernel load in JS', 'kernel load', null),
     vsKernel('maple load / kernel load in JS', 'maple load', 'kernel load in JS', null),
     vsKernel('kernel walk in JS / kernel walk', 'kernel walk in JS', 'kernel walk', null),
     vsKernel('maple walk / kernel walk in JS', 'maple walk', 'kernel walk in JS', null),
-    vsKernel('maple store rand / kernel store rand', 'maple store rand', 'kernel store rand', 1),
-    vsKernel('maple store seq / kernel store seq', 'maple store seq', 'kernel store seq', 1),
-    vsKernel('maple overwrite / kernel overwrite', 'maple overwrite', 'kernel overwrite', 1),
-    vsKernel('maple erase / kernel erase', 'maple erase', 'kernel erase', 1),
+    ...targetVsKernel('store rand'),
+    ...targetVsKernel('store seq'),
+    ...targetVsKernel('overwrite'),
+    ...targetVsKernel('erase'),
     vsKernel('maple store rand, rcu / kernel, rcu', 'maple store rand rcu', 'kernel store rand rcu', null),
     vsKernel('maple erase, rcu / kernel erase, rcu', 'maple erase rcu', 'kernel erase rcu', null),
     vsKernel('maple load / kernel load, after churn', 'maple load churned', 'kernel load churned', null),
@@ -292,6 +315,10 @@ async function main(): Promise<void> {
   log('ops/s = 1e9 / mean ns; margin = 95% CI half-width of the mean; one sample = mean of one batch (or one full pass)');
   log('cpu% = process CPU time / wall time while the task ran (well under 100%: another process took the CPU)');
   log('ratios: from the mean (the ops/s column); "median" = the same ratio from the median batch, robust to preemption');
+  if (paired.length > 0) {
+    log(`maple X / kernel X (the >= 1x targets): both trees in alternating 250 ms slices of CPU time, ${PAIRED_MS} ms each; "median" = of the slice pairs`);
+    for (const p of paired) log(`  paired ${p.op.padEnd(10)} maple ${p.mapleNs.toFixed(1).padStart(7)} ns  kernel ${p.kernelNs.toFixed(1).padStart(7)} ns  cpu ${Math.round(100 * p.cpuShare)}%`);
+  }
   log();
   for (const r of ratios) log(formatRatio(r));
   log();
@@ -347,6 +374,7 @@ async function main(): Promise<void> {
       kernel: { slabBytesPerRange: kernelInfo.slabBytesPerRange },
     },
     tasks: rows,
+    paired: { msPerTreePerOp: PAIRED_MS, sliceMs: 250, clock: 'process CPU time', results: paired },
     ratios,
     checks,
     problems,

@@ -6,7 +6,7 @@
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof dist-bench/bench/tools/op-driver.js store-rand maple 6
 //   node dist-bench/bench/tools/cpuprofile-top.js /tmp/prof/CPU.*.cpuprofile 25
 //
-// Arguments: task (load | walk | store-rand | store-seq | erase), tree (maple | kernel | both |
+// Arguments: task (load | walk | store-rand | store-seq | overwrite | erase), tree (maple | kernel | both |
 // kernel-wasm | all; `kernel` is the bench's peer, the benchmark flavour with x86-64's barriers,
 // `kernel-wasm` the same code under the wasm memory model, `all` the three), seconds per tree
 // (default 4). BENCH_RANGES and BENCH_SEED as in the bench. Prints ns per op for each tree, the
@@ -18,26 +18,11 @@ import { performance } from 'node:perf_hooks';
 import { buildMaple, planCapacity } from '../tree/build.js';
 import { setupKernel } from '../tree/kernel.js';
 import type { BenchModel } from '../../src/kernel/build.js';
-import { BATCH, TASKS, cpuMs, kernelTask, mapleTask, taskArrays, type Task } from './op-tasks.js';
+import { TASKS, cpuMs, kernelTask, mapleTask, runSlice, taskArrays, type Task } from './op-tasks.js';
 
-/** Runs batches of `task` for `ms` of timed work (CPU time with BENCH_CPU_TIME=1); returns [timed ms, ops]. */
+/** One slice of `task`, timed by CPU time with BENCH_CPU_TIME=1, else wall time. */
 function run(task: Task, cursor: { pos: number }, ms: number): [number, number] {
-  const clock = process.env.BENCH_CPU_TIME === '1' ? cpuMs : () => performance.now();
-  let timedMs = 0;
-  let ops = 0;
-  let sink = 0;
-  while (timedMs < ms) {
-    if (cursor.pos + BATCH > task.src.length) cursor.pos = 0;
-    const s = cursor.pos;
-    cursor.pos += BATCH;
-    const t0 = clock();
-    sink = (sink + task.timed(task.src, s, s + BATCH)) | 0;
-    timedMs += clock() - t0;
-    ops += BATCH;
-    if (task.undo !== null) task.undo(task.src, s, s + BATCH);
-  }
-  if (sink === 0.5) console.log(sink);
-  return [timedMs, ops];
+  return runSlice(task, cursor, ms, process.env.BENCH_CPU_TIME === '1' ? cpuMs : () => performance.now());
 }
 
 async function main(): Promise<void> {

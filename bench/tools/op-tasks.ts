@@ -1,10 +1,11 @@
-// The op-driver's tasks (load, walk, store-rand, store-seq, erase) on either tree: the timed span
-// and its undo, and the index arrays they run over. Shared by op-driver.ts (timing) and
-// access-count.ts (counting memory accesses), so both measure the same operations.
+// The op-driver's tasks (load, walk, store-rand, store-seq, overwrite, erase) on either tree: the
+// timed span and its undo, the index arrays they run over, and the loop that times them in slices.
+// Shared by op-driver.ts (timing), the bench's paired ratios (tree/paired.ts) and access-count.ts
+// (counting memory accesses), so all of them measure the same operations.
 import { mulberry32, permutation, randomIndices, resolveSeed } from '../prng.js';
 import type { KernelPeer } from '../tree/kernel.js';
 import type { MapleTreeLike } from '../tree/maple.js';
-import { RANGE_LEN, STRIDE, entryOf, firstOf, freshEntryOf, gapFirstOf, gapLastOf, lastOf } from '../tree/data.js';
+import { RANGE_LEN, STRIDE, altEntryOf, entryOf, firstOf, freshEntryOf, gapFirstOf, gapLastOf, lastOf } from '../tree/data.js';
 
 export type Span = (src: Uint32Array, s: number, e: number) => number;
 export interface Task {
@@ -13,7 +14,7 @@ export interface Task {
   undo: Span | null;
 }
 
-export const TASKS = ['load', 'walk', 'store-rand', 'store-seq', 'erase'];
+export const TASKS = ['load', 'walk', 'store-rand', 'store-seq', 'overwrite', 'erase'];
 
 /** The process's CPU time in ms: unlike wall time, it stops while another process has the core. */
 export function cpuMs(): number {
@@ -44,6 +45,8 @@ export function mapleTask(task: string, t: MapleTreeLike, n: number, reads: Uint
       return { src: perm, timed: storeGap, undo: unstore };
     case 'store-seq':
       return { src: seq, timed: storeGap, undo: unstore };
+    case 'overwrite':
+      return { src: perm, undo: restore, timed: (src, s, e) => { for (let k = s; k < e; k++) t.store(firstOf(src[k]), lastOf(src[k]), altEntryOf(src[k], n)); return e - s; } };
     default:
       return { src: perm, undo: restore, timed: (src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += t.erase(firstOf(src[k]) + (src[k] % RANGE_LEN)); return a; } };
   }
@@ -75,6 +78,8 @@ export function kernelTask(task: string, kp: KernelPeer, n: number, reads: Uint3
       return { src: perm, timed: storeGap, undo: unstore };
     case 'store-seq':
       return { src: seq, timed: storeGap, undo: unstore };
+    case 'overwrite':
+      return { src: perm, undo: restore, timed: inKernel((src, s, e) => { for (let k = s; k < e; k++) storeRange(mt, firstOf(src[k]), lastOf(src[k]), altEntryOf(src[k], n)); return e - s; }) };
     default:
       return { src: perm, undo: restore, timed: inKernel((src, s, e) => { let a = 0; for (let k = s; k < e; k++) a += erase(mt, firstOf(src[k]) + (src[k] % RANGE_LEN)) >>> 0; return a; }) };
   }
@@ -94,4 +99,26 @@ export function taskArrays(n: number, seed = resolveSeed()): TaskArrays {
   const seq = new Uint32Array(n);
   for (let i = 0; i < n; i++) seq[i] = i;
   return { reads, perm, seq };
+}
+
+/**
+ * Runs batches of `task` until `ms` of timed work (by `clock`) are done, each batch's undo untimed;
+ * returns [timed ms, ops]. `cursor` carries the position in the task's index array across calls.
+ */
+export function runSlice(task: Task, cursor: { pos: number }, ms: number, clock: () => number): [number, number] {
+  let timedMs = 0;
+  let ops = 0;
+  let sink = 0;
+  while (timedMs < ms) {
+    if (cursor.pos + BATCH > task.src.length) cursor.pos = 0;
+    const s = cursor.pos;
+    cursor.pos += BATCH;
+    const t0 = clock();
+    sink = (sink + task.timed(task.src, s, s + BATCH)) | 0;
+    timedMs += clock() - t0;
+    ops += BATCH;
+    if (task.undo !== null) task.undo(task.src, s, s + BATCH);
+  }
+  if (sink === 0.5) console.log(sink);
+  return [timedMs, ops];
 }
