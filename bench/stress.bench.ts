@@ -50,6 +50,30 @@ async function measure(name: string, over: Partial<RunConfig>): Promise<Row> {
   return row;
 }
 
+/**
+ * Two configurations in alternating runs (a, b, a, b, ...), `rounds` of each at `seconds` per run:
+ * ops summed over the runs of each. Runs one after another let a busy minute from another process
+ * fall on one side only (check full / off read 0.30x to 0.39x between full runs of the bench).
+ */
+async function measureAlternating(names: [string, string], overs: [Partial<RunConfig>, Partial<RunConfig>], rounds: number, seconds: number): Promise<[Row, Row]> {
+  const sums = [0, 1].map(() => ({ readerOps: 0, writerOps: 0, secs: 0, violations: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    for (const side of [0, 1]) {
+      const r: RunResult = await runStress(config({ ...overs[side], durationMs: seconds * 1000 }));
+      const sum = sums[side];
+      sum.readerOps += r.totals.readerOps;
+      sum.writerOps += r.totals.writerOps;
+      sum.secs += r.elapsedMs / 1000;
+      sum.violations += r.violations.length;
+    }
+  }
+  const rows = sums.map((sum, side) => ({ name: names[side], readerOpsPerSec: sum.readerOps / sum.secs, writerOpsPerSec: sum.writerOps / sum.secs, violations: sum.violations }));
+  for (const row of rows) {
+    console.log(`  ${`${row.name} (${rounds} alternating runs)`.padEnd(44)} readers ${fmt(row.readerOpsPerSec)} ops/s  writer ${fmt(row.writerOpsPerSec)} ops/s${row.violations ? `  VIOLATIONS ${row.violations}` : ''}`);
+  }
+  return [rows[0], rows[1]];
+}
+
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US').padStart(11);
 }
@@ -93,9 +117,9 @@ async function main(): Promise<void> {
   const busy2 = await measure('2 readers, writer busy', { readers: 2 });
 
   console.log('\nchecking cost (2 readers, writer busy):');
-  const off = busy2;
+  // The target's pair side by side: check off and check full in alternating runs.
+  const [off, full] = await measureAlternating(['check off', 'check full'], [{ check: 'off' }, { check: 'full' }], 3, SECONDS / 2);
   const sample = await measure('check sample (10%)', { check: 'sample' });
-  const full = await measure('check full', { check: 'full' });
   const fullUnpoliced = await measure('check full, writer not policed', { check: 'full', writePolicy: false });
 
   console.log('\nwriter store rate, in-process, no readers (random workload steps):');
@@ -139,7 +163,7 @@ async function main(): Promise<void> {
   ];
   const path = writeResultsFile('results', 'bench-stress', started, {
     ...results,
-    runs: [idle1, idle2, busy1, busy2, sample, full, fullUnpoliced],
+    runs: [idle1, idle2, busy1, busy2, off, full, sample, fullUnpoliced],
     writer: rates,
     writePolicy: policing,
     detection,
