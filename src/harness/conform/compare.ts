@@ -86,7 +86,7 @@ export function runScript(script: Script, kernel: Driver, replica: Driver, opts:
         const known = knownDivergence(op, script, k, r, kernel, evidence);
         if (known) {
           run.known.push({ name: known.name, at, op, kernel: k, replica: r });
-          if (isWrite(op)) return run;
+          if (isWrite(op) || known.endsScript?.(op) === true) return run;
           continue;
         }
         const ks = readShape(kernel);

@@ -9,8 +9,9 @@ import type { Driver, Outcome } from './driver.js';
 import { findScenario, generateScript } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import { formatOp, simplifyOp } from './script.js';
-import type { Script } from './script.js';
+import type { Op, Script } from './script.js';
 import { shrinkList } from './shrink.js';
+import type { ShrinkResult } from './shrink.js';
 import { KNOWN_DIVERGENCES } from './known.js';
 
 export interface ConformConfig {
@@ -102,16 +103,26 @@ export function traceLines(trace: { op: import('./script.js').Op; kernel: Outcom
 /** Shrink a divergence of `script` and replay the minimal script with a trace. */
 export function shrinkDivergence(script: Script, d: Divergence, level: Level, kernel: Driver, replica: Driver, maxMs: number): Finding {
   const sig = signatureOf(d);
-  const shrunk = shrinkList(script.ops, (ops) => reproduces(script, ops, sig, kernel, replica), { simplify: simplifyOp, maxMs });
+  // Not reproducible on replay (a tree whose behaviour depends on more than the script, e.g. the
+  // memory a previous trap or script left): report the divergence as found, unshrunk. Either the
+  // whole script no longer shows it (shrinkList throws at once) or the minimal one does not.
+  const asFound = (runs: number): Finding => {
+    const lines = script.ops.slice(0, d.at + 1).map((op, i) => `${String(i).padStart(4)}  ${formatOp(op)}`);
+    lines.push(`(this divergence did not reproduce on replay: the script is as found, not shrunk; kernel: ${d.kernel.value}${d.kernel.note ? ` [${d.kernel.note}]` : ''} | replica: ${d.replica.value}${d.replica.note ? ` [${d.replica.note}]` : ''})`);
+    return toFinding({ ...script, ops: script.ops.slice(0, d.at + 1) }, d, level, lines, { originalOps: script.ops.length, runs, limited: true });
+  };
+  let shrunk: ShrinkResult<Op>;
+  try {
+    shrunk = shrinkList(script.ops, (ops) => reproduces(script, ops, sig, kernel, replica), { simplify: simplifyOp, maxMs });
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('shrink: the failure does not show')) throw error;
+    return asFound(1);
+  }
   const minimal: Script = { ...script, ops: shrunk.items };
   try {
     return describe(minimal, sig.kind === 'shape' ? 'shape' : 'results', kernel, replica, { originalOps: script.ops.length, runs: shrunk.runs, limited: shrunk.limited }, level);
   } catch {
-    // Not reproducible on replay (a tree whose behaviour depends on more than the script, e.g.
-    // the memory a previous trap left): report the divergence as found, unshrunk.
-    const lines = script.ops.slice(0, d.at + 1).map((op, i) => `${String(i).padStart(4)}  ${formatOp(op)}`);
-    lines.push('(this divergence did not reproduce on replay: the script is as found, not shrunk)');
-    return toFinding({ ...script, ops: script.ops.slice(0, d.at + 1) }, d, level, lines, { originalOps: script.ops.length, runs: shrunk.runs, limited: true });
+    return asFound(shrunk.runs);
   }
 }
 

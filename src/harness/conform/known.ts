@@ -22,6 +22,11 @@ export interface KnownDivergence {
   before?(op: Op, kernelDriver: Driver): unknown;
   /** Whether this explains the kernel's `kernel` against the replica's `replica` for `op`. */
   explains(op: Op, script: Script, kernel: Outcome, replica: Outcome, kernelDriver: Driver, evidence?: unknown): boolean;
+  /**
+   * Whether the script ends after this read too (a write always ends it): a cursor step leaves
+   * the two cursors in different places, so the steps after it would compare different searches.
+   */
+  endsScript?(op: Op): boolean;
 }
 
 const startOf = (o: Outcome): number | null => {
@@ -96,6 +101,26 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
     },
   },
   {
+    name: 'find-rev-below-min-root-entry',
+    summary:
+      "mas_find_rev(min) on a tree whose root word holds a single entry at index 0 (no node), from an " +
+      'index above 0: mas_walk finds nothing there (ma_none), and mas_find_rev_setup takes "the previous ' +
+      'location is 0", sets index = last = 0 and returns the root entry without comparing 0 with min. The ' +
+      'API returns entries down to min only, and the replica answers NULL for min > 0 (6.12.118: store [0, 0] = 1, ' +
+      'then findRev 1 min 1 gives 1 [0, 0]). Accepted only when min > 0, the kernel answered an entry over exactly ' +
+      "[0, 0] that its root word holds (height 0, a root entry), and the replica NULL. On a kept cursor " +
+      '(cursorFindRev) the two cursors then stand apart, so the script ends there.',
+    explains(op, _script, kernel, replica, kernelDriver) {
+      if (op.op !== 'findRev' && op.op !== 'cursorFindRev') return false;
+      if (op.min === 0 || replica.value !== 'NULL') return false;
+      const m = /^(\d+) \[0, 0\]$/.exec(kernel.value);
+      if (!m) return false;
+      const shape = kernelDriver.shape();
+      return shape.height === 0 && shape.root === 'entry' && shape.rootEntry === Number(m[1]);
+    },
+    endsScript: (op) => op.op === 'cursorFindRev',
+  },
+  {
     name: 'rcu-destroy-walk-clears-last-slot',
     summary:
       "In RCU mode the kernel's deferred destroy walk (mte_destroy_walk, and mas_mat_destroy for the subtrees a " +
@@ -108,7 +133,12 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
       // The tree may have gone in and out of RCU mode (setRcu): a deferred walk means it was in it.
       if (script.alloc) return false;
       if (!/KernelTrap: (rcu grace period|mtree_destroy)/.test(kernel.value)) return false;
-      return /(double free of|free of) 0x[0-9a-f]*0000\b/.test(kernel.note ?? '');
+      // The mangled address is whatever node lies there, so the runtime's slab (rt.c slab_put,
+      // rt_free_policy) names the wrong free by that node's state: free already ('double free of'),
+      // not a node ('free of ..., which is not one of its objects'), queued for its own grace
+      // period or live ('an RCU callback frees ..., which waits for its own grace period' / 'which
+      // is not dead'). The address is the signature, not the message.
+      return /(double free of|free of|an RCU callback frees) 0x[0-9a-f]*0000\b/.test(kernel.note ?? '');
     },
   },
 ];
