@@ -504,6 +504,22 @@ describe('known kernel divergences (src/harness/conform/known.ts)', () => {
   });
 });
 
+describe('the kernel driver: a script depends on nothing but itself', () => {
+  it('every reset starts from the same kernel state, whatever the scripts before it did', ({ skip }) => {
+    // A kernel instance kept across scripts carried an earlier script's damage (a silent wrong
+    // free of 6.12's RCU destroy walk) into later ones: divergences that did not replay.
+    const { kernel } = drivers(built(skip));
+    const flags = { alloc: false, rcu: true };
+    kernel.reset(flags);
+    const fresh = kernel.kernel.slabStats();
+    for (let i = 0; i < 200; i++) kernel.apply({ op: 'store', first: 10 * i, last: 10 * i + 5, entry: 2 * i + 1 });
+    kernel.apply({ op: 'destroy' });
+    expect(kernel.kernel.slabStats().allocs).toBeGreaterThan(fresh.allocs);
+    kernel.reset(flags);
+    expect(kernel.kernel.slabStats()).toEqual(fresh);
+  });
+});
+
 describe('a divergence that does not reproduce on replay', () => {
   it('is reported as found, unshrunk, with both answers, instead of stopping the run', () => {
     // A 'kernel' that answers one load wrongly the first time only: the state that made it
