@@ -518,6 +518,22 @@ describe('the kernel driver: a script depends on nothing but itself', () => {
     kernel.reset(flags);
     expect(kernel.kernel.slabStats()).toEqual(fresh);
   });
+
+  it('reading shapes (the shape level) does not move the kernel nodes a results-level replay allocates', ({ skip }) => {
+    // The shape buffer came from the kernel's heap on the first shape read, so every node after it
+    // lay elsewhere: a divergence that hangs on addresses (6.12's destroy walk frees a mangled one)
+    // showed at the shape level and not on its replay.
+    const heapTop = (readShapes: boolean): number => {
+      const { kernel } = drivers(built(skip));
+      kernel.reset({ alloc: false, rcu: true });
+      for (let i = 0; i < 300; i++) {
+        kernel.apply({ op: 'store', first: 10 * i, last: 10 * i + 5, entry: 2 * i + 1 });
+        if (readShapes) kernel.shape();
+      }
+      return kernel.kernel.exports.rt_alloc(64, 64);
+    };
+    expect(heapTop(true)).toBe(heapTop(false));
+  });
 });
 
 describe('a divergence that does not reproduce on replay', () => {

@@ -42,6 +42,12 @@ const ERRNO_NAMES: Record<number, string> = { [-17]: 'EEXIST', [-22]: 'EINVAL', 
 const WATCHDOG_DEREFS = 5_000_000;
 /** Writes between grace periods. */
 const WRITES_PER_GRACE_PERIOD = 16;
+/**
+ * The shape buffer's words, taken when the instance is made (several times what a script's tree
+ * needs): taken on the first shape read instead, it moved every node allocated after it, so a run
+ * at the shape level laid the kernel's nodes out otherwise than its replay at the results level.
+ */
+const SHAPE_WORDS = 1 << 16;
 
 const errnoValue = (ret: number): string => `-${ERRNO_NAMES[ret] ?? `errno ${-ret}`}`;
 
@@ -73,6 +79,7 @@ export class KernelDriver implements Driver {
     this.broken = false;
     this.writes = 0; // grace periods at the same writes of every run of a script
     this.kernel = KernelInstance.createSync(this.module, createKernelMemory());
+    this.kernel.bigScratch(SHAPE_WORDS);
     const tree = this.kernel.newTree((flags.alloc ? MT_FLAGS_ALLOC_RANGE : 0) | (flags.rcu ? MT_FLAGS_USE_RCU : 0));
     this.tree = tree;
     this.cursors = Array.from({ length: CURSORS }, () => tree.cursor(0));
