@@ -18,12 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { buildMaple, planCapacity } from '../tree/build.js';
 import { setupKernel } from '../tree/kernel.js';
 import type { BenchModel } from '../../src/kernel/build.js';
-import { TASKS, cpuMs, kernelTask, mapleTask, runSlice, taskArrays, type Task } from './op-tasks.js';
-
-/** One slice of `task`, timed by CPU time with BENCH_CPU_TIME=1, else wall time. */
-function run(task: Task, cursor: { pos: number }, ms: number): [number, number] {
-  return runSlice(task, cursor, ms, process.env.BENCH_CPU_TIME === '1' ? cpuMs : () => performance.now());
-}
+import { TASKS, alternateSlices, cpuMs, kernelTask, mapleTask, taskArrays, type Task } from './op-tasks.js';
 
 async function main(): Promise<void> {
   const [task = 'load', which = 'both', secondsArg = '4'] = process.argv.slice(2);
@@ -35,10 +30,10 @@ async function main(): Promise<void> {
   const n = Number(process.env.BENCH_RANGES ?? 1_000_000);
   const { reads, perm, seq } = taskArrays(n);
 
-  const runs: { name: string; task: Task; cursor: { pos: number }; ms: number; ops: number }[] = [];
+  const runs: { name: string; task: Task }[] = [];
   if (which === 'maple' || which === 'both' || which === 'all') {
     const maple = buildMaple(n, planCapacity(n).capacity).tree;
-    runs.push({ name: 'maple', task: mapleTask(task, maple, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 });
+    runs.push({ name: 'maple', task: mapleTask(task, maple, n, reads, perm, seq) });
   }
   const kernels: Array<[string, BenchModel]> = [];
   if (which === 'kernel' || which === 'both' || which === 'all') kernels.push(['kernel', 'x86-64']);
@@ -46,26 +41,19 @@ async function main(): Promise<void> {
   for (const [name, model] of kernels) {
     const { peer, info } = await setupKernel(n, () => {}, model);
     if (peer === null) throw new Error(`kernel peer unavailable: ${info.reason}`);
-    runs.push({ name, task: kernelTask(task, peer, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 });
+    runs.push({ name, task: kernelTask(task, peer, n, reads, perm, seq) });
   }
   // Warm up, then alternate 250 ms slices so both trees see the same machine load.
-  for (const r of runs) run(r.task, r.cursor, 300);
-  const slices = Math.max(1, Math.round((seconds * 1000) / 250));
-  for (let i = 0; i < slices; i++) {
-    for (const r of runs) {
-      const [ms, ops] = run(r.task, r.cursor, 250);
-      r.ms += ms;
-      r.ops += ops;
-    }
-  }
-  for (const r of runs) console.log(`${task} ${r.name}: ${((r.ms * 1e6) / r.ops).toFixed(1)} ns/op over ${r.ops} ops`);
-  const nsPerOp = (r: (typeof runs)[number]): number => r.ms / r.ops;
+  const clock = process.env.BENCH_CPU_TIME === '1' ? cpuMs : () => performance.now();
+  const sides = alternateSlices(runs.map((r) => r.task), seconds * 1000, clock);
+  const nsPerOp = sides.map((side) => side.ms / side.ops);
+  runs.forEach((r, i) => console.log(`${task} ${r.name}: ${(nsPerOp[i] * 1e6).toFixed(1)} ns/op over ${sides[i].ops} ops`));
   if (runs[0].name === 'maple') {
-    for (const r of runs.slice(1)) console.log(`${task} maple/${r.name} ops/s: ${(nsPerOp(r) / nsPerOp(runs[0])).toFixed(3)}x`);
+    for (let i = 1; i < runs.length; i++) console.log(`${task} maple/${runs[i].name} ops/s: ${(nsPerOp[i] / nsPerOp[0]).toFixed(3)}x`);
   }
-  const x86 = runs.find((r) => r.name === 'kernel');
-  const wasm = runs.find((r) => r.name === 'kernel-wasm');
-  if (x86 !== undefined && wasm !== undefined) console.log(`${task} kernel/kernel-wasm ops/s: ${(nsPerOp(wasm) / nsPerOp(x86)).toFixed(3)}x`);
+  const x86 = runs.findIndex((r) => r.name === 'kernel');
+  const wasm = runs.findIndex((r) => r.name === 'kernel-wasm');
+  if (x86 >= 0 && wasm >= 0) console.log(`${task} kernel/kernel-wasm ops/s: ${(nsPerOp[wasm] / nsPerOp[x86]).toFixed(3)}x`);
 }
 
 main().catch((e) => {

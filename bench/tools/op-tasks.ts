@@ -122,3 +122,37 @@ export function runSlice(task: Task, cursor: { pos: number }, ms: number, clock:
   if (sink === 0.5) console.log(sink);
   return [timedMs, ops];
 }
+
+/** One side of alternateSlices: its task's totals and each slice's ns per op. */
+export interface SliceSide {
+  ms: number;
+  ops: number;
+  sliceNs: number[];
+}
+
+/**
+ * The tasks side by side: each warmed up for `warmupMs`, then slices of `sliceMs` in turn, one per
+ * task per round, until each has about `msPerSide` of timed work (by `clock`). Every task sees the
+ * same minutes of the machine, which separate runs on a shared machine do not.
+ */
+export function alternateSlices(
+  tasks: readonly Task[],
+  msPerSide: number,
+  clock: () => number,
+  timing: { sliceMs: number; warmupMs: number } = { sliceMs: 250, warmupMs: 300 },
+): SliceSide[] {
+  const cursors = tasks.map(() => ({ pos: 0 }));
+  tasks.forEach((task, i) => runSlice(task, cursors[i], timing.warmupMs, clock));
+  const sides: SliceSide[] = tasks.map(() => ({ ms: 0, ops: 0, sliceNs: [] }));
+  const slices = Math.max(1, Math.round(msPerSide / timing.sliceMs));
+  for (let round = 0; round < slices; round++) {
+    tasks.forEach((task, i) => {
+      const [ms, ops] = runSlice(task, cursors[i], timing.sliceMs, clock);
+      sides[i].ms += ms;
+      sides[i].ops += ops;
+      sides[i].sliceNs.push((ms * 1e6) / ops);
+    });
+  }
+  return sides;
+}
+

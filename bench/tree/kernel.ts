@@ -2,9 +2,10 @@
 // flavour (buildKernel({ bench: true }): x86-64 barriers, nothing counted, no slab poisoning, no
 // CONFIG_DEBUG_MAPLE_TREE), 16 slots like the replica, holding the same N ranges with the same
 // entries. setupKernel's `model` 'wasm' builds the same flavour under the wasm memory model
-// instead (op-driver's kernel-wasm; not a bench row). The tasks call the module's exports directly, one wasm call per operation: that is the
-// cost a JS harness pays for the kernel's code (KernelTree's methods add a closure and a try/catch
-// per call on top; a whole batch runs inside one KernelInstance.call instead).
+// instead (op-driver's kernel-wasm; not a bench row). The tasks call the module's exports
+// directly, one wasm call per operation: that is the cost a JS harness pays for the kernel's code
+// (KernelTree's methods add a closure and a try/catch per call on top; a whole batch runs inside
+// one KernelInstance.call instead).
 //
 // A single-threaded driver has to run the grace periods itself: call_rcu'd nodes (RCU mode, and
 // any deferred free) only come back to the slab when runRcuCallbacks() runs, which the write tasks

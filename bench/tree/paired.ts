@@ -4,7 +4,7 @@
 // another process lands on one tree's row and not its twin's, and their ratios moved by 10% and
 // more between runs on a shared machine; here both trees share every minute, and CPU time leaves
 // preemption out. The writes undo each batch untimed, so the trees hold the same ranges after.
-import { cpuMs, kernelTask, mapleTask, runSlice, type Task } from '../tools/op-tasks.js';
+import { alternateSlices, cpuMs, kernelTask, mapleTask } from '../tools/op-tasks.js';
 import type { KernelPeer } from './kernel.js';
 import type { MapleTreeLike } from './maple.js';
 
@@ -35,13 +35,6 @@ export interface PairedResult {
   cpuShare: number;
 }
 
-interface Side {
-  task: Task;
-  cursor: { pos: number };
-  ms: number;
-  ops: number;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -62,28 +55,15 @@ export function measurePaired(
   const { reads, perm, seq } = arrays;
   const out: PairedResult[] = [];
   for (const { task, row } of ops) {
-    const sides: Side[] = [
-      { task: mapleTask(task, maple, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 },
-      { task: kernelTask(task, kernel, n, reads, perm, seq), cursor: { pos: 0 }, ms: 0, ops: 0 },
-    ];
-    for (const side of sides) runSlice(side.task, side.cursor, timing.warmupMs, cpuMs);
-    const pairRatios: number[] = [];
+    const tasks = [mapleTask(task, maple, n, reads, perm, seq), kernelTask(task, kernel, n, reads, perm, seq)];
     const wall0 = performance.now();
     const cpu0 = cpuMs();
-    const slices = Math.max(1, Math.round(msPerTree / timing.sliceMs));
-    for (let i = 0; i < slices; i++) {
-      const nsPerOp: number[] = [];
-      for (const side of sides) {
-        const [ms, done] = runSlice(side.task, side.cursor, timing.sliceMs, cpuMs);
-        side.ms += ms;
-        side.ops += done;
-        nsPerOp.push((ms * 1e6) / done);
-      }
-      pairRatios.push(nsPerOp[1] / nsPerOp[0]);
-    }
+    const [mapleSide, kernelSide] = alternateSlices(tasks, msPerTree, cpuMs, timing);
     const cpuShare = (cpuMs() - cpu0) / (performance.now() - wall0);
-    const [m, k] = sides.map((side) => (side.ms * 1e6) / side.ops);
-    const result = { op: row, mapleNs: m, kernelNs: k, ratio: k / m, medianRatio: median(pairRatios), slicePairs: slices, cpuShare };
+    const m = (mapleSide.ms * 1e6) / mapleSide.ops;
+    const k = (kernelSide.ms * 1e6) / kernelSide.ops;
+    const pairRatios = kernelSide.sliceNs.map((ns, i) => ns / mapleSide.sliceNs[i]);
+    const result = { op: row, mapleNs: m, kernelNs: k, ratio: k / m, medianRatio: median(pairRatios), slicePairs: pairRatios.length, cpuShare };
     out.push(result);
     progress(`  paired ${row}: maple ${m.toFixed(1)} ns, kernel ${k.toFixed(1)} ns, ${result.ratio.toFixed(3)}x (median ${result.medianRatio.toFixed(3)}x)`);
   }
