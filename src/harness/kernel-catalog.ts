@@ -97,7 +97,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
     mode: 'threads',
     modeReason: 'an ancestor replaced during the climb is read in program order',
     description: 'mas_ascend takes min and max from an ancestor\'s pivots without checking, before or after, that the ancestor is live',
-    expected: 'stale-read detector, result oracle (wrong ranges from next/prev)',
+    expected: 'stall watchdog: without the checks mas_ascend climbs into a dead ancestor, whose parent word names itself, and spins there for ever (no rcu_dereference in the loop); a result oracle or stale-read finding where a climb ends first',
   },
   {
     name: 'stale-pivots-walk',
@@ -224,7 +224,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
     mode: 'threads',
     modeReason: 'in-place stores and immediate node reuse under lockless readers need no reordering',
     description: 'mt_in_rcu always says no: the tree stores in place and frees nodes at once (no call_rcu) while readers walk it',
-    expected: 'result oracle, stale-read detector; slab: no call_rcu at all',
+    expected: 'write-policy (the runtime\'s slab: a dead node back in the slab without a grace period); result oracle, stale-read detector',
   },
   {
     name: 'append-in-rcu',
@@ -292,7 +292,7 @@ export const KERNEL_CATALOG: readonly KernelCatalogEntry[] = [
     modeReason: 'the overlay and cleared metadata are written in program order over a node never marked dead',
     description:
       'destroying a tree or subtree whose root is a leaf (mtree_destroy, a store over the whole range) does not mark it dead before writing its type and clearing its metadata',
-    expected: 'result oracle, poison check (readers of the old root leaf)',
+    expected: 'trap: the runtime\'s slab refuses the grace period\'s free of the old root leaf, which is not dead (rt.c rt_free_policy); result oracle, poison check for readers of it',
   },
   {
     name: 'spanning-store-duplicate',
